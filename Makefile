@@ -1,0 +1,155 @@
+# redline - LLM agents as Unix pipelines.  One plain GNU Makefile.
+#
+#   make            build librl.a and every command into bin/
+#   make check      unit tests and bats tests (installs what is missing)
+#   make asan       the same tests under AddressSanitizer and UBSan
+#   make valgrind   the bats tests with every command under valgrind
+#   make coverage   line coverage of lib/ and cmd/ (gcov, lcov)
+#   make bench      the performance suite (bench/), ratios from one run
+#   make man-lint   mandoc -Tlint on every page
+#   make deps       install the Debian packages all of the above need
+#   make install    PREFIX, DESTDIR, BINDIR, MANDIR, SHAREDIR
+#
+# Variant builds (asan, coverage, valgrind) go to build/NAME with their own
+# bin/, so they never mix objects with the default build.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/redline
+DESTDIR  ?=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
+LDLIBS   = -lcjson -lm
+CURLLIBS = -lcurl
+
+B   ?= build/default
+BIN ?= bin
+
+# Commands that talk HTTP link libcurl; the rest never pay for loading it.
+CMDS     = rl-validate rl-config
+NET_CMDS =
+
+LIB_SRC  = $(wildcard lib/*.c)
+LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%)
+PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
+
+DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev pkg-config \
+           bats jq mandoc lcov valgrind
+
+all: $(PROGS)
+
+$(B)/lib/rl_path.o: CPPFLAGS += -DRL_SHAREDIR='"$(SHAREDIR)"'
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(RLFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(RLFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/librl.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BIN)/%: $(B)/cmd/%.o $(B)/librl.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librl.a $(LDLIBS) \
+	    $(if $(filter $*,$(NET_CMDS)),$(CURLLIBS))
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
+	@mkdir -p $(@D)
+	$(CC) $(RLFLAGS) -Itests/unit -DRL_TOP='"$(abspath .)"' $(CPPFLAGS) \
+	    $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(B)/librl.a $(LDLIBS)
+
+-include $(wildcard $(B)/*/*.d)
+
+# Install missing Debian packages; say the exact command when we cannot.
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	        grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	cmd="apt-get install -y --no-install-recommends$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then su=; \
+	elif command -v sudo >/dev/null 2>&1; then su=sudo; \
+	else echo "make deps: not root; run: sudo apt-get update && sudo $$cmd" >&2; exit 1; fi; \
+	echo "deps: installing$$missing"; \
+	{ $$su apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$su $$cmd; } || \
+	{ echo "make deps: failed; run: sudo apt-get update && sudo $$cmd" >&2; exit 1; }
+
+need-deps:
+	@for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	        grep -q 'ok installed' || { $(MAKE) --no-print-directory deps; exit $$?; }; \
+	done
+
+# The test run: unit tests, then bats (TAP), then one summary line.
+check:
+	@$(MAKE) --no-print-directory need-deps
+	@$(MAKE) --no-print-directory all units
+	@RL_BIN=$(abspath $(BIN)) RL_UNITS=$(abspath $(B)/unit) tests/run
+
+units: $(UNITS)
+
+asan:
+	@$(MAKE) --no-print-directory need-deps
+	@$(MAKE) --no-print-directory B=build/asan BIN=build/asan/bin \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" all units
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    RL_BIN=$(abspath build/asan/bin) RL_UNITS=$(abspath build/asan/unit) tests/run
+
+valgrind: all units
+	@rm -rf build/valgrind && mkdir -p build/valgrind/bin
+	@for c in $(CMDS) $(NET_CMDS); do \
+	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+	        "$(abspath $(BIN))/$$c" > build/valgrind/bin/$$c; \
+	    chmod +x build/valgrind/bin/$$c; done
+	@RL_BIN=$(abspath build/valgrind/bin) RL_SHARE=$(abspath share/redline) \
+	    RL_UNITS=$(abspath $(B)/unit) RL_VALGRIND=1 tests/run
+
+coverage:
+	@$(MAKE) --no-print-directory need-deps
+	@rm -rf build/cov
+	@$(MAKE) --no-print-directory B=build/cov BIN=build/cov/bin \
+	    CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" all units
+	@RL_BIN=$(abspath build/cov/bin) RL_UNITS=$(abspath build/cov/unit) tests/run
+	@lcov -q --capture --directory build/cov --output-file build/cov/all.info 2>/dev/null
+	@lcov -q --extract build/cov/all.info '$(abspath .)/lib/*' '$(abspath .)/cmd/*' \
+	    --output-file build/cov/rl.info 2>/dev/null
+	@lcov --list build/cov/rl.info | tail -n +1
+	@lcov --summary build/cov/rl.info 2>&1 | grep -E 'lines'
+
+bench: all
+	@for b in bench/*; do [ -x "$$b" ] && RL_BIN=$(abspath $(BIN)) "$$b"; done; true
+
+man-lint:
+	mandoc -Tlint -Wwarning $(PAGES)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	cp -R share/redline/. $(DESTDIR)$(SHAREDIR)
+	for p in $(PAGES); do s=$${p##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	    install -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s; done
+
+uninstall:
+	for c in $(CMDS) $(NET_CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for p in $(PAGES); do s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build bin
+
+.PHONY: all check units asan valgrind coverage bench man-lint install \
+	uninstall clean deps need-deps
+.SUFFIXES:
+.SECONDARY:

@@ -1,0 +1,213 @@
+/*
+ * rl_err.c - the error taxonomy and the diagnostic format; see rl_err.h.
+ *
+ * The taxonomy is a table: exact codes first, then prefixes (entries
+ * ending in '*').  A lookup takes the first entry that equals the code or
+ * whose prefix it starts with, so "provider.http_5*" covers every 5xx.
+ * Status is the exit status when the error ends a whole command.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_err.h"
+
+const char *rl_prog = "redline";
+
+struct code {
+	const char *code;
+	const char *category;
+	int retryable;
+	int status;
+};
+
+static const struct code codes[] = {
+	/* input: a record that cannot be read as a record */
+	{"input.not_json", "input", 0, RL_EXIT_FAIL},
+	{"input.too_large", "input", 0, RL_EXIT_FAIL},
+	{"input.bad_utf8", "input", 0, RL_EXIT_FAIL},
+	{"input.too_deep", "input", 0, RL_EXIT_FAIL},
+	{"input.duplicate_key", "input", 0, RL_EXIT_FAIL},
+	/* validate: a record that does not match its schema */
+	{"validate.schema", "validate", 0, RL_EXIT_FAIL},
+	{"validate.bad_schema", "config", 0, RL_EXIT_USAGE},
+	/* config: files, keys, values, versions */
+	{"config.syntax", "config", 0, RL_EXIT_USAGE},
+	{"config.unknown_key", "config", 0, RL_EXIT_USAGE},
+	{"config.invalid", "config", 0, RL_EXIT_USAGE},
+	{"config.version", "config", 0, RL_EXIT_USAGE},
+	/* io: the system said no; a full disk may clear up */
+	{"io.open", "io", 0, RL_EXIT_FAIL},
+	{"io.read", "io", 1, RL_EXIT_TEMP},
+	{"io.write", "io", 1, RL_EXIT_TEMP},
+	{"io.lock", "io", 1, RL_EXIT_TEMP},
+	/* provider: models over HTTP or a program */
+	{"provider.http_408", "timeout", 1, RL_EXIT_TEMP},
+	{"provider.http_409", "conflict", 1, RL_EXIT_TEMP},
+	{"provider.http_429", "ratelimit", 1, RL_EXIT_TEMP},
+	{"provider.http_5*", "server", 1, RL_EXIT_TEMP},
+	{"provider.http_*", "request", 0, RL_EXIT_FAIL},
+	{"provider.timeout", "timeout", 1, RL_EXIT_TEMP},
+	{"provider.connect", "network", 1, RL_EXIT_TEMP},
+	{"provider.auth", "auth", 0, RL_EXIT_USAGE},
+	{"provider.*", "provider", 0, RL_EXIT_FAIL},
+	/* tool, sandbox, budget: running what a plan asks */
+	{"tool.timeout", "timeout", 0, RL_EXIT_FAIL},
+	{"tool.denied", "policy", 0, RL_EXIT_FAIL},
+	{"tool.*", "tool", 0, RL_EXIT_FAIL},
+	{"sandbox.unavailable", "sandbox", 0, RL_EXIT_USAGE},
+	{"sandbox.*", "sandbox", 0, RL_EXIT_FAIL},
+	{"budget.*", "budget", 0, RL_EXIT_FAIL},
+	/* family defaults */
+	{"input.*", "input", 0, RL_EXIT_FAIL},
+	{"validate.*", "validate", 0, RL_EXIT_FAIL},
+	{"config.*", "config", 0, RL_EXIT_USAGE},
+	{"io.*", "io", 1, RL_EXIT_TEMP},
+	{"internal.*", "internal", 0, RL_EXIT_TEMP},
+};
+
+static const struct code *
+lookup(const char *code)
+{
+	size_t i, n;
+
+	if (!code)
+		return NULL;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		n = strlen(codes[i].code);
+		if (codes[i].code[n - 1] == '*') {
+			if (strncmp(code, codes[i].code, n - 1) == 0)
+				return &codes[i];
+		} else if (strcmp(code, codes[i].code) == 0) {
+			return &codes[i];
+		}
+	}
+	return NULL;
+}
+
+void
+rl_init(const char *argv0)
+{
+	const char *p;
+
+	if (!argv0 || !*argv0)
+		return;
+	p = strrchr(argv0, '/');
+	rl_prog = p ? p + 1 : argv0;
+}
+
+static int
+rank(int status)
+{
+	switch (status) {
+	case RL_EXIT_OK: return 0;
+	case RL_EXIT_FAIL: return 1;
+	case RL_EXIT_TEMP: return 2;
+	case RL_EXIT_DEADLINE: return 3;
+	default: return 4;
+	}
+}
+
+int
+rl_exit_merge(int a, int b)
+{
+	return rank(a) >= rank(b) ? a : b;
+}
+
+static void
+vdiag(const char *where, unsigned long line, const char *code,
+	const char *fmt, va_list ap)
+{
+	char msg[4096];
+	int saved = errno;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (where && line)
+		fprintf(stderr, "%s: %s:%lu: ", rl_prog, where, line);
+	else if (where)
+		fprintf(stderr, "%s: %s: ", rl_prog, where);
+	else
+		fprintf(stderr, "%s: ", rl_prog);
+	if (code)
+		fprintf(stderr, "%s: ", code);
+	fprintf(stderr, "%s\n", msg);
+	errno = saved;
+}
+
+void
+rl_diag(const char *where, unsigned long line, const char *code,
+	const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(where, line, code, fmt, ap);
+	va_end(ap);
+}
+
+void
+rl_die(int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(NULL, 0, code, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+const char *
+rl_err_category(const char *code)
+{
+	const struct code *c = lookup(code);
+
+	return c ? c->category : "internal";
+}
+
+int
+rl_err_retryable(const char *code)
+{
+	const struct code *c = lookup(code);
+
+	return c ? c->retryable : 0;
+}
+
+int
+rl_err_status(const char *code)
+{
+	const struct code *c = lookup(code);
+
+	return c ? c->status : RL_EXIT_FAIL;
+}
+
+int
+rl_err_valid_code(const char *code)
+{
+	const char *dot, *p;
+
+	if (!code || !(dot = strchr(code, '.')) || !dot[1])
+		return 0;
+	for (p = dot + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '.'))
+			return 0;
+	return lookup(code) != NULL;
+}
+
+cJSON *
+rl_err_object(const char *code, const char *message, const char *stage)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return NULL;
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "category", rl_err_category(code));
+	cJSON_AddStringToObject(e, "message", message ? message : "");
+	if (stage)
+		cJSON_AddStringToObject(e, "stage", stage);
+	cJSON_AddBoolToObject(e, "retryable", rl_err_retryable(code));
+	return e;
+}

@@ -1,0 +1,187 @@
+/* rl_fs.c - crash-safe files and flock; see rl_fs.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rl_fs.h"
+
+int
+rl_fs_read(const char *path, struct rl_buf *out, size_t max)
+{
+	char chunk[65536];
+	size_t total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (total > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		rl_buf_add(out, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	rl_buf_grow(out, 0);
+	out->data[out->len] = 0;
+	return close(fd);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char copy[4096];
+	int fd, rc;
+
+	if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode)
+{
+	char tmp[4096], copy[4096];
+	unsigned long long r = 0;
+	const char *base, *slash;
+	int fd, saved;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) < 0)
+		r = (unsigned long long)getpid();
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	snprintf(copy, sizeof copy, "%.*s", slash ? (int)(slash - path + 1) : 0,
+	    path);
+	if (snprintf(tmp, sizeof tmp, "%s.%s.tmp.%llx", copy, base, r) >=
+	    (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, n) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return fsync_dir(path);
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int
+rl_fs_mkdirs(const char *path, mode_t mode)
+{
+	char p[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof p) {
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
+int
+rl_fs_lock(const char *path, int excl)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	while (flock(fd, excl ? LOCK_EX : LOCK_SH) < 0) {
+		if (errno != EINTR) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int
+rl_fs_append(const char *path, const void *data, size_t n)
+{
+	char lock[4096];
+	int lfd, fd, rc = -1, saved;
+
+	if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((lfd = rl_fs_lock(lock, 1)) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		rc = write_all(fd, data, n);
+		saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	saved = errno;
+	close(lfd);
+	errno = saved;
+	return rc;
+}

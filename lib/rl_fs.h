@@ -1,0 +1,48 @@
+/*
+ * rl_fs.h - files the way redline's stores need them.
+ *
+ * Replacing a file is crash-safe: the new contents go to a temporary
+ * file made with O_EXCL in the same directory, are written and fsync'ed,
+ * renamed over the old name, and the directory is fsync'ed.  After a crash
+ * at any moment the name holds the old contents or the new, never a mix;
+ * a temporary file left behind is named ".NAME.tmp.*" so a cleaner can
+ * find it.
+ *
+ * Locks are flock(2) on dedicated lock files, never fcntl locks: a lock
+ * dies with its process, so a crashed holder never blocks anyone.
+ *
+ * All functions return 0 (or a descriptor) on success and -1 with errno
+ * set on failure; none prints anything.
+ */
+#ifndef RL_FS_H
+#define RL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "rl_buf.h"
+
+/* Append the whole file at path to out; EFBIG if it has over max bytes. */
+int rl_fs_read(const char *path, struct rl_buf *out, size_t max);
+
+/* Replace path with the n bytes at data, crash-safely (see above). */
+int rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode);
+
+/* mkdir -p: make path and its missing parents with mode. */
+int rl_fs_mkdirs(const char *path, mode_t mode);
+
+/*
+ * Open (creating it if needed) the lock file path and take an exclusive
+ * (excl != 0) or shared flock on it, waiting for it.  Returns the
+ * descriptor; close it to release the lock.
+ */
+int rl_fs_lock(const char *path, int excl);
+
+/*
+ * Append the n bytes at data to path (created with mode 0600 if absent)
+ * with one write(2) under an exclusive lock on path.lock, so concurrent
+ * appenders never interleave.
+ */
+int rl_fs_append(const char *path, const void *data, size_t n);
+
+#endif

@@ -1,0 +1,337 @@
+/* rl_json.c - strict JSON parsing and helpers; see rl_json.h. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_json.h"
+#include "rl_text.h"
+
+/* Fill e and return -1. */
+static int __attribute__((format(printf, 4, 5)))
+fail(struct rl_json_err *e, const char *code, size_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	e->offset = off;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Bytes the prescan must look at; every other byte is skipped in a tight
+ * loop, which is most of a record's text. */
+static unsigned char special[256];
+
+static void
+init_special(void)
+{
+	int c;
+
+	special[0] = special['"'] = special['\\'] = 1;
+	special['['] = special[']'] = special['{'] = special['}'] = 1;
+	for (c = 0x80; c < 256; c++)
+		special[c] = 1;
+}
+
+/*
+ * Inside a string, skip from i to the next byte that is a quote, a
+ * backslash, a NUL or non-ASCII: 16 bytes at a time with SSE2, 8 at a
+ * time elsewhere.  Most of a record's bytes are string text.
+ */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static size_t
+skip_text(const unsigned char *p, size_t i, size_t n)
+{
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+	const __m128i z = _mm_setzero_si128();
+	__m128i x, hit;
+	int m;
+
+	for (; i + 16 <= n; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
+		    _mm_cmpeq_epi8(x, b)), _mm_or_si128(_mm_cmpeq_epi8(x, z), x));
+		if ((m = _mm_movemask_epi8(hit)))
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+	return i;
+}
+#else
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Nonzero if some byte of v is zero (exact as to whether, not which). */
+#define HASZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+
+static size_t
+skip_text(const unsigned char *p, size_t i, size_t n)
+{
+	unsigned long long x, q, b;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		q = x ^ (ONES * '"');
+		b = x ^ (ONES * '\\');
+		if (HASZERO(x) | HASZERO(q) | HASZERO(b) | (x & HIGHS))
+			break;
+	}
+	return i;
+}
+#endif
+
+/* One pass: NUL bytes, UTF-8, depth.  Strings are tracked so that
+ * brackets inside them do not count.  *open is set when the text ends
+ * inside a string or an array or object: it was cut short. */
+static int
+prescan(const unsigned char *p, size_t n, int max_depth, struct rl_json_err *e,
+	int *open)
+{
+	size_t i = 0;
+	int depth = 0, instr = 0, len;
+
+	if (!special[0x80])
+		init_special();
+	for (;;) {
+		if (instr)
+			i = skip_text(p, i, n);
+		while (i < n && !special[p[i]])
+			i++;
+		if (i >= n) {
+			*open = instr || depth > 0;
+			return 0;
+		}
+		unsigned char c = p[i];
+		if (c >= 0x80) {
+			if (!(len = rl_utf8_seq(p + i, n - i, NULL)))
+				return fail(e, "input.bad_utf8",
+				    i, "invalid utf-8 byte 0x%02x", c);
+			i += (size_t)len;
+			continue;
+		}
+		if (c == 0)
+			return fail(e, "input.not_json", i, "nul byte");
+		if (instr) {
+			if (c == '\\' && i + 1 < n && p[i + 1] < 0x80 && p[i + 1])
+				i++;
+			else if (c == '"')
+				instr = 0;
+		} else if (c == '"') {
+			instr = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return fail(e, "input.too_deep", i,
+				    "nesting deeper than %d", max_depth);
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+		i++;
+	}
+}
+
+int
+rl_json_parse(const char *s, size_t n, int max_depth, cJSON **out,
+	struct rl_json_err *e)
+{
+	const char *end = NULL;
+	size_t off;
+	int open = 0;
+	cJSON *v;
+
+	*out = NULL;
+	if (max_depth <= 0 || max_depth > RL_JSON_DEPTH_MAX)
+		max_depth = RL_JSON_DEPTH_MAX;
+	if (prescan((const unsigned char *)s, n, max_depth, e, &open) < 0)
+		return -1;
+	v = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+	off = end && end >= s ? (size_t)(end - s) : 0;
+	if (v)
+		while (off < n && strchr(" \t\r\n", s[off]))
+			off++;
+	if (!v || off < n) {
+		cJSON_Delete(v);
+		if (off >= n || (!v && open))
+			return fail(e, "input.not_json", n,
+			    "unexpected end of input");
+		if (s[off] > 0x20 && s[off] < 0x7f)
+			return fail(e, "input.not_json", off,
+			    "%s '%c'", v ? "trailing" : "unexpected", s[off]);
+		return fail(e, "input.not_json", off,
+		    "unexpected byte 0x%02x", (unsigned char)s[off]);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+/* The member of o whose name occurs earlier too, or NULL. */
+static const cJSON *
+object_duplicate(const cJSON *o)
+{
+	const cJSON *c, *d, **v, *found = NULL;
+	size_t n = 0, i;
+
+	for (c = o->child; c; c = c->next)
+		n++;
+	if (n < 2)
+		return NULL;
+	if (n <= 16) {
+		for (c = o->child->next; c; c = c->next)
+			for (d = o->child; d != c; d = d->next)
+				if (c->string[0] == d->string[0] &&
+				    strcmp(c->string, d->string) == 0)
+					return c;
+		return NULL;
+	}
+	v = rl_xmalloc(n * sizeof *v);
+	for (i = 0, c = o->child; c; c = c->next)
+		v[i++] = c;
+	qsort(v, n, sizeof *v, cmp_names);
+	for (i = 1; i < n && !found; i++)
+		if (strcmp(v[i]->string, v[i - 1]->string) == 0)
+			found = v[i];
+	free(v);
+	return found;
+}
+
+/* Depth-first search for a duplicate; the chain of members leading to
+ * it is left in stack[0..*depth), the duplicate itself last. */
+static int
+find_dup(const cJSON *v, const cJSON **stack, int *depth)
+{
+	const cJSON *c;
+
+	if (cJSON_IsObject(v) && (c = object_duplicate(v))) {
+		stack[(*depth)++] = c;
+		return 1;
+	}
+	if (*depth >= RL_JSON_DEPTH_MAX)
+		return 0;
+	for (c = v->child; c; c = c->next) {
+		if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+			continue;
+		stack[(*depth)++] = c;
+		if (find_dup(c, stack, depth))
+			return 1;
+		(*depth)--;
+	}
+	return 0;
+}
+
+int
+rl_json_find_duplicate(const cJSON *v, struct rl_buf *path)
+{
+	const cJSON **stack, *c, *parent = v;
+	int depth = 0, i, found;
+	size_t index;
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return 0;
+	stack = rl_xmalloc((RL_JSON_DEPTH_MAX + 2) * sizeof *stack);
+	if ((found = find_dup(v, stack, &depth))) {
+		for (i = 0; i < depth; parent = stack[i++]) {
+			if (cJSON_IsObject(parent)) {
+				rl_json_ptr_add(path, stack[i]->string);
+				continue;
+			}
+			for (index = 0, c = parent->child; c != stack[i]; c = c->next)
+				index++;
+			rl_json_ptr_index(path, index);
+		}
+	}
+	free(stack);
+	return found;
+}
+
+void
+rl_json_ptr_add(struct rl_buf *path, const char *token)
+{
+	rl_buf_addc(path, '/');
+	for (; *token; token++) {
+		if (*token == '~')
+			rl_buf_add(path, "~0", 2);
+		else if (*token == '/')
+			rl_buf_add(path, "~1", 2);
+		else
+			rl_buf_addc(path, *token);
+	}
+}
+
+void
+rl_json_ptr_index(struct rl_buf *path, size_t i)
+{
+	rl_buf_printf(path, "/%zu", i);
+}
+
+void
+rl_json_print(const cJSON *v, struct rl_buf *out)
+{
+	char *s = cJSON_PrintUnformatted(v);
+
+	if (!s) {
+		rl_buf_adds(out, "null");
+		return;
+	}
+	rl_buf_adds(out, s);
+	cJSON_free(s);
+}
+
+const char *
+rl_json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *
+rl_json_type(const cJSON *v)
+{
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsBool(v))
+		return "boolean";
+	if (cJSON_IsNumber(v))
+		return "number";
+	if (cJSON_IsString(v))
+		return "string";
+	if (cJSON_IsArray(v))
+		return "array";
+	return "object";
+}
+
+int
+rl_json_is_integer(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+	    floor(v->valuedouble) == v->valuedouble;
+}
+
+void
+rl_json_linecol(const char *s, size_t n, size_t off,
+	unsigned long *line, unsigned long *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && i < n; i++) {
+		if (s[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}

@@ -1,0 +1,260 @@
+/*
+ * rl_loop.c - the record loop; see rl_loop.h.
+ *
+ * Input is read in large blocks into one buffer; records are found with
+ * memchr and handed to the callback where they lie, without copying.  The
+ * buffer grows to hold the longest line, up to max_bytes; a longer line
+ * switches the reader to skipping until the next newline, keeping only its
+ * first RL_LOOP_RAW_KEEP bytes, so a 100 MB line never costs more memory
+ * than the limit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rl_arena.h"
+#include "rl_baton.h"
+#include "rl_buf.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_loop.h"
+#include "rl_out.h"
+#include "rl_text.h"
+
+#define READ_SIZE (256 * 1024)
+
+struct reader {
+	int fd;
+	const char *name;
+	struct rl_buf buf;     /* unread bytes are buf.data[pos..len) */
+	size_t pos;
+	unsigned long long total;  /* bytes read so far */
+};
+
+int
+rl_loop_reject(const struct rl_loop *L, const struct rl_rec *r,
+	const char *code, const char *message, cJSON *extra)
+{
+	cJSON *b = rl_baton_error(r->json, code, message, L->stage);
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(b, "error"), *c;
+
+	if (!(L->flags & RL_LOOP_QUIET))
+		rl_diag(r->file, r->line, code, "%s", message);
+	while (extra && (c = extra->child)) {
+		cJSON_DetachItemViaPointer(extra, c);
+		cJSON_AddItemToObject(e, c->string, c);
+	}
+	cJSON_Delete(extra);
+	rl_baton_add_raw(b, r->text, r->len);
+	rl_out_json(b);
+	cJSON_Delete(b);
+	return RL_EXIT_FAIL;
+}
+
+/* Read more input into the buffer; 0 at end of file, -1 on error. */
+static int
+fill(struct reader *R, size_t want)
+{
+	ssize_t n;
+
+	if (R->pos > 0 && R->pos == R->buf.len) {
+		R->buf.len = R->pos = 0;
+	} else if (R->pos > R->buf.len / 2) {
+		memmove(R->buf.data, R->buf.data + R->pos, R->buf.len - R->pos);
+		R->buf.len -= R->pos;
+		R->pos = 0;
+	}
+	rl_buf_grow(&R->buf, want);
+	for (;;) {
+		n = read(R->fd, R->buf.data + R->buf.len,
+		    R->buf.cap - R->buf.len - 1);
+		if (n >= 0)
+			break;
+		if (errno != EINTR)
+			return -1;
+	}
+	R->buf.len += (size_t)n;
+	R->buf.data[R->buf.len] = 0;
+	R->total += (unsigned long long)n;
+	return n > 0;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	return n == 0;
+}
+
+/* Length of the n bytes at s without an incomplete UTF-8 sequence at
+ * their end, so that a cut made at a fixed size keeps valid text valid. */
+static size_t
+whole_utf8(const char *s, size_t n)
+{
+	size_t j = n;
+
+	while (j > 0 && n - j < 3 && ((unsigned char)s[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j > 0 && (unsigned char)s[j - 1] >= 0xc0 &&
+	    !rl_utf8_seq((const unsigned char *)s + j - 1, n - j + 1, NULL))
+		return j - 1;
+	return n;
+}
+
+/* A line over the limit: keep its start, skip the rest, report it. */
+static int
+too_large(struct rl_loop *L, struct reader *R, struct rl_rec *r)
+{
+	char keep[RL_LOOP_RAW_KEEP], msg[160];
+	size_t total = 0, k = 0, n, m;
+	char *p, *nl;
+	cJSON *extra;
+	int rc = 1;
+
+	for (;;) {
+		p = R->buf.data + R->pos;
+		n = R->buf.len - R->pos;
+		if ((nl = memchr(p, '\n', n)))
+			n = (size_t)(nl - p);
+		m = n < sizeof keep - k ? n : sizeof keep - k;
+		memcpy(keep + k, p, m);
+		k += m;
+		total += n;
+		R->pos += nl ? n + 1 : n;
+		if (nl || rc <= 0)
+			break;
+		if ((rc = fill(R, READ_SIZE)) < 0)
+			rl_diag(R->name, 0, "io.read", "%s", strerror(errno));
+	}
+	r->text = keep;
+	r->len = whole_utf8(keep, k);
+	r->json = NULL;
+	snprintf(msg, sizeof msg, "line of %zu bytes exceeds the limit of %zu",
+	    total, L->max_bytes);
+	extra = cJSON_CreateObject();
+	cJSON_AddNumberToObject(extra, "raw_bytes", (double)total);
+	L->records++;
+	return rl_loop_reject(L, r, "input.too_large", msg, extra);
+}
+
+/* One record: strip the line end, parse, check, call back. */
+static int
+record(struct rl_loop *L, struct rl_rec *r)
+{
+	struct rl_buf fixed = {0}, path = {0};
+	struct rl_json_err e;
+	int status, rc;
+
+	if (r->len && r->text[r->len - 1] == '\r')
+		r->len--;
+	if (blank(r->text, r->len))
+		return -1;
+	L->records++;
+	r->json = NULL;
+	r->repaired = 0;
+	if ((L->flags & RL_LOOP_REPAIR) &&
+	    rl_utf8_check(r->text, r->len) < r->len) {
+		r->repaired = rl_utf8_repair(r->text, r->len, &fixed);
+		r->text = fixed.data;
+		r->len = fixed.len;
+	}
+	rl_arena_begin();
+	rc = rl_json_parse(r->text, r->len, L->max_depth, &r->json, &e);
+	rl_arena_end();
+	if (rc < 0) {
+		char msg[320];
+		if (e.offset < r->len)
+			snprintf(msg, sizeof msg, "%s at column %zu", e.message,
+			    e.offset + 1);
+		else
+			snprintf(msg, sizeof msg, "%s", e.message);
+		status = rl_loop_reject(L, r, e.code, msg, NULL);
+	} else if (rl_json_find_duplicate(r->json, &path)) {
+		struct rl_buf msg = {0};
+		rl_buf_printf(&msg, "duplicate member name at '%s'", path.data);
+		status = rl_loop_reject(L, r, "input.duplicate_key", msg.data, NULL);
+		rl_buf_free(&msg);
+	} else {
+		status = L->fn(r, L->arg);
+	}
+	cJSON_Delete(r->json);
+	r->json = NULL;
+	rl_arena_reset();
+	rl_buf_free(&fixed);
+	rl_buf_free(&path);
+	return status;
+}
+
+static int
+run_fd(struct rl_loop *L, int fd, const char *name)
+{
+	struct reader R = {fd, name, {0}, 0, 0};
+	struct rl_rec r = {0};
+	int status = RL_EXIT_OK, rc = 1, st;
+	char *p, *nl;
+	size_t avail, len;
+
+	r.file = name;
+	while (rc > 0 || R.pos < R.buf.len) {
+		p = R.buf.data + R.pos;
+		avail = R.buf.len - R.pos;
+		nl = avail ? memchr(p, '\n', avail) : NULL;
+		if (!nl && avail <= L->max_bytes && rc > 0) {
+			if ((rc = fill(&R, READ_SIZE)) < 0) {
+				rl_diag(name, 0, "io.read", "%s", strerror(errno));
+				status = rl_exit_merge(status, RL_EXIT_TEMP);
+			}
+			continue;
+		}
+		r.line++;
+		len = nl ? (size_t)(nl - p) : avail;
+		if (len > L->max_bytes) {
+			st = too_large(L, &R, &r);
+		} else {
+			r.text = p;
+			r.len = len;
+			R.pos += nl ? len + 1 : len;
+			if ((st = record(L, &r)) < 0)
+				continue;
+		}
+		if (st != RL_EXIT_OK)
+			L->failed++;
+		status = rl_exit_merge(status, st);
+	}
+	L->bytes += R.total;
+	rl_buf_free(&R.buf);
+	rl_arena_free();
+	return status;
+}
+
+int
+rl_loop_run(struct rl_loop *L, int nfiles, char **files)
+{
+	int status = RL_EXIT_OK, i, fd;
+
+	if (!L->max_bytes)
+		L->max_bytes = RL_LOOP_MAX_BYTES;
+	if (!L->max_depth)
+		L->max_depth = RL_LOOP_MAX_DEPTH;
+	if (nfiles == 0)
+		return run_fd(L, STDIN_FILENO, "stdin");
+	for (i = 0; i < nfiles; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			status = rl_exit_merge(status,
+			    run_fd(L, STDIN_FILENO, "stdin"));
+			continue;
+		}
+		fd = open(files[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rl_diag(files[i], 0, "io.open", "%s", strerror(errno));
+			status = rl_exit_merge(status, RL_EXIT_FAIL);
+			continue;
+		}
+		status = rl_exit_merge(status, run_fd(L, fd, files[i]));
+		close(fd);
+	}
+	return status;
+}

@@ -1,0 +1,149 @@
+/* rl_metrics.c - the metrics log; see rl_metrics.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rl_err.h"
+#include "rl_fs.h"
+#include "rl_json.h"
+#include "rl_metrics.h"
+
+static struct {
+	struct timespec start;
+	char *path;
+	int failed;
+} M;
+
+void
+rl_metrics_open(const struct rl_config *cfg)
+{
+	struct rl_buf dir = {0};
+
+	clock_gettime(CLOCK_MONOTONIC, &M.start);
+	free(M.path);
+	M.path = NULL;
+	if (!rl_config_bool(cfg, "metrics.enabled", 1))
+		return;
+	rl_config_state_dir(cfg, &dir);
+	if (rl_fs_mkdirs(dir.data, 0700) < 0) {
+		rl_diag(dir.data, 0, "io.write", "cannot create the state "
+		    "directory: %s", strerror(errno));
+		M.failed = 1;
+	}
+	rl_buf_adds(&dir, "/metrics.ndjson");
+	M.path = rl_buf_detach(&dir);
+}
+
+const char *
+rl_metrics_path(void)
+{
+	return M.path;
+}
+
+static double
+ms(const struct timeval *tv)
+{
+	return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
+}
+
+void
+rl_metrics_add_usage(cJSON *fields, int who)
+{
+	struct timespec now;
+	struct rusage ru;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cJSON_AddNumberToObject(fields, "wall_ms",
+	    (double)(now.tv_sec - M.start.tv_sec) * 1e3 +
+	    (double)(now.tv_nsec - M.start.tv_nsec) / 1e6);
+	if (getrusage(who, &ru) == 0) {
+		cJSON_AddNumberToObject(fields, "cpu_ms",
+		    ms(&ru.ru_utime) + ms(&ru.ru_stime));
+		cJSON_AddNumberToObject(fields, "max_rss_kb", (double)ru.ru_maxrss);
+	}
+}
+
+int
+rl_metrics_event(const char *kind, cJSON *fields)
+{
+	struct rl_buf line = {0};
+	struct timespec ts;
+	struct tm tm;
+	char at[96];
+	cJSON *ev, *c;
+	int rc = -1;
+
+	if (!M.path || M.failed) {
+		cJSON_Delete(fields);
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(at, sizeof at, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "at", at);
+	cJSON_AddStringToObject(ev, "cmd", rl_prog);
+	cJSON_AddNumberToObject(ev, "pid", (double)getpid());
+	cJSON_AddStringToObject(ev, "kind", kind);
+	while (fields && (c = fields->child)) {
+		cJSON_DetachItemViaPointer(fields, c);
+		cJSON_AddItemToObject(ev, c->string, c);
+	}
+	cJSON_Delete(fields);
+	rl_json_print(ev, &line);
+	rl_buf_addc(&line, '\n');
+	cJSON_Delete(ev);
+	if (rl_fs_append(M.path, line.data, line.len) == 0) {
+		rc = 0;
+	} else {
+		rl_diag(M.path, 0, "io.write", "cannot log metrics: %s",
+		    strerror(errno));
+		M.failed = 1;
+	}
+	rl_buf_free(&line);
+	return rc;
+}
+
+long
+rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
+	void *arg, long *skipped)
+{
+	struct rl_buf text = {0};
+	struct rl_json_err e;
+	char *p, *nl, *end;
+	long n = 0, skip = 0;
+	cJSON *ev;
+
+	if (rl_fs_read(path, &text, (size_t)-1 / 2) < 0)
+		return -1;
+	p = text.data;
+	end = p ? p + text.len : p;
+	for (; p && p < end; p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+			skip++;         /* a torn last line */
+			break;
+		}
+		if (rl_json_parse(p, (size_t)(nl - p), 64, &ev, &e) < 0 ||
+		    !cJSON_IsObject(ev)) {
+			cJSON_Delete(ev);
+			skip++;
+			continue;
+		}
+		n++;
+		if (fn(ev, arg) != 0) {
+			cJSON_Delete(ev);
+			break;
+		}
+		cJSON_Delete(ev);
+	}
+	rl_buf_free(&text);
+	if (skipped)
+		*skipped = skip;
+	return n;
+}

@@ -1,0 +1,59 @@
+/*
+ * rl_metrics.h - the metrics log: one NDJSON event per request, stage
+ * run, tool run, queue or memory operation.
+ *
+ * The log is STATE/metrics.ndjson (rl_config_state_dir).  Each event is
+ * appended with one write(2) under an exclusive flock on
+ * STATE/metrics.ndjson.lock, so any number of processes may log at once
+ * and no event is ever interleaved with another.  A process killed in the
+ * middle of a write can leave at most one partial last line; readers
+ * (rl_metrics_read) skip it.
+ *
+ * Every event has:
+ *   "at"       UTC time, ISO 8601 with milliseconds
+ *   "cmd"      the program (rl_prog)
+ *   "pid"      its process id
+ *   "kind"     "stage", "request", "tool", "queue", "memory", ...
+ * and the fields the caller adds; rl_metrics_add_usage adds wall_ms,
+ * cpu_ms and max_rss_kb from getrusage(2).
+ *
+ * Logging never fails a command: if the log cannot be written the first
+ * failure is reported on stderr (io.write) and later events are dropped.
+ * Set metrics.enabled to false (RL_METRICS=0) to log nothing.
+ */
+#ifndef RL_METRICS_H
+#define RL_METRICS_H
+
+#include <cjson/cJSON.h>
+
+#include "rl_config.h"
+
+/* Start the clock and find the log from cfg.  Creates STATE (0700). */
+void rl_metrics_open(const struct rl_config *cfg);
+
+/* The log's path, or NULL when metrics are off or not opened. */
+const char *rl_metrics_path(void);
+
+/*
+ * Add wall_ms (since rl_metrics_open), cpu_ms (user + system) and
+ * max_rss_kb of this process (who = RUSAGE_SELF) or of its waited-for
+ * children (RUSAGE_CHILDREN) to fields.
+ */
+void rl_metrics_add_usage(cJSON *fields, int who);
+
+/*
+ * Append one event of this kind; fields (may be NULL) is consumed.
+ * Returns 0, or -1 when the event was not written.
+ */
+int rl_metrics_event(const char *kind, cJSON *fields);
+
+/*
+ * Call fn for every whole event in the log at path, in order; lines that
+ * are not JSON objects and a final line without its newline are skipped
+ * (and counted in *skipped when it is not NULL).  fn returns 0 to go on.
+ * Returns the number of events read, or -1 when path cannot be read.
+ */
+long rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
+	void *arg, long *skipped);
+
+#endif

@@ -1,0 +1,61 @@
+/* rl_out.c - one write per record; see rl_out.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "rl_buf.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_out.h"
+
+void
+rl_out_line(const char *s, size_t n)
+{
+	struct iovec iov[2];
+	int k = 0;
+	ssize_t w;
+
+	iov[0].iov_base = (void *)s;
+	iov[0].iov_len = n;
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	/* A blocking write to a pipe or file completes unless interrupted;
+	 * finish a short one rather than lose its tail. */
+	while (k < 2) {
+		w = writev(STDOUT_FILENO, iov + k, 2 - k);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			rl_die(RL_EXIT_TEMP, "io.write", "stdout: %s",
+			    strerror(errno));
+		}
+		while (k < 2 && (size_t)w >= iov[k].iov_len)
+			w -= (ssize_t)iov[k++].iov_len;
+		if (k < 2) {
+			iov[k].iov_base = (char *)iov[k].iov_base + w;
+			iov[k].iov_len -= (size_t)w;
+		}
+	}
+}
+
+void
+rl_out_json(const cJSON *v)
+{
+	struct rl_buf b = {0};
+
+	rl_json_print(v, &b);
+	rl_out_line(b.data, b.len);
+	rl_buf_free(&b);
+}
+
+int
+rl_out_close(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		rl_diag(NULL, 0, "io.write", "stdout: %s", strerror(errno));
+		return RL_EXIT_TEMP;
+	}
+	return RL_EXIT_OK;
+}

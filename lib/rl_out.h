@@ -1,0 +1,33 @@
+/*
+ * rl_out.h - writing records to standard output.
+ *
+ * Every record is written with one write(2) (writev of the line and its
+ * newline), so a line is never split between writes: a pipe reader sees
+ * whole lines, and several writers appending to one file (O_APPEND) never
+ * interleave inside a record.  Nothing is held in a buffer, so a stage in
+ * the middle of a pipeline passes each baton on as soon as it is done.
+ *
+ * A failed write is fatal (io.write, exit 111): the record could not be
+ * delivered and carrying on would lose the ones after it silently.
+ */
+#ifndef RL_OUT_H
+#define RL_OUT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Write the n bytes at s and a newline as one record. */
+void rl_out_line(const char *s, size_t n);
+
+/* Write v, serialized compactly, as one record. */
+void rl_out_json(const cJSON *v);
+
+/*
+ * Flush and close stdout and check it: a full disk or a closed pipe is an
+ * error, not silence.  Returns RL_EXIT_OK, or RL_EXIT_TEMP after printing
+ * an io.write diagnostic.
+ */
+int rl_out_close(void);
+
+#endif

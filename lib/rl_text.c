@@ -1,0 +1,185 @@
+/* rl_text.c - UTF-8 and base64; see rl_text.h. */
+#include <string.h>
+
+#include "rl_text.h"
+
+/*
+ * What a lead byte promises: the sequence length (0 for a byte that cannot
+ * start one) and the range its second byte must be in, which is narrower
+ * than 80..BF after E0 (overlong), ED (surrogates), F0 (overlong) and F4
+ * (past U+10FFFF).
+ */
+static int
+lead(unsigned char b, unsigned char *lo, unsigned char *hi)
+{
+	*lo = 0x80;
+	*hi = 0xbf;
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xc2 && b <= 0xdf)
+		return 2;
+	if (b >= 0xe0 && b <= 0xef) {
+		if (b == 0xe0)
+			*lo = 0xa0;
+		else if (b == 0xed)
+			*hi = 0x9f;
+		return 3;
+	}
+	if (b >= 0xf0 && b <= 0xf4) {
+		if (b == 0xf0)
+			*lo = 0x90;
+		else if (b == 0xf4)
+			*hi = 0x8f;
+		return 4;
+	}
+	return 0;
+}
+
+/* How many bytes at s, at most want, form a valid start of a sequence. */
+static size_t
+valid_prefix(const unsigned char *s, size_t n, size_t want,
+	unsigned char lo, unsigned char hi)
+{
+	size_t i;
+
+	for (i = 1; i < want && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
+int
+rl_utf8_seq(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	static const unsigned char mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	unsigned char lo, hi;
+	unsigned long c;
+	int len, i;
+
+	if (n == 0 || !(len = lead(s[0], &lo, &hi)))
+		return 0;
+	if (valid_prefix(s, n, (size_t)len, lo, hi) != (size_t)len)
+		return 0;
+	c = s[0] & mask[len];
+	for (i = 1; i < len; i++)
+		c = (c << 6) | (s[i] & 0x3f);
+	if (cp)
+		*cp = c;
+	return len;
+}
+
+size_t
+rl_utf8_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	int len;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (!(len = rl_utf8_seq(p + i, n - i, NULL)))
+			return i;
+		i += (size_t)len;
+	}
+	return n;
+}
+
+/* Length of the maximal invalid subpart at s (Unicode's "maximal subpart"
+ * replacement practice): the lead byte and the bytes that could still
+ * have continued it; at least 1. */
+static size_t
+invalid_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo, hi;
+	int want = lead(s[0], &lo, &hi);
+
+	return want ? valid_prefix(s, n, (size_t)want, lo, hi) : 1;
+}
+
+size_t
+rl_utf8_repair(const char *s, size_t n, struct rl_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0, fixes = 0, bad;
+
+	rl_buf_grow(out, n);
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		int len = rl_utf8_seq(p + i, n - i, NULL);
+		if (len) {
+			i += (size_t)len;
+			continue;
+		}
+		rl_buf_add(out, s + start, i - start);
+		rl_buf_add(out, "\xef\xbf\xbd", 3);
+		fixes++;
+		bad = invalid_len(p + i, n - i);
+		i += bad;
+		start = i;
+	}
+	rl_buf_add(out, s + start, n - start);
+	return fixes;
+}
+
+size_t
+rl_utf8_count(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+size_t
+rl_utf8_prefix(const char *s, size_t max)
+{
+	size_t i, cps = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (cps == max)
+				return i;
+			cps++;
+		}
+	}
+	return i;
+}
+
+void
+rl_base64(const void *p, size_t n, struct rl_buf *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = p;
+	size_t i;
+	unsigned long v;
+
+	rl_buf_grow(out, (n + 2) / 3 * 4);
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned long)s[i] << 16 | (unsigned long)s[i + 1] << 8 | s[i + 2];
+		rl_buf_addc(out, tab[v >> 18 & 63]);
+		rl_buf_addc(out, tab[v >> 12 & 63]);
+		rl_buf_addc(out, tab[v >> 6 & 63]);
+		rl_buf_addc(out, tab[v & 63]);
+	}
+	if (i < n) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned long)s[i + 1] << 8;
+		rl_buf_addc(out, tab[v >> 18 & 63]);
+		rl_buf_addc(out, tab[v >> 12 & 63]);
+		rl_buf_addc(out, i + 1 < n ? tab[v >> 6 & 63] : '=');
+		rl_buf_addc(out, '=');
+	}
+}
