@@ -23,7 +23,7 @@
 static const char usage[] =
     "usage: rl-config show [--origin]\n"
     "       rl-config get key\n"
-    "       rl-config set key value [--scope user|project]\n"
+    "       rl-config set key value [--scope user | project]\n"
     "       rl-config validate\n"
     "       rl-config migrate [--dry-run]\n"
     "       rl-config path\n";

@@ -160,6 +160,9 @@ rl_json_parse(const char *s, size_t n, int max_depth, cJSON **out,
 		if (s[off] > 0x20 && s[off] < 0x7f)
 			return fail(e, "input.not_json", off,
 			    "%s '%c'", v ? "trailing" : "unexpected", s[off]);
+		if (s[off] == '\n' || s[off] == '\r')
+			return fail(e, "input.not_json", off,
+			    "unexpected end of line");
 		return fail(e, "input.not_json", off,
 		    "unexpected byte 0x%02x", (unsigned char)s[off]);
 	}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Docs that cannot drift from the code: every command has a page whose
+# SYNOPSIS is its usage, every option is documented, every exit status
+# and error code is listed, and every page is mandoc -Tlint clean.
+
+load helpers/common
+
+commands() {
+	for c in "$TOP"/cmd/*.c; do basename "$c" .c; done
+}
+
+# The usage a command prints for -h, without "usage: " and spacing.
+usage_of() {
+	"$RL_BIN/$1" -h | sed 's/^usage: //; s/^       //' | tr -s ' \t' ' '
+}
+
+synopsis_of() {
+	mandoc -Tutf8 "$TOP/man/man1/$1.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
+	    sed 's/^ *//; /^$/d' | tr -s ' \t' ' '
+}
+
+@test "every command has a man page" {
+	for c in $(commands); do
+		[ -f "$TOP/man/man1/$c.1" ] || { echo "no page for $c"; return 1; }
+	done
+}
+
+@test "every page is mandoc -Tlint clean" {
+	run mandoc -Tlint -Wwarning "$TOP"/man/man*/*.[157]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "every usage line is the page's SYNOPSIS" {
+	for c in $(commands); do
+		u=$(usage_of "$c"); s=$(synopsis_of "$c")
+		[ "$u" = "$s" ] || { diff <(echo "$u") <(echo "$s"); return 1; }
+	done
+}
+
+@test "every option in a usage is documented in the page" {
+	for c in $(commands); do
+		page="$TOP/man/man1/$c.1"
+		for opt in $(usage_of "$c" | grep -oE -- '\[-[A-Za-z]+|-[a-z]\b|--[a-z-]+' | tr -d '['); do
+			case "$opt" in
+			--*) name=${opt#--}; grep -qE "Fl \\\\-$(echo "$name" | sed 's/-/\\\\\\\\?-/g')" "$page" ||
+				{ echo "$c: $opt not in its page"; return 1; } ;;
+			*) for l in $(echo "${opt#-}" | grep -o .); do
+				grep -qE "^\.It Fl $l( |$)" "$page" || { echo "$c: -$l not in its page"; return 1; }
+			   done ;;
+			esac
+		done
+	done
+}
+
+@test "every page lists every exit status" {
+	for p in "$TOP"/man/man1/*.1 "$TOP/man/man7/redline.7"; do
+		section=$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$p")
+		for s in 0 1 2 111 124; do
+			echo "$section" | grep -q "^\.It $s\$" || { echo "$p: exit $s missing"; return 1; }
+		done
+	done
+}
+
+@test "every command is in redline(7)" {
+	for c in $(commands); do
+		grep -q "^\.It Xr $c 1" "$TOP/man/man7/redline.7" || { echo "$c not in redline(7)"; return 1; }
+	done
+}
+
+@test "every error code of the taxonomy is in redline(7)" {
+	codes=$(grep -oE '^	\{"[a-z]+\.[a-z0-9_]+", ' "$TOP/lib/rl_err.c" | grep -oE '[a-z]+\.[a-z0-9_]+')
+	[ -n "$codes" ]
+	for code in $codes; do
+		grep -q "$code" "$TOP/man/man7/redline.7" || { echo "$code not in redline(7)"; return 1; }
+	done
+}
+
+@test "every configuration key is in redline-config(5)" {
+	keys=$(jq -r 'paths(type == "object" and has("type")) | map(select(. != "properties")) | join(".")' \
+	    "$RL_SHARE/schemas/config.json" | grep -v '^$' | grep -v '^env\.')
+	[ -n "$keys" ]
+	for k in $keys; do
+		grep -q "^\.It Cm $k" "$TOP/man/man5/redline-config.5" || { echo "$k not in redline-config(5)"; return 1; }
+	done
+}
+
+@test "the README's test command is make check" {
+	grep -q '^make check$' "$TOP/README.md" || grep -q '    make check' "$TOP/README.md"
+}

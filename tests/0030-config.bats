@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# rl-config and the layered configuration (lib/rl_config.c).
+
+load helpers/common
+
+user_file() { mkdir -p "$XDG_CONFIG_HOME/redline"; printf '%s\n' "$1" > "$XDG_CONFIG_HOME/redline/config.json"; }
+project_file() { mkdir -p .redline; printf '%s\n' "$1" > .redline/config.json; }
+system_file() { mkdir -p "$RL_SYSCONFDIR"; printf '%s\n' "$1" > "$RL_SYSCONFDIR/config.json"; }
+
+@test "defaults come from the share directory" {
+	run rl-config get limits.max_depth
+	[ "$status" -eq 0 ]
+	expect 128
+	run rl-config show --origin
+	[[ "${lines[*]}" == *"limits.max_depth	128	$RL_SHARE/config.json"* ]]
+}
+
+@test "each layer overrides the one before, and says so" {
+	system_file '{"version":1,"limits":{"max_depth":10,"max_record_bytes":4096}}'
+	user_file '{"version":1,"limits":{"max_depth":20}}'
+	project_file '{"version":1,"limits":{"max_depth":30},"env":{"ci":{"limits":{"max_depth":40}}}}'
+	run rl-config show --origin
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"limits.max_record_bytes	4096	$RL_SYSCONFDIR/config.json"* ]]
+	[[ "$output" == *"limits.max_depth	30	.redline/config.json"* ]]
+	run env REDLINE_ENV=ci rl-config show --origin
+	[[ "$output" == *"limits.max_depth	40	.redline/config.json (env ci)"* ]]
+	run env REDLINE_ENV=ci RL_MAX_DEPTH=50 rl-config show --origin
+	[[ "$output" == *"limits.max_depth	50	env RL_MAX_DEPTH"* ]]
+	[[ "$output" != *env.ci* ]]
+}
+
+@test "show prints the merged configuration as JSON" {
+	user_file '{"metrics":{"enabled":false}}'
+	run rl-config show
+	[ "$status" -eq 0 ]
+	jqo '[.metrics.enabled, .limits.max_depth, .version]'
+	expect '[false,128,1]'
+}
+
+@test "RL_HOME sets the state directory" {
+	run rl-config get state_dir
+	expect "$RL_HOME"
+	run rl-config path
+	[ "${lines[4]}" = "state	$RL_HOME	absent" ]
+}
+
+@test "path lists the layers in order" {
+	project_file '{}'
+	run rl-config path
+	[ "$status" -eq 0 ]
+	expect "default	$RL_SHARE/config.json	present
+system	$RL_SYSCONFDIR/config.json	absent
+user	$XDG_CONFIG_HOME/redline/config.json	absent
+project	.redline/config.json	present
+state	$RL_HOME	absent"
+}
+
+@test "set writes the user file and get reads it back" {
+	run rl-config set limits.max_depth 64
+	[ "$status" -eq 0 ]
+	run rl-config get limits.max_depth
+	expect 64
+	run jq -c . "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"version":1,"limits":{"max_depth":64}}'
+}
+
+@test "set --scope project writes ./.redline/config.json" {
+	run rl-config set metrics.enabled false --scope project
+	[ "$status" -eq 0 ]
+	run jq -c . .redline/config.json
+	expect '{"version":1,"metrics":{"enabled":false}}'
+	run rl-config show --origin
+	[[ "$output" == *"metrics.enabled	false	.redline/config.json"* ]]
+}
+
+@test "set refuses a value of the wrong type and changes nothing" {
+	user_file '{"version":1}'
+	run --separate-stderr rl-config set limits.max_depth deep
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"config.invalid: limits.max_depth: 'deep' is not an integer (fix: write the value as an integer)"* ]]
+	run jq -c . "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"version":1}'
+}
+
+@test "set refuses a value out of range, naming the file, key and fix" {
+	run --separate-stderr rl-config set limits.max_depth 5000
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: $XDG_CONFIG_HOME/redline/config.json: config.invalid: limits.max_depth: must be <= 1000 (fix: give it a value within the limit; it is: the deepest nesting of arrays and objects in a record)" ]
+	[ ! -e "$XDG_CONFIG_HOME/redline/config.json" ]
+}
+
+@test "an unknown key names the closest known one" {
+	run --separate-stderr rl-config get limits.max_dept
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: config.unknown_key: limits.max_dept: unknown key (did you mean 'limits.max_depth'?)" ]
+	project_file '{"limits":{"max_recrd_bytes":1}}'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: .redline/config.json: config.unknown_key: limits.max_recrd_bytes: unknown key (did you mean 'limits.max_record_bytes'?)" ]
+}
+
+@test "an unknown key with nothing close says where to look" {
+	user_file '{"zzzzzz":1}'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"config.unknown_key: zzzzzz: unknown key (see 'rl-config show' for the keys there are)" ]]
+}
+
+@test "a config file with a syntax error names the file and line" {
+	user_file '{
+  "version": 1,
+  "limits": { "max_depth": 12 ,}
+}'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "rl-config: $XDG_CONFIG_HOME/redline/config.json:3: config.syntax: "*"(fix: correct the JSON there)" ]]
+}
+
+@test "every command refuses to run on an invalid configuration (exit 2)" {
+	project_file '{"limits":{"max_depth":"deep"}}'
+	run --separate-stderr rl-validate <<< '{"rl":1,"id":"a","next":"plan"}'
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "rl-validate: .redline/config.json: config.invalid: limits.max_depth: must be integer, not string (fix: give it a value of the type named; it is: the deepest nesting of arrays and objects in a record)" ]
+}
+
+@test "a bad environment variable is named" {
+	run --separate-stderr env RL_METRICS=maybe rl-config validate
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: env RL_METRICS: config.invalid: metrics.enabled: 'maybe' is not a boolean (fix: write the value as a boolean)" ]
+}
+
+@test "a file that is not an object is refused" {
+	user_file '[1,2]'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"config.invalid: the file must hold one JSON object (fix: wrap the settings in { })" ]]
+}
+
+@test "migrate: an unversioned file is brought to version 1" {
+	user_file '{"limits":{"max_depth":9}}'
+	run rl-config migrate --dry-run
+	[ "$status" -eq 0 ]
+	expect "$XDG_CONFIG_HOME/redline/config.json: version 0 -> 1: add \"version\": 1"
+	run jq -c . "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"limits":{"max_depth":9}}'
+	run rl-config migrate
+	[ "$status" -eq 0 ]
+	run jq -c . "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"limits":{"max_depth":9},"version":1}'
+	run rl-config migrate
+	expect "$XDG_CONFIG_HOME/redline/config.json: version 1, up to date"
+}
+
+@test "a file from a newer redline is refused" {
+	project_file '{"version":7}'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *".redline/config.json: config.version: version: must be an integer from 0 to 1 (fix: upgrade redline, or correct the version)" ]]
+}
+
+@test "get of a key that is known but unset exits 1" {
+	run rl-config get state_dir
+	[ "$status" -eq 0 ]
+	unset RL_HOME
+	run rl-config get state_dir
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "usage errors exit 2" {
+	run --separate-stderr rl-config frobnicate
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "usage: rl-config show [--origin]" ]
+	run rl-config set onlykey
+	[ "$status" -eq 2 ]
+	run rl-config show --dry-run
+	[ "$status" -eq 2 ]
+	run rl-config set limits.max_depth 3 --scope galaxy
+	[ "$status" -eq 2 ]
+	run rl-config --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: rl-config show [--origin]" ]
+}
+
+@test "the configured state directory receives the metrics" {
+	mkdir -p "$S/elsewhere"
+	user_file "{\"state_dir\":\"$S/elsewhere\"}"
+	unset RL_HOME
+	echo '{"rl":1,"id":"a","next":"plan"}' | rl-validate > /dev/null
+	[ -s "$S/elsewhere/metrics.ndjson" ]
+}
