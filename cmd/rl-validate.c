@@ -113,6 +113,7 @@ main(int argc, char **argv)
 	if (!(st.schema = rl_schema_load(schema ? schema : path.data, &msg)))
 		rl_die(RL_EXIT_USAGE, "validate.bad_schema", "%s", msg.data);
 	rl_buf_free(&path);
+	rl_buf_free(&msg);
 	rl_cmd_limits(&cfg, &L);
 	st.L = &L;
 	c = rl_loop_run(&L, argc - optind, argv + optind);

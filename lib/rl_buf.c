@@ -75,6 +75,7 @@ rl_buf_grow(struct rl_buf *b, size_t n)
 		want = 64;
 	b->data = rl_xrealloc(b->data, want);
 	b->cap = want;
+	b->data[b->len] = 0;
 }
 
 void

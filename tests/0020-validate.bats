@@ -140,3 +140,14 @@ load helpers/common
 	[ "$status" -eq 0 ]
 	[[ "$output" != *libcurl* ]]
 }
+
+@test "without RL_SHARE the share directory is found beside the program" {
+	[ -z "${RL_VALGRIND:-}" ] || skip "the command is a valgrind wrapper here"
+	mkdir -p "$S/prefix/bin" "$S/prefix/share"
+	cp "$RL_BIN/rl-validate" "$S/prefix/bin/"
+	ln -s "$RL_SHARE" "$S/prefix/share/redline"
+	run --separate-stderr env -u RL_SHARE "$S/prefix/bin/rl-validate" <<< '{"rl":1,"id":"a","next":"nowhere"}'
+	[ "$status" -eq 1 ]
+	jqo -r '.error.errors[0].keyword'
+	expect enum
+}
