@@ -5,6 +5,7 @@
 #   make asan       the same tests under AddressSanitizer and UBSan
 #   make valgrind   the bats tests with every command under valgrind
 #   make coverage   line coverage of lib/ and cmd/ (gcov, lcov)
+#   make fuzz       libFuzzer over the record path (FUZZ_SECONDS)
 #   make bench      the performance suite (bench/), ratios from one run
 #   make man-lint   mandoc -Tlint on every page
 #   make deps       install the Debian packages all of the above need
@@ -128,6 +129,18 @@ coverage:
 	@lcov --list build/cov/rl.info | tail -n +1
 	@lcov --summary build/cov/rl.info 2>&1 | grep -E 'lines'
 
+# libFuzzer over the record path (clang with its runtime: Debian's clang
+# and libclang-rt-14-dev).  FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { echo "make fuzz: needs clang; run: sudo apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+	@mkdir -p build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilib \
+	    -DRL_TOP='"$(abspath .)"' -o build/fuzz/fuzz_record tests/fuzz/fuzz_record.c \
+	    $(LIB_SRC) $(LDLIBS)
+	build/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    build/fuzz/corpus tests/fuzz/seeds
+
 bench: all
 	@for b in bench/*; do [ -x "$$b" ] && RL_BIN=$(abspath $(BIN)) "$$b"; done; true
 
@@ -149,7 +162,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all check units asan valgrind coverage bench man-lint install \
+.PHONY: all check units asan valgrind coverage fuzz bench man-lint install \
 	uninstall clean deps need-deps
 .SUFFIXES:
 .SECONDARY:
