@@ -112,29 +112,11 @@ get(const struct rl_config *cfg, const char *key)
 static cJSON *
 read_doc(const char *path)
 {
-	struct rl_buf text = {0};
-	struct rl_json_err e;
-	unsigned long line, col;
-	cJSON *doc = NULL;
+	cJSON *doc;
 
-	if (rl_fs_read(path, &text, 1UL << 20) < 0) {
-		if (errno == ENOENT)
-			doc = cJSON_CreateObject();
-		else
-			rl_diag(path, 0, "config.invalid", "cannot read: %s",
-			    strerror(errno));
-	} else if (rl_json_parse(text.data, text.len, 64, &doc, &e) < 0) {
-		rl_json_linecol(text.data, text.len, e.offset, &line, &col);
-		rl_diag(path, line, "config.syntax", "%s at column %lu "
-		    "(fix: correct the JSON there)", e.message, col);
-	} else if (!cJSON_IsObject(doc)) {
-		rl_diag(path, 0, "config.invalid", "the file must hold one "
-		    "JSON object (fix: wrap the settings in { })");
-		cJSON_Delete(doc);
-		doc = NULL;
-	}
-	rl_buf_free(&text);
-	return doc;
+	if (rl_config_read_file(path, &doc) < 0)
+		return NULL;
+	return doc ? doc : cJSON_CreateObject();
 }
 
 static int
@@ -209,9 +191,7 @@ migrate(int dry_run)
 		}
 		rl_buf_reset(&log);
 		if ((n = rl_config_migrate(doc, &log)) < 0) {
-			rl_diag(path.data, 0, "config.version", "version: must "
-			    "be an integer from 0 to %d (fix: upgrade redline)",
-			    RL_CONFIG_VERSION);
+			rl_config_version_error(path.data);
 			status = RL_EXIT_USAGE;
 		} else if (n == 0) {
 			printf("%s: version %d, up to date\n", path.data,

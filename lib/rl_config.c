@@ -478,37 +478,62 @@ load_env(struct rl_config *cfg, const cJSON *schema, const char *prefix)
 	return bad;
 }
 
-/* Read, parse, migrate and check one file; NULL if absent or bad. */
-static cJSON *
-load_file(struct rl_config *cfg, const char *path, int required)
+int
+rl_config_read_file(const char *path, cJSON **doc)
 {
 	struct rl_buf text = {0};
 	struct rl_json_err e;
 	unsigned long line, col;
-	cJSON *doc = NULL;
+	int rc = -1;
 
+	*doc = NULL;
 	if (rl_fs_read(path, &text, CONFIG_MAX) < 0) {
-		if (errno != ENOENT || required) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
 			rl_diag(path, 0, "config.invalid", "cannot read: %s",
 			    strerror(errno));
-			cfg->errors++;
-		}
-	} else if (rl_json_parse(text.data ? text.data : "", text.len, 64, &doc,
+	} else if (rl_json_parse(text.data ? text.data : "", text.len, 64, doc,
 	    &e) < 0) {
 		rl_json_linecol(text.data, text.len, e.offset, &line, &col);
 		rl_diag(path, line, "config.syntax", "%s at column %lu "
 		    "(fix: correct the JSON there)", e.message, col);
-		cfg->errors++;
-	} else if (!cJSON_IsObject(doc)) {
+	} else if (!cJSON_IsObject(*doc)) {
 		rl_diag(path, 0, "config.invalid", "the file must hold one "
 		    "JSON object (fix: wrap the settings in { })");
+		cJSON_Delete(*doc);
+		*doc = NULL;
+	} else {
+		rc = 0;
+	}
+	rl_buf_free(&text);
+	return rc;
+}
+
+void
+rl_config_version_error(const char *path)
+{
+	rl_diag(path, 0, "config.version", "version: must be an integer "
+	    "from 0 to %d (fix: upgrade redline, or correct the version)",
+	    RL_CONFIG_VERSION);
+}
+
+/* Read, migrate and check one file layer; NULL if absent or bad. */
+static cJSON *
+load_file(struct rl_config *cfg, const char *path, int required)
+{
+	cJSON *doc;
+
+	if (rl_config_read_file(path, &doc) < 0) {
 		cfg->errors++;
-		cJSON_Delete(doc);
-		doc = NULL;
+	} else if (!doc) {
+		if (required) {
+			rl_diag(path, 0, "config.invalid", "cannot read: %s",
+			    strerror(ENOENT));
+			cfg->errors++;
+		}
 	} else if (rl_config_migrate(doc, NULL) < 0) {
-		rl_diag(path, 0, "config.version", "version: must be an "
-		    "integer from 0 to %d (fix: upgrade redline, or correct "
-		    "the version)", RL_CONFIG_VERSION);
+		rl_config_version_error(path);
 		cfg->errors++;
 		cJSON_Delete(doc);
 		doc = NULL;
@@ -517,7 +542,6 @@ load_file(struct rl_config *cfg, const char *path, int required)
 		cJSON_Delete(doc);
 		doc = NULL;
 	}
-	rl_buf_free(&text);
 	return doc;
 }
 

@@ -103,6 +103,17 @@ const cJSON *rl_config_key_schema(const struct rl_config *cfg,
 cJSON *rl_config_convert(const struct rl_config *cfg, const char *key,
 	const char *text, const char *where);
 
+/*
+ * Read and parse one configuration file into *doc (caller frees).
+ * Returns 0 with *doc set, 0 with *doc NULL when the file does not
+ * exist, or -1 after a diagnostic (unreadable, not JSON: with its line
+ * and column, not an object).
+ */
+int rl_config_read_file(const char *path, cJSON **doc);
+
+/* Report a file whose version this program cannot read. */
+void rl_config_version_error(const char *path);
+
 /* Set dotted key in doc to item (consumed), making objects on the way. */
 void rl_config_doc_set(cJSON *doc, const char *key, cJSON *item);
 
