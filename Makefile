@@ -6,6 +6,7 @@
 #   make valgrind   the bats tests with every command under valgrind
 #   make coverage   line coverage of lib/ and cmd/ (gcov, lcov)
 #   make fuzz       libFuzzer over the record path (FUZZ_SECONDS)
+#   make stress     the long kill loops (tests/stress/)
 #   make bench      the performance suite (bench/), ratios from one run
 #   make man-lint   mandoc -Tlint on every page
 #   make deps       install the Debian packages all of the above need
@@ -30,7 +31,7 @@ B   ?= build/default
 BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
-CMDS     = rl-validate rl-config
+CMDS     = rl-validate rl-config rl-mem
 NET_CMDS =
 
 LIB_SRC  = $(wildcard lib/*.c)
@@ -141,8 +142,14 @@ fuzz:
 	build/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    build/fuzz/corpus tests/fuzz/seeds
 
+# The long reliability loops; make check runs short versions of them.
+stress: all
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    RL_HOME=$$(mktemp -d) tests/stress/mem-kill 1000
+
 bench: all
-	@for b in bench/*; do [ -x "$$b" ] && RL_BIN=$(abspath $(BIN)) "$$b"; done; true
+	@rc=0; for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \
+	    RL_BIN=$(abspath $(BIN)) "$$b" || rc=1; done; exit $$rc
 
 man-lint:
 	mandoc -Tlint -Wwarning $(PAGES)
@@ -162,7 +169,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all check units asan valgrind coverage fuzz bench man-lint install \
+.PHONY: all check units asan valgrind coverage fuzz stress bench man-lint install \
 	uninstall clean deps need-deps
 .SUFFIXES:
 .SECONDARY:

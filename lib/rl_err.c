@@ -38,6 +38,14 @@ static const struct code codes[] = {
 	{"config.unknown_key", "config", 0, RL_EXIT_USAGE},
 	{"config.invalid", "config", 0, RL_EXIT_USAGE},
 	{"config.version", "config", 0, RL_EXIT_USAGE},
+	/* mem: the memory store */
+	{"mem.bad_key", "input", 0, RL_EXIT_FAIL},
+	{"mem.bad_value", "input", 0, RL_EXIT_FAIL},
+	{"mem.bad_op", "input", 0, RL_EXIT_FAIL},
+	{"mem.too_large", "limit", 0, RL_EXIT_FAIL},
+	{"mem.full", "limit", 0, RL_EXIT_FAIL},
+	{"mem.corrupt", "storage", 0, RL_EXIT_FAIL},
+	{"mem.not_integer", "input", 0, RL_EXIT_FAIL},
 	/* io: the system said no; a full disk may clear up */
 	{"io.open", "io", 0, RL_EXIT_FAIL},
 	{"io.read", "io", 1, RL_EXIT_TEMP},
@@ -63,6 +71,7 @@ static const struct code codes[] = {
 	/* family defaults */
 	{"input.*", "input", 0, RL_EXIT_FAIL},
 	{"validate.*", "validate", 0, RL_EXIT_FAIL},
+	{"mem.*", "storage", 0, RL_EXIT_FAIL},
 	{"config.*", "config", 0, RL_EXIT_USAGE},
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},

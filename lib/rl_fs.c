@@ -1,12 +1,12 @@
 /* rl_fs.c - crash-safe files and flock; see rl_fs.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rl_fs.h"
@@ -63,43 +63,21 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static int
-fsync_dir(const char *path)
-{
-	char copy[4096];
-	int fd, rc;
-
-	if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
-rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode)
+rl_fs_replace_at(int dirfd, const char *name, const void *data, size_t n,
+	mode_t mode)
 {
-	char tmp[4096], copy[4096];
+	char tmp[512];
 	unsigned long long r = 0;
-	const char *base, *slash;
 	int fd, saved;
 
 	if (getrandom(&r, sizeof r, GRND_NONBLOCK) < 0)
-		r = (unsigned long long)getpid();
-	slash = strrchr(path, '/');
-	base = slash ? slash + 1 : path;
-	snprintf(copy, sizeof copy, "%.*s", slash ? (int)(slash - path + 1) : 0,
-	    path);
-	if (snprintf(tmp, sizeof tmp, "%s.%s.tmp.%llx", copy, base, r) >=
-	    (int)sizeof tmp) {
+		r = (unsigned long long)getpid() << 16 ^ (unsigned long long)time(NULL);
+	if (snprintf(tmp, sizeof tmp, ".%s.tmp.%llx", name, r) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, n) < 0 || fsync(fd) < 0)
@@ -109,16 +87,47 @@ rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0)
+	if (renameat(dirfd, tmp, dirfd, name) < 0)
 		goto fail;
-	return fsync_dir(path);
+	return fsync(dirfd);
 fail:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	errno = saved;
 	return -1;
+}
+
+int
+rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int dfd, rc, saved;
+
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >=
+	    (int)sizeof dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = rl_fs_replace_at(dfd, slash ? slash + 1 : path, data, n, mode);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return rc;
+}
+
+int
+rl_fs_is_temp(const char *name)
+{
+	return name[0] == '.' && strstr(name, ".tmp.") != NULL;
 }
 
 int

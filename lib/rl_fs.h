@@ -28,6 +28,14 @@ int rl_fs_read(const char *path, struct rl_buf *out, size_t max);
 /* Replace path with the n bytes at data, crash-safely (see above). */
 int rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode);
 
+/* The same for name in the directory open as dirfd (saves opening the
+ * directory for each file of a store). */
+int rl_fs_replace_at(int dirfd, const char *name, const void *data, size_t n,
+	mode_t mode);
+
+/* 1 if name is a temporary file rl_fs_replace makes: ".NAME.tmp.*". */
+int rl_fs_is_temp(const char *name);
+
 /* mkdir -p: make path and its missing parents with mode. */
 int rl_fs_mkdirs(const char *path, mode_t mode);
 

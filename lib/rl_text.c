@@ -183,3 +183,37 @@ rl_base64(const void *p, size_t n, struct rl_buf *out)
 		rl_buf_addc(out, '=');
 	}
 }
+
+int
+rl_base64_decode(const char *s, struct rl_buf *out)
+{
+	unsigned long v = 0;
+	int bits = 0, c, pad = 0;
+
+	for (; *s; s++) {
+		if (*s == '=') {
+			pad++;
+			continue;
+		}
+		if (pad)
+			return -1;
+		if (*s >= 'A' && *s <= 'Z')
+			c = *s - 'A';
+		else if (*s >= 'a' && *s <= 'z')
+			c = *s - 'a' + 26;
+		else if (*s >= '0' && *s <= '9')
+			c = *s - '0' + 52;
+		else if (*s == '+')
+			c = 62;
+		else if (*s == '/')
+			c = 63;
+		else
+			return -1;
+		v = (v << 6 | (unsigned long)c) & 0xffffff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			rl_buf_addc(out, (int)(v >> bits & 0xff));
+		}
+	}
+	return pad > 2 || bits >= 6 ? -1 : 0;
+}

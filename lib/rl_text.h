@@ -41,4 +41,8 @@ size_t rl_utf8_prefix(const char *s, size_t max);
 /* Append the base64 (RFC 4648, padded) encoding of p[0..n) to out. */
 void rl_base64(const void *p, size_t n, struct rl_buf *out);
 
+/* Append the bytes that the base64 text s encodes to out.  Returns 0, or
+ * -1 when s is not base64 (padding optional; no white space). */
+int rl_base64_decode(const char *s, struct rl_buf *out);
+
 #endif

@@ -1,0 +1,23 @@
+/*
+ * rl_dur.h - durations and times, as commands take and show them.
+ *
+ * A duration is a decimal number with an optional unit: ms, s (the
+ * default), m, h, d, e.g. "250ms", "90", "1.5m", "7d".
+ */
+#ifndef RL_DUR_H
+#define RL_DUR_H
+
+/* Parse s into *seconds.  Returns 0, or -1 when s is not a duration or
+ * is negative. */
+int rl_dur_parse(const char *s, double *seconds);
+
+/* The wall clock in milliseconds since the epoch. */
+long long rl_now_ms(void);
+
+/*
+ * Write an age in milliseconds the way ls -l would want it, short:
+ * "42s", "7m", "3h", "12d", into out (at least 16 bytes).
+ */
+void rl_dur_format(long long ms, char *out, unsigned long size);
+
+#endif

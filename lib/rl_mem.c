@@ -1,0 +1,231 @@
+/*
+ * rl_mem.c - the store's front: argument checks, limits, counters and
+ * the choice of backend; see rl_mem.h.  Backends see only valid names
+ * and values within the size limit.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_dur.h"
+#include "rl_err.h"
+#include "rl_mem.h"
+#include "rl_metrics.h"
+#include "rl_text.h"
+
+static const struct rl_mem_backend *backends[] = {&rl_mem_dir};
+
+int
+rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	m->err_code = code;
+	va_start(ap, fmt);
+	vsnprintf(m->err_msg, sizeof m->err_msg, fmt, ap);
+	va_end(ap);
+	m->count.errors++;
+	return -1;
+}
+
+const char *
+rl_mem_error(const struct rl_mem *m, const char **message)
+{
+	if (message)
+		*message = m->err_msg;
+	return m->err_code ? m->err_code : "internal.error";
+}
+
+int
+rl_mem_valid_ns(const char *ns)
+{
+	size_t n;
+
+	if (!ns || !*ns || ns[0] == '.')
+		return 0;
+	for (n = 0; ns[n]; n++)
+		if (n >= 64 || !(strchr("._-", ns[n]) ||
+		    (ns[n] >= 'a' && ns[n] <= 'z') ||
+		    (ns[n] >= 'A' && ns[n] <= 'Z') ||
+		    (ns[n] >= '0' && ns[n] <= '9')))
+			return 0;
+	return 1;
+}
+
+static int
+check_names(struct rl_mem *m, const char *ns, const char *key)
+{
+	if (ns && !rl_mem_valid_ns(ns))
+		return rl_mem_fail(m, "mem.bad_key", "'%s': a namespace is 1 to "
+		    "64 of A-Z a-z 0-9 . _ - not starting with a dot", ns);
+	if (key && !*key)
+		return rl_mem_fail(m, "mem.bad_key", "the key is empty");
+	if (key && strlen(key) > RL_MEM_KEY_MAX)
+		return rl_mem_fail(m, "mem.bad_key", "the key is %zu bytes, "
+		    "more than %d", strlen(key), RL_MEM_KEY_MAX);
+	return 0;
+}
+
+struct rl_mem *
+rl_mem_open(const struct rl_config *cfg)
+{
+	const char *name = rl_config_str(cfg, "mem.backend", "dir");
+	struct rl_buf where = {0};
+	struct rl_mem *m;
+	size_t i;
+
+	m = rl_xcalloc(1, sizeof *m);
+	for (i = 0; i < sizeof backends / sizeof backends[0]; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			m->be = backends[i];
+	if (!m->be) {
+		rl_diag(NULL, 0, "config.invalid", "mem.backend: unknown "
+		    "backend '%s' (fix: use \"dir\")", name);
+		free(m);
+		return NULL;
+	}
+	m->max_value = (unsigned long long)rl_config_num(cfg,
+	    "mem.max_value_bytes", 16777216);
+	m->max_ns_bytes = (unsigned long long)rl_config_num(cfg,
+	    "mem.max_namespace_bytes", 1073741824.0);
+	rl_config_state_dir(cfg, &where);
+	rl_buf_adds(&where, "/mem");
+	if (m->be->open(m, where.data) < 0) {
+		rl_diag(where.data, 0, rl_mem_error(m, NULL), "%s", m->err_msg);
+		rl_buf_free(&where);
+		free(m);
+		return NULL;
+	}
+	rl_buf_free(&where);
+	return m;
+}
+
+int
+rl_mem_put(struct rl_mem *m, const char *ns, const char *key,
+	const void *val, size_t n, double ttl, const char *type)
+{
+	struct rl_mem_meta meta = {0};
+
+	if (check_names(m, ns, key) < 0)
+		return -1;
+	if (n > m->max_value)
+		return rl_mem_fail(m, "mem.too_large", "the value is %zu bytes, "
+		    "more than mem.max_value_bytes (%llu)", n, m->max_value);
+	meta.created = meta.accessed = rl_now_ms();
+	meta.expires = ttl > 0 ? meta.created + (long long)(ttl * 1000) : 0;
+	meta.size = n;
+	if (!type)
+		type = rl_utf8_check(val, n) == n && !memchr(val, 0, n) ?
+		    "text/plain; charset=utf-8" : "application/octet-stream";
+	snprintf(meta.type, sizeof meta.type, "%s", type);
+	m->count.puts++;
+	if (m->be->put(m, ns, key, val, n, &meta) < 0)
+		return -1;
+	m->count.bytes_in += n;
+	return 0;
+}
+
+int
+rl_mem_get(struct rl_mem *m, const char *ns, const char *key,
+	struct rl_buf *val, struct rl_mem_meta *meta)
+{
+	struct rl_mem_meta mine;
+	size_t before = val->len;
+	int rc;
+
+	if (check_names(m, ns, key) < 0)
+		return -1;
+	m->count.gets++;
+	rc = m->be->get(m, ns, key, val, meta ? meta : &mine);
+	if (rc == 0) {
+		m->count.hits++;
+		m->count.bytes_out += val->len - before;
+	} else if (rc == 1) {
+		m->count.misses++;
+	}
+	return rc;
+}
+
+int
+rl_mem_del(struct rl_mem *m, const char *ns, const char *key)
+{
+	if (check_names(m, ns, key) < 0)
+		return -1;
+	m->count.dels++;
+	return m->be->del(m, ns, key);
+}
+
+int
+rl_mem_incr(struct rl_mem *m, const char *ns, const char *key,
+	long long delta, long long *result)
+{
+	if (check_names(m, ns, key) < 0)
+		return -1;
+	m->count.incrs++;
+	return m->be->incr(m, ns, key, delta, result);
+}
+
+int
+rl_mem_list(struct rl_mem *m, const char *ns, const char *prefix,
+	int (*fn)(const struct rl_mem_entry *e, void *arg), void *arg)
+{
+	if (check_names(m, ns, NULL) < 0)
+		return -1;
+	return m->be->list(m, ns, prefix ? prefix : "", fn, arg);
+}
+
+int
+rl_mem_gc(struct rl_mem *m, const char *ns, const struct rl_mem_gc *gc,
+	struct rl_mem_gc_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (check_names(m, ns, NULL) < 0)
+		return -1;
+	return m->be->gc(m, ns, gc, res);
+}
+
+int
+rl_mem_stats(struct rl_mem *m, const char *ns,
+	int (*fn)(const struct rl_mem_stats *s, void *arg), void *arg)
+{
+	if (check_names(m, ns, NULL) < 0)
+		return -1;
+	return m->be->stats(m, ns, fn, arg);
+}
+
+int
+rl_mem_clear(struct rl_mem *m, const char *ns, unsigned long *removed)
+{
+	*removed = 0;
+	if (check_names(m, ns, NULL) < 0)
+		return -1;
+	return m->be->clear(m, ns, removed);
+}
+
+void
+rl_mem_close(struct rl_mem *m)
+{
+	const struct rl_mem_counts *c;
+	cJSON *f;
+
+	if (!m)
+		return;
+	c = &m->count;
+	if (c->puts + c->gets + c->dels + c->incrs + c->errors) {
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "backend", m->be->name);
+		cJSON_AddNumberToObject(f, "puts", c->puts);
+		cJSON_AddNumberToObject(f, "gets", c->gets);
+		cJSON_AddNumberToObject(f, "hits", c->hits);
+		cJSON_AddNumberToObject(f, "misses", c->misses);
+		cJSON_AddNumberToObject(f, "dels", c->dels);
+		cJSON_AddNumberToObject(f, "incrs", c->incrs);
+		cJSON_AddNumberToObject(f, "errors", c->errors);
+		cJSON_AddNumberToObject(f, "bytes_in", (double)c->bytes_in);
+		cJSON_AddNumberToObject(f, "bytes_out", (double)c->bytes_out);
+		rl_metrics_event("memory", f);
+	}
+	m->be->close(m);
+	free(m);
+}
