@@ -58,5 +58,21 @@ main(void)
 	CHECK_STR(b64("fo", 2), "Zm8=", "base64 two bytes");
 	CHECK_STR(b64("foo", 3), "Zm9v", "base64 three bytes");
 	CHECK_STR(b64("a\0\xff", 3), "YQD/", "base64 of NUL and 0xff");
+	{
+		struct rl_buf d = {0};
+		CHECK(rl_base64_decode("YQD/", &d) == 0 && d.len == 3 &&
+		    memcmp(d.data, "a\0\xff", 3) == 0, "base64 decodes bytes");
+		rl_buf_reset(&d);
+		CHECK(rl_base64_decode("Zm8=", &d) == 0 && d.len == 2, "padded");
+		rl_buf_reset(&d);
+		CHECK(rl_base64_decode("Zm8", &d) == 0 && d.len == 2, "unpadded");
+		rl_buf_reset(&d);
+		CHECK(rl_base64_decode("Zm9v!", &d) < 0, "a bad character refused");
+		rl_buf_reset(&d);
+		CHECK(rl_base64_decode("Zg=x", &d) < 0, "data after padding refused");
+		rl_buf_reset(&d);
+		CHECK(rl_base64_decode("Z", &d) < 0, "a lone sextet refused");
+		rl_buf_free(&d);
+	}
 	return unit_done();
 }
