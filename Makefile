@@ -31,7 +31,7 @@ B   ?= build/default
 BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
-CMDS     = rl-validate rl-config rl-mem
+CMDS     = rl-validate rl-config rl-mem rl-queue
 NET_CMDS =
 
 LIB_SRC  = $(wildcard lib/*.c)

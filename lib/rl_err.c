@@ -46,6 +46,10 @@ static const struct code codes[] = {
 	{"mem.full", "limit", 0, RL_EXIT_FAIL},
 	{"mem.corrupt", "storage", 0, RL_EXIT_FAIL},
 	{"mem.not_integer", "input", 0, RL_EXIT_FAIL},
+	/* queue: the persistent queue */
+	{"queue.bad_name", "input", 0, RL_EXIT_USAGE},
+	{"queue.lease_expired", "conflict", 0, RL_EXIT_FAIL},
+	{"queue.corrupt", "storage", 0, RL_EXIT_FAIL},
 	/* io: the system said no; a full disk may clear up */
 	{"io.open", "io", 0, RL_EXIT_FAIL},
 	{"io.read", "io", 1, RL_EXIT_TEMP},
@@ -72,6 +76,7 @@ static const struct code codes[] = {
 	{"input.*", "input", 0, RL_EXIT_FAIL},
 	{"validate.*", "validate", 0, RL_EXIT_FAIL},
 	{"mem.*", "storage", 0, RL_EXIT_FAIL},
+	{"queue.*", "storage", 0, RL_EXIT_FAIL},
 	{"config.*", "config", 0, RL_EXIT_USAGE},
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},

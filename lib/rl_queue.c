@@ -1,0 +1,285 @@
+/*
+ * rl_queue.c - the queue's front: names, settings, message records,
+ * backoff, counters; see rl_queue.h.  Backends see valid arguments only.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "rl_dur.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_metrics.h"
+#include "rl_queue.h"
+
+static const struct rl_queue_backend *backends[] = {&rl_queue_spool};
+
+int
+rl_queue_fail(struct rl_queue *q, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	q->err_code = code;
+	va_start(ap, fmt);
+	vsnprintf(q->err_msg, sizeof q->err_msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+rl_queue_error(const struct rl_queue *q, const char **message)
+{
+	if (message)
+		*message = q->err_msg;
+	return q->err_code ? q->err_code : "internal.error";
+}
+
+int
+rl_queue_valid_name(const char *name)
+{
+	size_t n;
+
+	if (!name || !*name || name[0] == '.')
+		return 0;
+	for (n = 0; name[n]; n++)
+		if (n >= 64 || !(strchr("._-", name[n]) ||
+		    (name[n] >= 'a' && name[n] <= 'z') ||
+		    (name[n] >= 'A' && name[n] <= 'Z') ||
+		    (name[n] >= '0' && name[n] <= '9')))
+			return 0;
+	return 1;
+}
+
+static unsigned long long
+random64(void)
+{
+	unsigned long long r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned long long)rl_now_ms() * 6364136223846793005ULL +
+		    (unsigned long long)(size_t)&r;
+	return r;
+}
+
+struct rl_queue *
+rl_queue_open(const struct rl_config *cfg, const char *name)
+{
+	const char *be = rl_config_str(cfg, "queue.backend", "spool");
+	struct rl_buf where = {0};
+	struct rl_queue *q;
+	size_t i;
+
+	if (!rl_queue_valid_name(name)) {
+		rl_diag(NULL, 0, "queue.bad_name", "'%s': a queue name is 1 to "
+		    "64 of A-Z a-z 0-9 . _ - not starting with a dot", name);
+		return NULL;
+	}
+	q = rl_xcalloc(1, sizeof *q);
+	for (i = 0; i < sizeof backends / sizeof backends[0]; i++)
+		if (strcmp(backends[i]->name, be) == 0)
+			q->be = backends[i];
+	if (!q->be) {
+		rl_diag(NULL, 0, "config.invalid", "queue.backend: unknown "
+		    "backend '%s' (fix: use \"spool\")", be);
+		free(q);
+		return NULL;
+	}
+	snprintf(q->name, sizeof q->name, "%s", name);
+	q->max_attempts = (int)rl_config_num(cfg, "queue.max_attempts", 5);
+	q->backoff_base = (long long)(rl_config_num(cfg, "queue.backoff_base", 1) * 1000);
+	q->backoff_cap = (long long)(rl_config_num(cfg, "queue.backoff_cap", 300) * 1000);
+	q->done_keep = (long long)(rl_config_num(cfg, "queue.done_keep", 86400) * 1000);
+	rl_config_state_dir(cfg, &where);
+	rl_buf_printf(&where, "/queue/%s", name);
+	if (q->be->open(q, where.data) < 0) {
+		rl_diag(where.data, 0, rl_queue_error(q, NULL), "%s", q->err_msg);
+		rl_buf_free(&where);
+		free(q);
+		return NULL;
+	}
+	rl_buf_free(&where);
+	return q;
+}
+
+long long
+rl_queue_backoff(const struct rl_queue *q, int attempts)
+{
+	long long d = q->backoff_base;
+	double u = (double)(random64() >> 11) / 9007199254740992.0;
+
+	while (attempts-- > 0 && d < q->backoff_cap)
+		d *= 2;
+	if (d > q->backoff_cap)
+		d = q->backoff_cap;
+	return (long long)((double)d * (1 - 0.25 * u));
+}
+
+int
+rl_queue_push(struct rl_queue *q, cJSON **records, size_t n, int priority,
+	long long delay_ms, char (*ids)[40])
+{
+	struct rl_qmsg *m = rl_xcalloc(n ? n : 1, sizeof *m);
+	long long now = rl_now_ms();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		snprintf(m[i].id, sizeof m[i].id, "q-%016llx", random64());
+		m[i].priority = priority;
+		m[i].pushed = now;
+		m[i].not_before = delay_ms > 0 ? now + delay_ms : 0;
+		m[i].errors = cJSON_CreateArray();
+		m[i].body = records[i];
+		records[i] = NULL;
+		if (ids)
+			memcpy(ids[i], m[i].id, sizeof ids[i]);
+	}
+	q->ops += n;
+	rc = n ? q->be->push(q, m, n) : 0;
+	for (i = 0; i < n; i++)
+		rl_qmsg_free(&m[i]);
+	free(m);
+	return rc;
+}
+
+int
+rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
+	struct rl_qmsg *out, size_t *n)
+{
+	q->ops++;
+	*n = 0;
+	return q->be->pop(q, max, lease_ms, out, n);
+}
+
+int
+rl_queue_ack(struct rl_queue *q, const char *lease)
+{
+	q->ops++;
+	return q->be->ack(q, lease);
+}
+
+int
+rl_queue_nack(struct rl_queue *q, const char *lease, const cJSON *error,
+	int dead)
+{
+	q->ops++;
+	return q->be->nack(q, lease, error, dead);
+}
+
+int
+rl_queue_renew(struct rl_queue *q, const char *lease, long long lease_ms)
+{
+	return q->be->renew(q, lease, lease_ms);
+}
+
+int
+rl_queue_list(struct rl_queue *q, const char *state,
+	int (*fn)(const struct rl_qmsg *m, void *arg), void *arg)
+{
+	if (state && !strstr(" " RL_QUEUE_STATES " ", state))
+		return rl_queue_fail(q, "queue.bad_name", "'%s': a state is one "
+		    "of " RL_QUEUE_STATES, state);
+	return q->be->list(q, state, fn, arg);
+}
+
+int
+rl_queue_stats(struct rl_queue *q, struct rl_queue_stats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->by_priority = cJSON_CreateObject();
+	s->dead_by_code = cJSON_CreateObject();
+	return q->be->stats(q, s);
+}
+
+int
+rl_queue_requeue(struct rl_queue *q, const char *id, unsigned long *n)
+{
+	*n = 0;
+	return q->be->requeue(q, id, n);
+}
+
+int
+rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n)
+{
+	*n = 0;
+	if (!state || !strstr(" " RL_QUEUE_STATES " ", state) || strchr(state, ' '))
+		return rl_queue_fail(q, "queue.bad_name", "'%s': a state is one "
+		    "of " RL_QUEUE_STATES, state ? state : "");
+	return q->be->purge(q, state, n);
+}
+
+cJSON *
+rl_qmsg_json(const struct rl_qmsg *m)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	if (m->lease[0]) {
+		cJSON_AddStringToObject(j, "lease", m->lease);
+		cJSON_AddNumberToObject(j, "lease_expires", (double)m->lease_expires);
+	}
+	if (m->state[0])
+		cJSON_AddStringToObject(j, "state", m->state);
+	cJSON_AddStringToObject(j, "id", m->id);
+	cJSON_AddNumberToObject(j, "priority", m->priority);
+	cJSON_AddNumberToObject(j, "attempts", m->attempts);
+	cJSON_AddNumberToObject(j, "pushed", (double)m->pushed);
+	cJSON_AddNumberToObject(j, "not_before", (double)m->not_before);
+	cJSON_AddItemToObject(j, "errors", m->errors ?
+	    cJSON_Duplicate(m->errors, 1) : cJSON_CreateArray());
+	cJSON_AddItemToObject(j, "body", m->body ?
+	    cJSON_Duplicate(m->body, 1) : cJSON_CreateNull());
+	return j;
+}
+
+int
+rl_qmsg_parse(const cJSON *j, struct rl_qmsg *m)
+{
+	const cJSON *v;
+	const char *id = rl_json_str(j, "id");
+
+	memset(m, 0, sizeof *m);
+	if (!cJSON_IsObject(j) || !id || strlen(id) >= sizeof m->id ||
+	    !cJSON_GetObjectItemCaseSensitive(j, "body"))
+		return -1;
+	snprintf(m->id, sizeof m->id, "%s", id);
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "priority")) && rl_json_is_integer(v))
+		m->priority = (int)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "attempts")) && rl_json_is_integer(v))
+		m->attempts = (int)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "pushed")) && cJSON_IsNumber(v))
+		m->pushed = (long long)v->valuedouble;
+	if ((v = cJSON_GetObjectItemCaseSensitive(j, "not_before")) && cJSON_IsNumber(v))
+		m->not_before = (long long)v->valuedouble;
+	v = cJSON_GetObjectItemCaseSensitive(j, "errors");
+	m->errors = cJSON_IsArray(v) ? cJSON_Duplicate(v, 1) : cJSON_CreateArray();
+	m->body = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "body"), 1);
+	return 0;
+}
+
+void
+rl_qmsg_free(struct rl_qmsg *m)
+{
+	cJSON_Delete(m->errors);
+	cJSON_Delete(m->body);
+	m->errors = m->body = NULL;
+}
+
+void
+rl_queue_close(struct rl_queue *q)
+{
+	cJSON *f;
+
+	if (!q)
+		return;
+	if (q->ops) {
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "queue", q->name);
+		cJSON_AddStringToObject(f, "backend", q->be->name);
+		cJSON_AddNumberToObject(f, "ops", (double)q->ops);
+		rl_metrics_event("queue", f);
+	}
+	q->be->close(q);
+	free(q);
+}

@@ -1,0 +1,148 @@
+/*
+ * rl_queue.h - a persistent priority queue with leases, retries with
+ * backoff and dead letters.
+ *
+ *     struct rl_queue *q = rl_queue_open(&cfg, "jobs");
+ *     rl_queue_push(q, record, priority, delay_ms);     (then _commit)
+ *     rl_queue_pop(q, 1, lease_ms, msgs, &n);
+ *     ... work on msgs[0].body ...
+ *     rl_queue_ack(q, msgs[0].lease);       or rl_queue_nack(q, lease, err)
+ *
+ * A message is a JSON record plus its metadata.  Its life:
+ *
+ *   push -> ready (or delayed until not_before) -> pop: leased
+ *        leased -> ack: done (kept queue.done_keep, then removed)
+ *        leased -> nack or lease expiry: attempts + 1, then delayed by
+ *                  min(base * 2^attempts, cap) minus up to a quarter at
+ *                  random; after queue.max_attempts, dead
+ *        dead -> requeue: ready again, attempts 0
+ *
+ * Delivery is at least once: a worker that dies holding a lease does not
+ * lose the message, which comes back when the lease expires, so a
+ * message can be processed twice; one that was acked never comes back.
+ * Higher priority first, first in first out within a priority.
+ *
+ * Backends fill in struct rl_queue_backend; the embedded one is a spool
+ * directory (rl_queue_spool.c).  The operations map onto Redis Streams
+ * as well: push XADD, pop XREADGROUP, ack XACK, lease expiry XAUTOCLAIM,
+ * dead letters a second stream.
+ *
+ * Functions return 0, 1 for "not there" where that can happen (an
+ * unknown lease), or -1 with rl_queue_error() telling the code
+ * (queue.bad_name, queue.corrupt, io.*) and a message.
+ */
+#ifndef RL_QUEUE_H
+#define RL_QUEUE_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "rl_config.h"
+
+#define RL_QUEUE_STATES "ready delayed leased done dead"
+
+struct rl_qmsg {
+	char id[40];
+	int priority;
+	int attempts;
+	long long pushed, not_before;   /* ms since the epoch; 0: now */
+	cJSON *errors;                  /* array of error objects, owned */
+	cJSON *body;                    /* the record, owned */
+	char lease[64];                 /* set by pop */
+	long long lease_expires;
+	char state[8];                  /* set by list */
+};
+
+struct rl_queue_stats {
+	unsigned long count[5];         /* by state, in RL_QUEUE_STATES order */
+	long long oldest_ready;         /* pushed, ms; 0: none ready */
+	cJSON *by_priority;             /* {"5": n, ...} ready messages */
+	cJSON *dead_by_code;            /* {"tool.timeout": n, ...} */
+};
+
+struct rl_queue;
+
+struct rl_queue_backend {
+	const char *name;
+	int (*open)(struct rl_queue *q, const char *where);
+	/* store messages durably; all or none of them become visible */
+	int (*push)(struct rl_queue *q, struct rl_qmsg *m, size_t n);
+	/* lease up to max ready messages for lease_ms */
+	int (*pop)(struct rl_queue *q, size_t max, long long lease_ms,
+	    struct rl_qmsg *out, size_t *n);
+	int (*ack)(struct rl_queue *q, const char *lease);
+	/* error is appended to the history; dead: no more attempts */
+	int (*nack)(struct rl_queue *q, const char *lease, const cJSON *error,
+	    int dead);
+	int (*renew)(struct rl_queue *q, const char *lease, long long lease_ms);
+	int (*list)(struct rl_queue *q, const char *state,
+	    int (*fn)(const struct rl_qmsg *m, void *arg), void *arg);
+	int (*stats)(struct rl_queue *q, struct rl_queue_stats *s);
+	int (*requeue)(struct rl_queue *q, const char *id, unsigned long *n);
+	int (*purge)(struct rl_queue *q, const char *state, unsigned long *n);
+	void (*close)(struct rl_queue *q);
+};
+
+struct rl_queue {
+	const struct rl_queue_backend *be;
+	void *impl;
+	char name[65];
+	int max_attempts;
+	long long backoff_base, backoff_cap, done_keep;   /* ms */
+	unsigned long ops;
+	const char *err_code;
+	char err_msg[512];
+};
+
+/* Open queue name with the settings of cfg; NULL after a diagnostic. */
+struct rl_queue *rl_queue_open(const struct rl_config *cfg, const char *name);
+
+/* 1 if name is a valid queue name: 1 to 64 of [A-Za-z0-9._-], no
+ * leading dot. */
+int rl_queue_valid_name(const char *name);
+
+/*
+ * Push n records (each consumed: the queue owns them afterwards) with
+ * the same priority (-1000 to 1000) and delay.  All are durable when it
+ * returns 0.  ids, if not NULL, receives each message's id (n entries
+ * of 40 bytes).
+ */
+int rl_queue_push(struct rl_queue *q, cJSON **records, size_t n,
+	int priority, long long delay_ms, char (*ids)[40]);
+
+/* Lease up to max messages into out (free each with rl_qmsg_free). */
+int rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
+	struct rl_qmsg *out, size_t *n);
+
+int rl_queue_ack(struct rl_queue *q, const char *lease);
+int rl_queue_nack(struct rl_queue *q, const char *lease, const cJSON *error,
+	int dead);
+int rl_queue_renew(struct rl_queue *q, const char *lease, long long lease_ms);
+int rl_queue_list(struct rl_queue *q, const char *state,
+	int (*fn)(const struct rl_qmsg *m, void *arg), void *arg);
+int rl_queue_stats(struct rl_queue *q, struct rl_queue_stats *s);
+int rl_queue_requeue(struct rl_queue *q, const char *id, unsigned long *n);
+int rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n);
+
+/* The delay before attempt number attempts + 1, with jitter. */
+long long rl_queue_backoff(const struct rl_queue *q, int attempts);
+
+/* A message as JSON (what pop prints and the spool stores). */
+cJSON *rl_qmsg_json(const struct rl_qmsg *m);
+
+/* Fill m from its JSON form; -1 when it is not one. */
+int rl_qmsg_parse(const cJSON *j, struct rl_qmsg *m);
+
+void rl_qmsg_free(struct rl_qmsg *m);
+
+const char *rl_queue_error(const struct rl_queue *q, const char **message);
+int rl_queue_fail(struct rl_queue *q, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Log a "queue" metrics event and free q. */
+void rl_queue_close(struct rl_queue *q);
+
+extern const struct rl_queue_backend rl_queue_spool;
+
+#endif
