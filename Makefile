@@ -146,6 +146,8 @@ fuzz:
 stress: all
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_HOME=$$(mktemp -d) tests/stress/mem-kill 1000
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    RL_HOME=$$(mktemp -d) tests/stress/queue-kill 1000
 
 bench: all
 	@rc=0; for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \

@@ -198,19 +198,23 @@ cmd_pop(int argc, char **argv)
 static int
 cmd_ack(int argc, char **argv)
 {
-	int i, rc, status = RL_EXIT_OK;
+	int *found, i, status = RL_EXIT_OK;
 
 	if (argc < 2)
 		return bad_usage();
-	for (i = 1; i < argc; i++) {
-		if ((rc = rl_queue_ack(Q, argv[i])) < 0)
-			return failed(Q);
-		if (rc == 1) {
-			rl_diag(NULL, 0, "queue.lease_expired", "%s: no such lease "
-			    "(expired, or acked already)", argv[i]);
-			status = RL_EXIT_FAIL;
-		}
+	found = rl_xcalloc((size_t)argc, sizeof *found);
+	if (rl_queue_ack(Q, (const char **)argv + 1, (size_t)argc - 1, found) < 0) {
+		free(found);
+		return failed(Q);
 	}
+	for (i = 0; i < argc - 1; i++) {
+		if (found[i])
+			continue;
+		rl_diag(NULL, 0, "queue.lease_expired", "%s: no such lease "
+		    "(expired, or acked already)", argv[i + 1]);
+		status = RL_EXIT_FAIL;
+	}
+	free(found);
 	return status;
 }
 

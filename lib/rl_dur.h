@@ -11,7 +11,8 @@
  * is negative. */
 int rl_dur_parse(const char *s, double *seconds);
 
-/* The wall clock in milliseconds since the epoch. */
+/* The wall clock in milliseconds since the epoch, moved by
+ * $RL_CLOCK_SKEW_MS when set (read once): how tests make the clock jump. */
 long long rl_now_ms(void);
 
 /*

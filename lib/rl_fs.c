@@ -46,9 +46,10 @@ rl_fs_read(const char *path, struct rl_buf *out, size_t max)
 	return close(fd);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+rl_fs_write_all(int fd, const void *data, size_t n)
 {
+	const char *p = data;
 	ssize_t w;
 
 	while (n > 0) {
@@ -80,7 +81,7 @@ rl_fs_replace_at(int dirfd, const char *name, const void *data, size_t n,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, n) < 0 || fsync(fd) < 0)
+	if (rl_fs_write_all(fd, data, n) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -184,7 +185,7 @@ rl_fs_append(const char *path, const void *data, size_t n)
 		return -1;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		rc = write_all(fd, data, n);
+		rc = rl_fs_write_all(fd, data, n);
 		saved = errno;
 		close(fd);
 		errno = saved;

@@ -36,6 +36,10 @@ int rl_fs_replace_at(int dirfd, const char *name, const void *data, size_t n,
 /* 1 if name is a temporary file rl_fs_replace makes: ".NAME.tmp.*". */
 int rl_fs_is_temp(const char *name);
 
+/* Write all n bytes to fd, finishing short writes (errno from the
+ * write that failed, e.g. ENOSPC or EFBIG). */
+int rl_fs_write_all(int fd, const void *data, size_t n);
+
 /* mkdir -p: make path and its missing parents with mode. */
 int rl_fs_mkdirs(const char *path, mode_t mode);
 

@@ -154,10 +154,10 @@ rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
 }
 
 int
-rl_queue_ack(struct rl_queue *q, const char *lease)
+rl_queue_ack(struct rl_queue *q, const char **leases, size_t n, int *found)
 {
-	q->ops++;
-	return q->be->ack(q, lease);
+	q->ops += n;
+	return n ? q->be->ack(q, leases, n, found) : 0;
 }
 
 int

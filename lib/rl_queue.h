@@ -71,7 +71,9 @@ struct rl_queue_backend {
 	/* lease up to max ready messages for lease_ms */
 	int (*pop)(struct rl_queue *q, size_t max, long long lease_ms,
 	    struct rl_qmsg *out, size_t *n);
-	int (*ack)(struct rl_queue *q, const char *lease);
+	/* settle n leases at once; found[i] says if leases[i] held */
+	int (*ack)(struct rl_queue *q, const char **leases, size_t n,
+	    int *found);
 	/* error is appended to the history; dead: no more attempts */
 	int (*nack)(struct rl_queue *q, const char *lease, const cJSON *error,
 	    int dead);
@@ -115,7 +117,10 @@ int rl_queue_push(struct rl_queue *q, cJSON **records, size_t n,
 int rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
 	struct rl_qmsg *out, size_t *n);
 
-int rl_queue_ack(struct rl_queue *q, const char *lease);
+/* Ack n leases, durably, in one go; found[i] is 0 for a lease that no
+ * longer holds its message (expired and taken back, or acked). */
+int rl_queue_ack(struct rl_queue *q, const char **leases, size_t n,
+	int *found);
 int rl_queue_nack(struct rl_queue *q, const char *lease, const cJSON *error,
 	int dead);
 int rl_queue_renew(struct rl_queue *q, const char *lease, long long lease_ms);

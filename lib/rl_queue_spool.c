@@ -168,6 +168,7 @@ lock(struct rl_queue *q)
 static void
 unlock(struct spool *s)
 {
+	s->seen = rl_now_ms();
 	state_save(s);
 	flock(s->lock, LOCK_UN);
 }
@@ -215,7 +216,8 @@ prio_scan(struct spool *s, int p, int pfd)
 	pr->known = 1;
 }
 
-/* Move file from dir/name into ready/PRIO/ at the tail. */
+/* Move file from dir/name into ready/PRIO/ at the tail.  Not fsync'ed:
+ * callers that promise durability sync the directory (sync_prio). */
 static int
 to_ready(struct spool *s, int dir, const char *name, int p)
 {
@@ -234,10 +236,21 @@ to_ready(struct spool *s, int dir, const char *name, int p)
 			break;
 		pr->tail++;          /* a stale tail: the name is taken */
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		pr->tail++;
-		rc = fsync(pfd);
-	}
+	close(pfd);
+	return rc;
+}
+
+/* fsync the directory of priority p in ready/. */
+static int
+sync_prio(struct spool *s, int p)
+{
+	int pfd = prio_dir(s, p, 0), rc;
+
+	if (pfd < 0)
+		return -1;
+	rc = fsync(pfd);
 	close(pfd);
 	return rc;
 }
@@ -254,11 +267,14 @@ write_file(int dir, const char *name, const cJSON *j, int replace)
 		rc = rl_fs_replace_at(dir, name, b.data, b.len, 0600);
 	} else if ((fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) >= 0) {
-		rc = write(fd, b.data, b.len) == (ssize_t)b.len && fsync(fd) == 0 ? 0 : -1;
+		rc = rl_fs_write_all(fd, b.data, b.len) == 0 && fsync(fd) == 0 ? 0 : -1;
 		if (close(fd) < 0)
 			rc = -1;
-		if (rc < 0)
+		if (rc < 0) {
+			int saved = errno;
 			unlinkat(dir, name, 0);
+			errno = saved;
+		}
 	}
 	rl_buf_free(&b);
 	return rc;
@@ -300,19 +316,27 @@ sp_open(struct rl_queue *q, const char *where)
 
 	for (i = 0; i < D_N; i++)
 		s->dir[i] = -1;
-	s->lock = -1;
-	if (rl_fs_mkdirs(where, 0700) < 0 ||
-	    (s->root = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	s->lock = s->root = -1;
+	if (((s->root = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
+	    rl_fs_mkdirs(where, 0700) < 0) || (s->root < 0 &&
+	    (s->root = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
 		goto fail;
 	for (i = 0; i < D_N; i++) {
+		/* open first: a read-only spool has its directories */
+		if ((s->dir[i] = openat(s->root, dirnames[i],
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			continue;
 		if (mkdirat(s->root, dirnames[i], 0700) < 0 && errno != EEXIST)
 			goto fail;
 		if ((s->dir[i] = openat(s->root, dirnames[i],
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			goto fail;
 	}
+	/* flock works on a descriptor open for reading, as a read-only
+	 * spool allows */
 	if ((s->lock = openat(s->root, ".lock", O_RDWR | O_CREAT | O_CLOEXEC,
-	    0600)) < 0)
+	    0600)) < 0 && (s->lock = openat(s->root, ".lock",
+	    O_RDONLY | O_CLOEXEC)) < 0)
 		goto fail;
 	s->prio = rl_xcalloc(NPRIO, sizeof *s->prio);
 	q->impl = s;
@@ -322,7 +346,9 @@ fail:
 	for (i = 0; i < D_N; i++)
 		if (s->dir[i] >= 0)
 			close(s->dir[i]);
-	if (s->root > 0)
+	if (s->lock >= 0)
+		close(s->lock);
+	if (s->root >= 0)
 		close(s->root);
 	free(s);
 	return -1;
@@ -388,6 +414,10 @@ sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 	}
 	if (rc == 0 && delayed)
 		rc = fsync(s->dir[D_DELAYED]);
+	/* one fsync per priority touched, not one per message */
+	for (i = 0; rc == 0 && i < done; i++)
+		if (!m[i].not_before && (i == 0 || m[i].priority != m[i - 1].priority))
+			rc = sync_prio(s, m[i].priority);
 	unlock(s);
 	if (rc < 0) {
 		sys_fail(q, "io.write", "cannot queue a message");
@@ -439,7 +469,6 @@ each_file(int dir, void (*fn)(int dir, const char *name, void *arg), void *arg)
 }
 
 struct sweep {
-	struct rl_queue *q;
 	long long now, keep;
 };
 
@@ -571,7 +600,7 @@ housekeeping(struct rl_queue *q, long long now)
 {
 	struct spool *s = q->impl;
 	struct reclaim r = {q, s, now};
-	struct sweep w = {q, now, q->done_keep};
+	struct sweep w = {now, q->done_keep};
 
 	each_file(s->dir[D_LEASED], reclaim_one, &r);
 	/* delayed/ is read when something there is due, or when the clock
@@ -699,53 +728,103 @@ sp_pop(struct rl_queue *q, size_t max, long long lease_ms, struct rl_qmsg *out,
 	return rc;
 }
 
-/* Find the leased/ file of a lease into name; 0, or 1 when none. */
+/* The names in leased/, sorted, for looking leases up. */
+struct leases {
+	char **v;
+	size_t n;
+};
+
+static void
+collect_name(int dir, const char *name, void *arg)
+{
+	struct leases *l = arg;
+
+	(void)dir;
+	l->v = rl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	l->v[l->n++] = rl_xstrdup(name);
+}
+
+static void
+free_leases(struct leases *l)
+{
+	while (l->n > 0)
+		free(l->v[--l->n]);
+	free(l->v);
+	l->v = NULL;
+}
+
+/* The leased/ file of lease (its name is "LEASE.EXPIRES.LENGTH"), or
+ * NULL: a binary search, since each_file gives the names sorted. */
+static const char *
+lookup(const struct leases *l, const char *lease)
+{
+	size_t lo = 0, hi = l->n, mid, k = strlen(lease);
+	int d;
+
+	while (k && lo < hi) {
+		mid = (lo + hi) / 2;
+		d = strncmp(lease, l->v[mid], k);
+		if (d == 0 && l->v[mid][k] == '.')
+			return l->v[mid];
+		if (d == 0)
+			d = '.' - (unsigned char)l->v[mid][k];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Find the leased/ file of one lease into name; 0, or 1 when none. */
 static int
 find_lease(struct spool *s, const char *lease, char *name, size_t size)
 {
-	int dfd = dup(s->dir[D_LEASED]), found = 1;
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *e;
-	size_t n = strlen(lease);
+	struct leases l = {0};
+	const char *hit;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return 1;
-	}
-	rewinddir(d);
-	while ((e = readdir(d)))
-		if (n && strncmp(e->d_name, lease, n) == 0 && e->d_name[n] == '.') {
-			snprintf(name, size, "%s", e->d_name);
-			found = 0;
-			break;
-		}
-	closedir(d);
-	return found;
+	each_file(s->dir[D_LEASED], collect_name, &l);
+	if ((hit = lookup(&l, lease)))
+		snprintf(name, size, "%s", hit);
+	free_leases(&l);
+	return hit ? 0 : 1;
 }
 
 static int
-sp_ack(struct rl_queue *q, const char *lease)
+sp_ack(struct rl_queue *q, const char **leases, size_t n, int *found)
 {
 	struct spool *s = q->impl;
 	char name[256], done[160];
 	struct rl_qmsg m;
-	int rc;
+	size_t i;
+	int rc = 0, any = 0;
+
+	struct leases l = {0};
+	const char *hit;
 
 	if (lock(q) < 0)
 		return -1;
-	if ((rc = find_lease(s, lease, name, sizeof name)) == 0) {
+	each_file(s->dir[D_LEASED], collect_name, &l);
+	for (i = 0; i < n && rc == 0; i++) {
+		hit = lookup(&l, leases[i]);
+		found[i] = hit != NULL;
+		if (!hit)
+			continue;
+		snprintf(name, sizeof name, "%s", hit);
 		if (read_msg(s->dir[D_LEASED], name, &m) == 0) {
-			snprintf(done, sizeof done, "%s.%s", m.id, lease);
+			snprintf(done, sizeof done, "%s.%s", m.id, leases[i]);
 			rl_qmsg_free(&m);
 		} else {
-			snprintf(done, sizeof done, "%s.corrupt", lease);
+			snprintf(done, sizeof done, "%s.corrupt", leases[i]);
 		}
 		if (renameat(s->dir[D_LEASED], name, s->dir[D_DONE], done) < 0)
 			rc = sys_fail(q, "io.write", "cannot ack");
+		any = 1;
 	}
+	free_leases(&l);
 	unlock(s);
-	if (rc == 0 && (fsync(s->dir[D_DONE]) < 0 || fsync(s->dir[D_LEASED]) < 0))
+	/* durable before we say so: an acked message never comes back */
+	if (any && (fsync(s->dir[D_DONE]) < 0 || fsync(s->dir[D_LEASED]) < 0))
 		rc = sys_fail(q, "io.write", "cannot make the ack durable");
 	return rc;
 }
@@ -798,7 +877,6 @@ struct visit {
 	void *arg;
 	const char *state;
 	int stop;
-	struct rl_queue_stats *st;
 };
 
 static void
@@ -852,7 +930,7 @@ sp_list(struct rl_queue *q, const char *state,
 {
 	static const char *order[] = {"ready", "delayed", "leased", "done", "dead"};
 	struct spool *s = q->impl;
-	struct visit v = {fn, arg, NULL, 0, NULL};
+	struct visit v = {fn, arg, NULL, 0};
 	size_t i;
 
 	if (lock(q) < 0)
@@ -925,7 +1003,8 @@ requeue_one(int dir, const char *name, void *arg)
 		m.not_before = 0;
 		j = rl_qmsg_json(&m);
 		if (write_file(dir, name, j, 1) < 0 ||
-		    to_ready(r->q->impl, dir, name, m.priority) < 0)
+		    to_ready(r->q->impl, dir, name, m.priority) < 0 ||
+		    sync_prio(r->q->impl, m.priority) < 0)
 			r->rc = sys_fail(r->q, "io.write", "cannot requeue");
 		else
 			(*r->n)++;

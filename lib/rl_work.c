@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 
 struct slot {
 	pid_t pid;               /* 0: free */
+	int pidfd;               /* readable when it exits; -1: none */
 	int out;                 /* its stdout, -1 at EOF */
 	int status, exited;
 	struct rl_qmsg msg;
@@ -79,6 +81,7 @@ start(struct rl_work *w, struct slot *s, char **argv)
 	close(in);
 	close(pipefd[1]);
 	s->out = pipefd[0];
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	s->exited = 0;
 	rl_buf_reset(&s->buf);
 	s->renew_at = rl_now_ms() + w->lease_ms / 3;
@@ -120,7 +123,9 @@ settle(struct rl_work *w, struct slot *s)
 
 	if (code == 0) {
 		release(w, s);
-		if (rl_queue_ack(w->q, s->msg.lease) != 0)
+		const char *lease = s->msg.lease;
+		int found = 0;
+		if (rl_queue_ack(w->q, &lease, 1, &found) != 0 || !found)
 			rl_diag(s->msg.id, 0, "queue.lease_expired", "the lease "
 			    "ended before the ack; the message may run again");
 		w->ok++;
@@ -141,28 +146,43 @@ settle(struct rl_work *w, struct slot *s)
 			w->retried++;
 	}
 	rl_qmsg_free(&s->msg);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
 	s->pid = 0;
 }
 
-/* Read what is ready on the commands' stdout; reap the ones done. */
+/* Wait up to timeout ms for output or an exit; read what is ready on
+ * the commands' stdout; settle the ones done.  An exit wakes the poll
+ * through the child's pidfd; without pidfds, polls are kept short. */
 static void
 service(struct rl_work *w, struct slot *slots, int timeout)
 {
-	struct pollfd pfd[64];
-	int map[64], n = 0, i;
+	struct pollfd pfd[128];
+	int map[128], n = 0, i, nopidfd = 0;
 	char chunk[65536];
 	ssize_t r;
 
-	for (i = 0; i < w->jobs; i++)
-		if (slots[i].pid && slots[i].out >= 0) {
-			pfd[n].fd = slots[i].out;
-			pfd[n].events = POLLIN;
+	for (i = 0; i < w->jobs; i++) {
+		struct slot *s = &slots[i];
+		if (!s->pid)
+			continue;
+		if (s->out >= 0) {
+			pfd[n] = (struct pollfd){s->out, POLLIN, 0};
 			map[n++] = i;
 		}
-	if (n && poll(pfd, (nfds_t)n, timeout) > 0) {
+		if (s->pidfd >= 0 && !s->exited) {
+			pfd[n] = (struct pollfd){s->pidfd, POLLIN, 0};
+			map[n++] = -1;
+		} else if (!s->exited) {
+			nopidfd = 1;
+		}
+	}
+	if (nopidfd && timeout > 10)
+		timeout = 10;
+	if (poll(n ? pfd : NULL, (nfds_t)n, timeout) > 0) {
 		for (i = 0; i < n; i++) {
-			struct slot *s = &slots[map[i]];
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			struct slot *s = map[i] >= 0 ? &slots[map[i]] : NULL;
+			if (!s || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			r = read(s->out, chunk, sizeof chunk);
 			if (r > 0) {
@@ -172,8 +192,6 @@ service(struct rl_work *w, struct slot *slots, int timeout)
 				s->out = -1;
 			}
 		}
-	} else if (!n && timeout > 0) {
-		poll(NULL, 0, timeout);
 	}
 	for (i = 0; i < w->jobs; i++) {
 		struct slot *s = &slots[i];
@@ -242,7 +260,7 @@ rl_work_run(struct rl_work *w, char **argv)
 			service(w, slots, 100);     /* idle: look again soon */
 			continue;
 		}
-		service(w, slots, 50);
+		service(w, slots, (int)(w->lease_ms / 3 < 1000 ? w->lease_ms / 3 : 1000));
 	}
 	for (i = 0; i < w->jobs; i++)
 		rl_buf_free(&slots[i].buf);

@@ -14,10 +14,13 @@ usage_of() {
 	"$RL_BIN/$1" -h | sed 's/^usage: //; s/^       //' | tr -s ' \t' ' '
 }
 
+# The SYNOPSIS as text, one line per form (mandoc folds long ones).
 synopsis_of() {
 	mandoc -Tutf8 "$TOP/man/man1/$1.1" | col -b |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' |
-	    sed 's/^ *//; /^$/d' | tr -s ' \t' ' '
+	    sed 's/^ *//; /^$/d' | tr -s ' \t' ' ' |
+	    awk -v c="$1" 'index($0, c " ") == 1 { if (l != "") print l; l = $0; next }
+		{ l = l " " $0 } END { print l }' | tr -s ' '
 }
 
 @test "every command has a man page" {
