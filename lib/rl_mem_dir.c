@@ -255,6 +255,7 @@ read_entry(int nsfd, const char *name, struct rl_buf *val,
 			break;
 		buf.len += (size_t)n;
 	}
+	buf.data[buf.len] = 0;       /* parse_head's sscanf reads a string */
 	head = parse_head(buf.data, buf.len, meta);
 	if (head < 0 || (unsigned long long)st.st_size != (unsigned long long)head + meta->size)
 		rc = 2;

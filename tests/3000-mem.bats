@@ -142,10 +142,10 @@ b"
 }
 
 @test "gc --max-age removes entries not read for that long" {
+	# RL_CLOCK_SKEW_MS moves the clock ten minutes on instead of waiting
 	rl-mem put old v
-	sleep 0.2
-	rl-mem put new v
-	run rl-mem gc --max-age 100ms
+	RL_CLOCK_SKEW_MS=600000 rl-mem put new v
+	run env RL_CLOCK_SKEW_MS=600000 rl-mem gc --max-age 5m
 	jqo '.aged'
 	expect 1
 	run rl-mem ls
@@ -160,7 +160,7 @@ b"
 	expect "apple
 apricot"
 	run rl-mem ls -l b
-	expect "2	0s	banana"
+	[[ "$output" =~ ^2$'\t'[0-9]+s$'\t'banana$ ]]
 }
 
 @test "stats: entries, bytes, hits and misses per namespace" {
@@ -270,6 +270,7 @@ apricot"
 }
 
 @test "a full disk: the put fails, the old value stays, no temporary file" {
+	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind itself trips over the file size limit"
 	rl-mem put k old
 	run --separate-stderr bash -c "ulimit -f 1; exec rl-mem put k \"\$(head -c 4096 /dev/zero | tr '\\0' x)\""
 	[ "$status" -eq 111 ]

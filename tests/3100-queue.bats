@@ -41,15 +41,16 @@ low2"
 }
 
 @test "a delayed message is not delivered before its time" {
-	echo '{"n":"later"}' | rl-queue push --delay 400ms
+	# RL_CLOCK_SKEW_MS moves the clock instead of sleeping through it
+	echo '{"n":"later"}' | rl-queue push --delay 1h
 	echo '{"n":"now"}' | rl-queue push
 	run rl-queue pop -n 5
+	rl-queue ack "$(jq -r .lease <<< "$output")"
 	jqo -r .body.n
 	expect now
-	run rl-queue pop
+	run env RL_CLOCK_SKEW_MS=3500000 rl-queue pop
 	[ "$status" -eq 1 ]
-	sleep 0.5
-	run rl-queue pop
+	run env RL_CLOCK_SKEW_MS=3600500 rl-queue pop
 	jqo -r .body.n
 	expect later
 }
@@ -64,18 +65,17 @@ low2"
 }
 
 @test "nack: attempts + 1, backoff, then the dead letters with the history" {
-	export RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=0.2
+	export RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=60
 	echo '{"n":1}' | rl-queue push
 	lease=$(rl-queue pop | jq -r .lease)
 	rl-queue nack "$lease" --error '{"code":"tool.failed","message":"first"}'
 	run rl-queue pop
 	[ "$status" -eq 1 ]
 	run rl-queue ls --state delayed
-	jqo '[.attempts, .errors[0].code, .errors[0].message]'
-	expect '[1,"tool.failed","first"]'
-	sleep 0.3
-	lease=$(rl-queue pop | jq -r .lease)
-	rl-queue nack "$lease" --error '{"code":"tool.timeout","message":"second"}'
+	jqo '[.attempts, .errors[0].code, .errors[0].message, (.not_before - .errors[0].at | . > 44000 and . <= 60000)]'
+	expect '[1,"tool.failed","first",true]'
+	lease=$(RL_CLOCK_SKEW_MS=61000 rl-queue pop | jq -r .lease)
+	RL_CLOCK_SKEW_MS=61000 rl-queue nack "$lease" --error '{"code":"tool.timeout","message":"second"}'
 	run rl-queue dead
 	jqo '[.state, .attempts, [.errors[].message], .body]'
 	expect '["dead",2,["first","second"],{"n":1}]'
@@ -95,9 +95,10 @@ low2"
 
 @test "an expired lease makes the message available again, attempts + 1" {
 	echo '{"n":1}' | rl-queue push
-	old=$(rl-queue pop --lease 100ms | jq -r .lease)
-	sleep 0.2
+	old=$(rl-queue pop --lease 1m | jq -r .lease)
 	run rl-queue pop
+	[ "$status" -eq 1 ]
+	run env RL_CLOCK_SKEW_MS=61000 rl-queue pop
 	jqo '[.body.n, .attempts, .errors[0].code]'
 	expect '[1,1,"queue.lease_expired"]'
 	run rl-queue ack "$old"
@@ -262,7 +263,7 @@ low2"
 
 @test "work renews the lease of a long job, which runs once" {
 	echo '{"x":1}' | rl-queue push
-	run rl-queue work --lease 300ms -- sh -c 'sleep 1; echo ran'
+	run --separate-stderr rl-queue work --lease 1s -- sh -c 'sleep 2.5; echo ran'
 	[ "$status" -eq 0 ]
 	expect ran
 	run rl-queue ls --state done
@@ -272,9 +273,9 @@ low2"
 
 @test "work stops on SIGTERM after the job in flight, the rest stays queued" {
 	printf '{"x":1}\n{"x":2}\n{"x":3}\n' | rl-queue push
-	rl-queue work -- sh -c 'sleep 0.5; cat' > out &
+	rl-queue work -- sh -c 'touch started; sleep 0.5; cat' > out &
 	pid=$!
-	sleep 0.2
+	for i in $(seq 100); do [ -e started ] && break; sleep 0.1; done
 	kill -TERM "$pid"
 	wait "$pid" || true
 	run cat out
