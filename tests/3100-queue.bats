@@ -261,6 +261,30 @@ low2"
 	expect '{"y":1}'
 }
 
+@test "work: a command that cannot run, or dies of a signal, is retried" {
+	export RL_QUEUE_MAX_ATTEMPTS=1
+	echo '{"x":1}' | rl-queue push
+	run --separate-stderr rl-queue work -- /nonexistent/cmd
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"/nonexistent/cmd: No such file or directory"* ]]
+	echo '{"x":2}' | rl-queue push
+	run --separate-stderr rl-queue work -- sh -c 'kill -9 $$'
+	[ "$status" -eq 1 ]
+	run rl-queue dead
+	jqo -s 'map(.errors[-1].message) | sort'
+	expect '["exit 127","killed by signal 9"]'
+}
+
+@test "work --out: output that is not JSON is reported, the rest queued" {
+	echo '{"x":1}' | rl-queue push
+	run --separate-stderr rl-queue work --out next -- printf '{"a":1}\nnot json\n{"b":2}\n'
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"input.not_json: output not queued"* ]]
+	run rl-queue -q next ls
+	jqo -s -c 'map(.body)'
+	expect '[{"a":1},{"b":2}]'
+}
+
 @test "work renews the lease of a long job, which runs once" {
 	echo '{"x":1}' | rl-queue push
 	run --separate-stderr rl-queue work --lease 1s -- sh -c 'sleep 2.5; echo ran'
