@@ -12,12 +12,12 @@
 #include "rl_fs.h"
 
 int
-rl_fs_read(const char *path, struct rl_buf *out, size_t max)
+rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max)
 {
 	char chunk[65536];
 	size_t total = 0;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), saved;
 
 	if (fd < 0)
 		return -1;
@@ -36,14 +36,19 @@ rl_fs_read(const char *path, struct rl_buf *out, size_t max)
 		rl_buf_add(out, chunk, (size_t)n);
 	}
 	if (n < 0) {
-		int saved = errno;
+		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
-	rl_buf_grow(out, 0);
-	out->data[out->len] = 0;
+	rl_buf_grow(out, 0);        /* terminated, even when empty */
 	return close(fd);
+}
+
+int
+rl_fs_read(const char *path, struct rl_buf *out, size_t max)
+{
+	return rl_fs_read_at(AT_FDCWD, path, out, max);
 }
 
 int

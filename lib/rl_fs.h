@@ -22,8 +22,12 @@
 
 #include "rl_buf.h"
 
-/* Append the whole file at path to out; EFBIG if it has over max bytes. */
+/* Append the whole file at path to out, which ends NUL-terminated;
+ * EFBIG if it has over max bytes. */
 int rl_fs_read(const char *path, struct rl_buf *out, size_t max);
+
+/* The same for name in the directory open as dirfd. */
+int rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max);
 
 /* Replace path with the n bytes at data, crash-safely (see above). */
 int rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode);

@@ -163,21 +163,14 @@ lock_ns(int nsfd)
 static void
 usage_read(int nsfd, struct usage *u)
 {
-	char buf[160];
-	ssize_t n;
-	int fd = openat(nsfd, ".usage", O_RDONLY | O_CLOEXEC);
+	struct rl_buf b = {0};
 
 	memset(u, 0, sizeof *u);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	if (sscanf(buf, "%llu %llu %llu %llu", &u->entries, &u->bytes,
+	if (rl_fs_read_at(nsfd, ".usage", &b, 4096) == 0 &&
+	    sscanf(b.data, "%llu %llu %llu %llu", &u->entries, &u->bytes,
 	    &u->hits, &u->misses) != 4)
 		memset(u, 0, sizeof *u);
+	rl_buf_free(&b);
 }
 
 static int
@@ -273,6 +266,22 @@ fail:
 	return -1;
 }
 
+/* Open namespace ns (made if create) and take its writer lock: the
+ * start of every change.  Returns the lock (close it to release), -1
+ * after setting m's error, or -2 when ns does not exist and !create. */
+static int
+begin_write(struct rl_mem *m, const char *ns, int create, int *nsfd)
+{
+	int lk;
+
+	if ((*nsfd = ns_fd(m->impl, ns, create)) < 0)
+		return !create && errno == ENOENT ? -2 :
+		    io_fail(m, "io.open", "cannot open the namespace", ns);
+	if ((lk = lock_ns(*nsfd)) < 0)
+		return io_fail(m, "io.lock", "cannot lock", ns);
+	return lk;
+}
+
 static int
 d_open(struct rl_mem *m, const char *where)
 {
@@ -292,17 +301,14 @@ static int
 d_put(struct rl_mem *m, const char *ns, const char *key, const void *val,
 	size_t n, const struct rl_mem_meta *meta)
 {
-	struct dir *d = m->impl;
 	struct rl_mem_meta old;
 	struct rl_buf file = {0};
 	char name[RL_MEM_KEY_MAX * 3 + 1];
 	struct usage u;
 	int nsfd, lk, had, rc = -1;
 
-	if ((nsfd = ns_fd(d, ns, 1)) < 0)
-		return io_fail(m, "io.open", "cannot open the namespace", ns);
-	if ((lk = lock_ns(nsfd)) < 0)
-		return io_fail(m, "io.lock", "cannot lock", ns);
+	if ((lk = begin_write(m, ns, 1, &nsfd)) < 0)
+		return -1;
 	encode(key, name);
 	had = read_entry(nsfd, name, NULL, &old, NULL);
 	if (had != 0)
@@ -374,17 +380,13 @@ d_get(struct rl_mem *m, const char *ns, const char *key, struct rl_buf *val,
 static int
 d_del(struct rl_mem *m, const char *ns, const char *key)
 {
-	struct dir *d = m->impl;
 	char name[RL_MEM_KEY_MAX * 3 + 1];
 	struct rl_mem_meta old;
 	struct usage u;
 	int nsfd, lk, had, rc;
 
-	if ((nsfd = ns_fd(d, ns, 0)) < 0)
-		return errno == ENOENT ? 1 :
-		    io_fail(m, "io.open", "cannot open the namespace", ns);
-	if ((lk = lock_ns(nsfd)) < 0)
-		return io_fail(m, "io.lock", "cannot lock", ns);
+	if ((lk = begin_write(m, ns, 0, &nsfd)) < 0)
+		return lk == -2 ? 1 : -1;
 	encode(key, name);
 	had = read_entry(nsfd, name, NULL, &old, NULL);
 	if (had == 1) {
@@ -406,7 +408,6 @@ static int
 d_incr(struct rl_mem *m, const char *ns, const char *key, long long delta,
 	long long *result)
 {
-	struct dir *d = m->impl;
 	char name[RL_MEM_KEY_MAX * 3 + 1], num[32], *end;
 	struct rl_buf val = {0}, file = {0};
 	struct rl_mem_meta meta = {0};
@@ -414,10 +415,8 @@ d_incr(struct rl_mem *m, const char *ns, const char *key, long long delta,
 	long long cur = 0;
 	int nsfd, lk, had, rc = -1;
 
-	if ((nsfd = ns_fd(d, ns, 1)) < 0)
-		return io_fail(m, "io.open", "cannot open the namespace", ns);
-	if ((lk = lock_ns(nsfd)) < 0)
-		return io_fail(m, "io.lock", "cannot lock", ns);
+	if ((lk = begin_write(m, ns, 1, &nsfd)) < 0)
+		return -1;
 	encode(key, name);
 	had = read_entry(nsfd, name, &val, &meta, NULL);
 	if (had == 0 && meta.expires && meta.expires <= rl_now_ms())

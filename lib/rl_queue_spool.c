@@ -106,30 +106,28 @@ rename_new(int fromdir, const char *from, int todir, const char *to)
 static void
 state_load(struct spool *s)
 {
-	char buf[65536], *line, *save = NULL;
-	long long a, b, p;
-	ssize_t n;
-	int fd = openat(s->root, ".state", O_RDONLY | O_CLOEXEC);
+	struct rl_buf b = {0};
+	char *line, *save = NULL;
+	long long a, c, p;
 
 	memset(s->prio, 0, NPRIO * sizeof *s->prio);
 	s->next_due = s->sweep_at = s->seen = 0;
-	if (fd < 0)
+	if (rl_fs_read_at(s->root, ".state", &b, 1 << 20) < 0) {
+		rl_buf_free(&b);
 		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "due %lld sweep %lld seen %lld", &a, &b, &p) == 3) {
+	}
+	for (line = strtok_r(b.data, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "due %lld sweep %lld seen %lld", &a, &c, &p) == 3) {
 			s->next_due = a;
-			s->sweep_at = b;
+			s->sweep_at = c;
 			s->seen = p;
-		} else if (sscanf(line, "prio %lld %lld %lld", &p, &a, &b) == 3 &&
-		    p >= PRIO_MIN && p <= PRIO_MAX && a >= 0 && b >= a) {
-			s->prio[p - PRIO_MIN] = (struct prio){a, b, 1};
+		} else if (sscanf(line, "prio %lld %lld %lld", &p, &a, &c) == 3 &&
+		    p >= PRIO_MIN && p <= PRIO_MAX && a >= 0 && c >= a) {
+			s->prio[p - PRIO_MIN] = (struct prio){a, c, 1};
 		}
 	}
+	rl_buf_free(&b);
 }
 
 static void
@@ -287,22 +285,11 @@ read_msg(int dir, const char *name, struct rl_qmsg *m)
 	struct rl_buf b = {0};
 	struct rl_json_err e;
 	cJSON *j = NULL;
-	int fd, rc;
+	int rc = -1;
 
-	if ((fd = openat(dir, name, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	for (;;) {
-		char chunk[65536];
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		rl_buf_add(&b, chunk, (size_t)n);
-	}
-	close(fd);
-	rc = rl_json_parse(b.data ? b.data : "", b.len, RL_JSON_DEPTH_MAX, &j, &e) == 0 &&
-	    rl_qmsg_parse(j, m) == 0 ? 0 : -2;
+	if (rl_fs_read_at(dir, name, &b, 1UL << 30) == 0)
+		rc = rl_json_parse(b.data, b.len, RL_JSON_DEPTH_MAX, &j, &e) == 0 &&
+		    rl_qmsg_parse(j, m) == 0 ? 0 : -2;
 	cJSON_Delete(j);
 	rl_buf_free(&b);
 	return rc;
