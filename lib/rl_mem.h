@@ -8,7 +8,9 @@
  *     rl_mem_close(m);
  *
  * Keys are non-empty strings of any bytes but NUL, at most
- * RL_MEM_KEY_MAX bytes.  Namespaces are 1 to 64 characters of
+ * RL_MEM_KEY_MAX bytes; a backend may refuse (mem.bad_key) a key it
+ * cannot name: the directory backend's file names hold 200 bytes, with
+ * every byte outside [A-Za-z0-9_.-] counting three.  Namespaces are 1 to 64 characters of
  * [A-Za-z0-9._-], not starting with a dot.  Values are any bytes.
  *
  * The store is reached through a backend (struct rl_mem_backend below),

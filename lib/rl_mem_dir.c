@@ -86,6 +86,23 @@ encode(const char *key, char *out)
 	*out = 0;
 }
 
+/* The file name of key, or -1 (mem.bad_key) when it would be longer
+ * than a file name may safely be: each byte outside [A-Za-z0-9_.-]
+ * takes three. */
+#define NAME_LEN_MAX 200
+
+static int
+name_of(struct rl_mem *m, const char *ns, const char *key, char *name)
+{
+	encode(key, name);
+	if (strlen(name) > NAME_LEN_MAX)
+		return rl_mem_fail(m, "mem.bad_key", "%s: the key is %zu bytes "
+		    "once encoded for a file name, more than %d (bytes other "
+		    "than A-Z a-z 0-9 _ . - count three)", ns, strlen(name),
+		    NAME_LEN_MAX);
+	return 0;
+}
+
 static char *
 decode(const char *name)
 {
@@ -307,9 +324,9 @@ d_put(struct rl_mem *m, const char *ns, const char *key, const void *val,
 	struct usage u;
 	int nsfd, lk, had, rc = -1;
 
-	if ((lk = begin_write(m, ns, 1, &nsfd)) < 0)
+	if (name_of(m, ns, key, name) < 0 ||
+	    (lk = begin_write(m, ns, 1, &nsfd)) < 0)
 		return -1;
-	encode(key, name);
 	had = read_entry(nsfd, name, NULL, &old, NULL);
 	if (had != 0)
 		old.size = 0;
@@ -346,11 +363,12 @@ d_get(struct rl_mem *m, const char *ns, const char *key, struct rl_buf *val,
 	size_t before = val->len;
 	int nsfd, fd = -1, rc;
 
+	if (name_of(m, ns, key, name) < 0)
+		return -1;
 	if ((nsfd = ns_fd(d, ns, 0)) < 0)
 		return errno == ENOENT ? 1 :
 		    io_fail(m, "io.open", "cannot open the namespace", ns);
 	nd = ns_of(d, nsfd);
-	encode(key, name);
 	rc = read_entry(nsfd, name, val, meta, &fd);
 	if (rc == 0 && meta->expires && meta->expires <= rl_now_ms()) {
 		val->len = before;
@@ -385,9 +403,10 @@ d_del(struct rl_mem *m, const char *ns, const char *key)
 	struct usage u;
 	int nsfd, lk, had, rc;
 
+	if (name_of(m, ns, key, name) < 0)
+		return -1;
 	if ((lk = begin_write(m, ns, 0, &nsfd)) < 0)
 		return lk == -2 ? 1 : -1;
-	encode(key, name);
 	had = read_entry(nsfd, name, NULL, &old, NULL);
 	if (had == 1) {
 		rc = 1;
@@ -415,9 +434,9 @@ d_incr(struct rl_mem *m, const char *ns, const char *key, long long delta,
 	long long cur = 0;
 	int nsfd, lk, had, rc = -1;
 
-	if ((lk = begin_write(m, ns, 1, &nsfd)) < 0)
+	if (name_of(m, ns, key, name) < 0 ||
+	    (lk = begin_write(m, ns, 1, &nsfd)) < 0)
 		return -1;
-	encode(key, name);
 	had = read_entry(nsfd, name, &val, &meta, NULL);
 	if (had == 0 && meta.expires && meta.expires <= rl_now_ms())
 		had = 1;

@@ -70,6 +70,11 @@ x:y|z*
 	[ "$stderr" = "rl-mem: mem.bad_key: the key is empty" ]
 	run --separate-stderr rl-mem put "$(head -c 201 /dev/zero | tr '\0' k)" v
 	[ "$stderr" = "rl-mem: mem.bad_key: the key is 201 bytes, more than 200" ]
+	run --separate-stderr rl-mem put "$(head -c 70 /dev/zero | tr '\0' '/')" v
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "rl-mem: mem.bad_key: default: the key is 210 bytes once encoded for a file name, more than 200 (bytes other than A-Z a-z 0-9 _ . - count three)" ]
+	run rl-mem put "$(head -c 66 /dev/zero | tr '\0' '/')" v
+	[ "$status" -eq 0 ]
 	run --separate-stderr rl-mem -n ../etc put k v
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == "rl-mem: mem.bad_key: '../etc': a namespace is"* ]]
