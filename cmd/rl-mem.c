@@ -17,6 +17,7 @@
 #include "rl_cmd.h"
 #include "rl_dur.h"
 #include "rl_err.h"
+#include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_loop.h"
 #include "rl_mem.h"
@@ -48,10 +49,7 @@ bad_usage(void)
 static int
 failed(void)
 {
-	const char *msg, *code = rl_mem_error(M, &msg);
-
-	rl_diag(NULL, 0, code, "%s", msg);
-	return rl_err_status(code);
+	return rl_error_report(&M->err, NULL);
 }
 
 static int
@@ -321,9 +319,9 @@ main(int argc, char **argv)
 		argc--;             /* get -- -key: getopt's end of options */
 		argv++;
 	}
-	if (NS && !rl_mem_valid_ns(NS))
-		rl_die(RL_EXIT_USAGE, "mem.bad_key", "'%s': a namespace is 1 to 64 "
-		    "of A-Z a-z 0-9 . _ - not starting with a dot", NS);
+	if (NS && !rl_fs_safe_name(NS))
+		rl_die(RL_EXIT_USAGE, "mem.bad_key", "'%s': a namespace is "
+		    RL_FS_NAME_RULE, NS);
 	if (!(M = rl_mem_open(&cfg))) {
 		rl_config_free(&cfg);
 		return RL_EXIT_TEMP;

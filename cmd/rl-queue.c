@@ -49,10 +49,7 @@ bad_usage(void)
 static int
 failed(struct rl_queue *q)
 {
-	const char *msg, *code = rl_queue_error(q, &msg);
-
-	rl_diag(NULL, 0, code, "%s", msg);
-	return rl_err_status(code);
+	return rl_error_report(&q->err, NULL);
 }
 
 static int

@@ -210,6 +210,30 @@ rl_err_valid_code(const char *code)
 	return lookup(code) != NULL;
 }
 
+int
+rl_error_set(struct rl_error *e, const char *code, const char *fmt, ...)
+{
+	char msg[sizeof e->message];
+	va_list ap;
+
+	/* through a copy: fmt's arguments may be e->message itself */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e->code = code;
+	memcpy(e->message, msg, sizeof msg);
+	return -1;
+}
+
+int
+rl_error_report(const struct rl_error *e, const char *where)
+{
+	const char *code = e->code ? e->code : "internal.error";
+
+	rl_diag(where, 0, code, "%s", e->message);
+	return rl_err_status(code);
+}
+
 cJSON *
 rl_err_object(const char *code, const char *message, const char *stage)
 {

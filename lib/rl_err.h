@@ -75,6 +75,23 @@ int rl_err_status(const char *code);
 int rl_err_valid_code(const char *code);
 
 /*
+ * An error a library call leaves for its caller: a store, a queue, a
+ * provider keeps one and its functions return -1 after setting it.
+ */
+struct rl_error {
+	const char *code;        /* "mem.full", "io.write", ...; a literal */
+	char message[512];       /* lowercase, no full stop */
+};
+
+/* Set e and return -1. */
+int rl_error_set(struct rl_error *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Print e as a diagnostic ("PROG: WHERE: CODE: MESSAGE"; where may be
+ * NULL) and return the exit status its code calls for (rl_err_status). */
+int rl_error_report(const struct rl_error *e, const char *where);
+
+/*
  * A new baton `error` object:
  *   {"code":..., "category":..., "message":..., "retryable":...,
  *    "stage": stage}             (stage omitted when NULL)

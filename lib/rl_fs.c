@@ -131,6 +131,22 @@ rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode)
 }
 
 int
+rl_fs_safe_name(const char *name)
+{
+	size_t n;
+
+	if (!name || !*name || name[0] == '.')
+		return 0;
+	for (n = 0; name[n]; n++)
+		if (n >= 64 || !(strchr("._-", name[n]) ||
+		    (name[n] >= 'a' && name[n] <= 'z') ||
+		    (name[n] >= 'A' && name[n] <= 'Z') ||
+		    (name[n] >= '0' && name[n] <= '9')))
+			return 0;
+	return 1;
+}
+
+int
 rl_fs_is_temp(const char *name)
 {
 	return name[0] == '.' && strstr(name, ".tmp.") != NULL;

@@ -37,6 +37,15 @@ int rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode);
 int rl_fs_replace_at(int dirfd, const char *name, const void *data, size_t n,
 	mode_t mode);
 
+/*
+ * 1 if name may name a directory of a store (a memory namespace, a
+ * queue): 1 to 64 of [A-Za-z0-9._-], not starting with a dot, so it can
+ * never be "..", a dot file, or a path.  RL_FS_NAME_RULE says so in
+ * words for messages.
+ */
+int rl_fs_safe_name(const char *name);
+#define RL_FS_NAME_RULE "1 to 64 of A-Z a-z 0-9 . _ - not starting with a dot"
+
 /* 1 if name is a temporary file rl_fs_replace makes: ".NAME.tmp.*". */
 int rl_fs_is_temp(const char *name);
 

@@ -10,6 +10,7 @@
 
 #include "rl_dur.h"
 #include "rl_err.h"
+#include "rl_fs.h"
 #include "rl_mem.h"
 #include "rl_metrics.h"
 #include "rl_text.h"
@@ -21,44 +22,20 @@ rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	m->err_code = code;
 	va_start(ap, fmt);
-	vsnprintf(m->err_msg, sizeof m->err_msg, fmt, ap);
+	vsnprintf(m->err.message, sizeof m->err.message, fmt, ap);
 	va_end(ap);
+	m->err.code = code;
 	m->count.errors++;
 	return -1;
-}
-
-const char *
-rl_mem_error(const struct rl_mem *m, const char **message)
-{
-	if (message)
-		*message = m->err_msg;
-	return m->err_code ? m->err_code : "internal.error";
-}
-
-int
-rl_mem_valid_ns(const char *ns)
-{
-	size_t n;
-
-	if (!ns || !*ns || ns[0] == '.')
-		return 0;
-	for (n = 0; ns[n]; n++)
-		if (n >= 64 || !(strchr("._-", ns[n]) ||
-		    (ns[n] >= 'a' && ns[n] <= 'z') ||
-		    (ns[n] >= 'A' && ns[n] <= 'Z') ||
-		    (ns[n] >= '0' && ns[n] <= '9')))
-			return 0;
-	return 1;
 }
 
 static int
 check_names(struct rl_mem *m, const char *ns, const char *key)
 {
-	if (ns && !rl_mem_valid_ns(ns))
-		return rl_mem_fail(m, "mem.bad_key", "'%s': a namespace is 1 to "
-		    "64 of A-Z a-z 0-9 . _ - not starting with a dot", ns);
+	if (ns && !rl_fs_safe_name(ns))
+		return rl_mem_fail(m, "mem.bad_key", "'%s': a namespace is "
+		    RL_FS_NAME_RULE, ns);
 	if (key && !*key)
 		return rl_mem_fail(m, "mem.bad_key", "the key is empty");
 	if (key && strlen(key) > RL_MEM_KEY_MAX)
@@ -92,7 +69,7 @@ rl_mem_open(const struct rl_config *cfg)
 	rl_config_state_dir(cfg, &where);
 	rl_buf_adds(&where, "/mem");
 	if (m->be->open(m, where.data) < 0) {
-		rl_diag(where.data, 0, rl_mem_error(m, NULL), "%s", m->err_msg);
+		rl_error_report(&m->err, where.data);
 		rl_buf_free(&where);
 		free(m);
 		return NULL;

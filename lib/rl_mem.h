@@ -10,8 +10,8 @@
  * Keys are non-empty strings of any bytes but NUL, at most
  * RL_MEM_KEY_MAX bytes; a backend may refuse (mem.bad_key) a key it
  * cannot name: the directory backend's file names hold 200 bytes, with
- * every byte outside [A-Za-z0-9_.-] counting three.  Namespaces are 1 to 64 characters of
- * [A-Za-z0-9._-], not starting with a dot.  Values are any bytes.
+ * every byte outside [A-Za-z0-9_.-] counting three.  Namespaces are the
+ * names rl_fs_safe_name allows.  Values are any bytes.
  *
  * The store is reached through a backend (struct rl_mem_backend below),
  * chosen by the config key mem.backend; the embedded one, "dir", keeps a
@@ -20,7 +20,7 @@
  * the same table.
  *
  * Every function returns 0 on success, 1 for "absent" where that can
- * happen, and -1 on error with rl_mem_error() telling the code
+ * happen, and -1 on error with m->err telling the code
  * (mem.bad_key, mem.too_large, mem.full, mem.corrupt, mem.not_integer,
  * io.*) and a message.  Nothing is ever half-changed by a failed call.
  */
@@ -31,6 +31,7 @@
 
 #include "rl_buf.h"
 #include "rl_config.h"
+#include "rl_err.h"
 
 #define RL_MEM_KEY_MAX 200
 
@@ -102,8 +103,7 @@ struct rl_mem {
 	void *impl;
 	unsigned long long max_value, max_ns_bytes;  /* limits from config */
 	struct rl_mem_counts count;
-	const char *err_code;
-	char err_msg[512];
+	struct rl_error err;     /* of the last call that failed */
 };
 
 /*
@@ -148,15 +148,9 @@ int rl_mem_stats(struct rl_mem *m, const char *ns,
 /* Remove every entry of ns (NULL: of every namespace). */
 int rl_mem_clear(struct rl_mem *m, const char *ns, unsigned long *removed);
 
-/* The code and message of the last error. */
-const char *rl_mem_error(const struct rl_mem *m, const char **message);
-
-/* Set the error of m; returns -1.  For backends. */
+/* Set the error of m, count it; returns -1.  For backends. */
 int rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* 1 if ns is a valid namespace name. */
-int rl_mem_valid_ns(const char *ns);
 
 /* Log a "memory" metrics event with the counts, save the backend's own
  * counters and free m. */

@@ -23,9 +23,7 @@ answer_error(cJSON *res, const char *code, const char *msg)
 static int
 store_error(cJSON *res, struct rl_mem *m)
 {
-	const char *msg, *code = rl_mem_error(m, &msg);
-
-	return answer_error(res, code, msg);
+	return answer_error(res, m->err.code, m->err.message);
 }
 
 /* The value of an op: "value" (text) or "value_b64" (bytes). */

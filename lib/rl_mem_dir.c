@@ -493,7 +493,7 @@ out:
 static int
 is_ns(const struct dirent *e)
 {
-	return rl_mem_valid_ns(e->d_name);
+	return rl_fs_safe_name(e->d_name);
 }
 
 /* The namespaces to visit: ns alone, or every one in the store. */

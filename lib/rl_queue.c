@@ -10,47 +10,12 @@
 
 #include "rl_dur.h"
 #include "rl_err.h"
+#include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_metrics.h"
 #include "rl_queue.h"
 
 static const struct rl_queue_backend *backends[] = {&rl_queue_spool};
-
-int
-rl_queue_fail(struct rl_queue *q, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	q->err_code = code;
-	va_start(ap, fmt);
-	vsnprintf(q->err_msg, sizeof q->err_msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-const char *
-rl_queue_error(const struct rl_queue *q, const char **message)
-{
-	if (message)
-		*message = q->err_msg;
-	return q->err_code ? q->err_code : "internal.error";
-}
-
-int
-rl_queue_valid_name(const char *name)
-{
-	size_t n;
-
-	if (!name || !*name || name[0] == '.')
-		return 0;
-	for (n = 0; name[n]; n++)
-		if (n >= 64 || !(strchr("._-", name[n]) ||
-		    (name[n] >= 'a' && name[n] <= 'z') ||
-		    (name[n] >= 'A' && name[n] <= 'Z') ||
-		    (name[n] >= '0' && name[n] <= '9')))
-			return 0;
-	return 1;
-}
 
 static unsigned long long
 random64(void)
@@ -71,9 +36,9 @@ rl_queue_open(const struct rl_config *cfg, const char *name)
 	struct rl_queue *q;
 	size_t i;
 
-	if (!rl_queue_valid_name(name)) {
-		rl_diag(NULL, 0, "queue.bad_name", "'%s': a queue name is 1 to "
-		    "64 of A-Z a-z 0-9 . _ - not starting with a dot", name);
+	if (!rl_fs_safe_name(name)) {
+		rl_diag(NULL, 0, "queue.bad_name", "'%s': a queue name is "
+		    RL_FS_NAME_RULE, name);
 		return NULL;
 	}
 	q = rl_xcalloc(1, sizeof *q);
@@ -94,7 +59,7 @@ rl_queue_open(const struct rl_config *cfg, const char *name)
 	rl_config_state_dir(cfg, &where);
 	rl_buf_printf(&where, "/queue/%s", name);
 	if (q->be->open(q, where.data) < 0) {
-		rl_diag(where.data, 0, rl_queue_error(q, NULL), "%s", q->err_msg);
+		rl_error_report(&q->err, where.data);
 		rl_buf_free(&where);
 		free(q);
 		return NULL;
@@ -179,7 +144,7 @@ rl_queue_list(struct rl_queue *q, const char *state,
 	int (*fn)(const struct rl_qmsg *m, void *arg), void *arg)
 {
 	if (state && !strstr(" " RL_QUEUE_STATES " ", state))
-		return rl_queue_fail(q, "queue.bad_name", "'%s': a state is one "
+		return rl_error_set(&q->err, "queue.bad_name", "'%s': a state is one "
 		    "of " RL_QUEUE_STATES, state);
 	return q->be->list(q, state, fn, arg);
 }
@@ -205,7 +170,7 @@ rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n)
 {
 	*n = 0;
 	if (!state || !strstr(" " RL_QUEUE_STATES " ", state) || strchr(state, ' '))
-		return rl_queue_fail(q, "queue.bad_name", "'%s': a state is one "
+		return rl_error_set(&q->err, "queue.bad_name", "'%s': a state is one "
 		    "of " RL_QUEUE_STATES, state ? state : "");
 	return q->be->purge(q, state, n);
 }

@@ -28,7 +28,7 @@
  * dead letters a second stream.
  *
  * Functions return 0, 1 for "not there" where that can happen (an
- * unknown lease), or -1 with rl_queue_error() telling the code
+ * unknown lease), or -1 with q->err telling the code
  * (queue.bad_name, queue.corrupt, io.*) and a message.
  */
 #ifndef RL_QUEUE_H
@@ -39,6 +39,7 @@
 #include <cjson/cJSON.h>
 
 #include "rl_config.h"
+#include "rl_err.h"
 
 #define RL_QUEUE_STATES "ready delayed leased done dead"
 
@@ -93,16 +94,12 @@ struct rl_queue {
 	int max_attempts;
 	long long backoff_base, backoff_cap, done_keep;   /* ms */
 	unsigned long ops;
-	const char *err_code;
-	char err_msg[512];
+	struct rl_error err;     /* of the last call that failed */
 };
 
-/* Open queue name with the settings of cfg; NULL after a diagnostic. */
+/* Open queue name (a name rl_fs_safe_name allows) with the settings of
+ * cfg; NULL after a diagnostic. */
 struct rl_queue *rl_queue_open(const struct rl_config *cfg, const char *name);
-
-/* 1 if name is a valid queue name: 1 to 64 of [A-Za-z0-9._-], no
- * leading dot. */
-int rl_queue_valid_name(const char *name);
 
 /*
  * Push n records (each consumed: the queue owns them afterwards) with
@@ -140,10 +137,6 @@ cJSON *rl_qmsg_json(const struct rl_qmsg *m);
 int rl_qmsg_parse(const cJSON *j, struct rl_qmsg *m);
 
 void rl_qmsg_free(struct rl_qmsg *m);
-
-const char *rl_queue_error(const struct rl_queue *q, const char **message);
-int rl_queue_fail(struct rl_queue *q, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* Log a "queue" metrics event and free q. */
 void rl_queue_close(struct rl_queue *q);

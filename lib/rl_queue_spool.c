@@ -76,7 +76,8 @@ struct spool {
 static int
 sys_fail(struct rl_queue *q, const char *code, const char *what)
 {
-	return rl_queue_fail(q, code, "%s: %s: %s", q->name, what, strerror(errno));
+	return rl_error_set(&q->err, code, "%s: %s: %s", q->name, what,
+	    strerror(errno));
 }
 
 static unsigned long long
@@ -329,7 +330,8 @@ sp_open(struct rl_queue *q, const char *where)
 	q->impl = s;
 	return 0;
 fail:
-	rl_queue_fail(q, "io.open", "cannot open the spool: %s", strerror(errno));
+	rl_error_set(&q->err, "io.open", "cannot open the spool: %s",
+	    strerror(errno));
 	for (i = 0; i < D_N; i++)
 		if (s->dir[i] >= 0)
 			close(s->dir[i]);
@@ -410,8 +412,8 @@ sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 		sys_fail(q, "io.write", "cannot queue a message");
 		for (i = done; i < n; i++)
 			unlinkat(s->dir[D_TMP], m[i].id, 0);
-		return rl_queue_fail(q, q->err_code, "%s (%zu of %zu were queued)",
-		    q->err_msg, done, n);
+		return rl_error_set(&q->err, q->err.code, "%s (%zu of %zu were "
+		    "queued)", q->err.message, done, n);
 	}
 	return 0;
 }
@@ -828,7 +830,7 @@ sp_nack(struct rl_queue *q, const char *lease, const cJSON *error, int dead)
 		return -1;
 	if ((rc = find_lease(s, lease, name, sizeof name)) == 0) {
 		if (read_msg(s->dir[D_LEASED], name, &m) < 0) {
-			rc = rl_queue_fail(q, "queue.corrupt", "%s: the leased "
+			rc = rl_error_set(&q->err, "queue.corrupt", "%s: the leased "
 			    "message is not readable", q->name);
 		} else {
 			if (move_on(q, s->dir[D_LEASED], name, &m, error, dead) < 0)

@@ -103,8 +103,7 @@ release(struct rl_work *w, struct slot *s)
 			rl_out_line(p, n);
 		} else if (n && rl_json_parse(p, n, RL_JSON_DEPTH_MAX, &rec, &e) == 0) {
 			if (rl_queue_push(w->out, &rec, 1, 0, 0, NULL) < 0)
-				rl_diag(w->out->name, 0, rl_queue_error(w->out, NULL),
-				    "%s", w->out->err_msg);
+				rl_error_report(&w->out->err, w->out->name);
 			cJSON_Delete(rec);
 		} else if (n) {
 			rl_diag(s->msg.id, 0, e.code, "output not queued: %s", e.message);
@@ -137,8 +136,7 @@ settle(struct rl_work *w, struct slot *s)
 		err = rl_err_object(code == 100 ? "tool.failed" : code == 111 ?
 		    "tool.temporary" : "tool.failed", msg, "queue");
 		if (rl_queue_nack(w->q, s->msg.lease, err, code == 100) < 0)
-			rl_diag(s->msg.id, 0, rl_queue_error(w->q, NULL), "%s",
-			    w->q->err_msg);
+			rl_error_report(&w->q->err, s->msg.id);
 		cJSON_Delete(err);
 		if (code == 100)
 			w->dead++;
@@ -234,8 +232,7 @@ rl_work_run(struct rl_work *w, char **argv)
 			if (slots[i].pid)
 				continue;
 			if (rl_queue_pop(w->q, 1, w->lease_ms, &slots[i].msg, &got) < 0) {
-				rl_diag(NULL, 0, rl_queue_error(w->q, NULL), "%s",
-				    w->q->err_msg);
+				rl_error_report(&w->q->err, NULL);
 				status = RL_EXIT_TEMP;
 				stopping = 1;
 				break;

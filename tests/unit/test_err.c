@@ -34,6 +34,16 @@ main(void)
 	CHECK(rl_exit_merge(2, 124) == 2, "2 over 124");
 	CHECK(rl_exit_merge(0, 0) == 0, "0 and 0");
 
+	{
+		struct rl_error e = {0};
+		CHECK(rl_error_set(&e, "mem.full", "%s holds %d", "ns", 3) == -1 &&
+		    strcmp(e.code, "mem.full") == 0 &&
+		    strcmp(e.message, "ns holds 3") == 0, "rl_error_set fills code and message");
+		rl_error_set(&e, e.code, "%s (and more)", e.message);
+		CHECK_STR(e.message, "ns holds 3 (and more)", "a message may quote itself");
+		CHECK(rl_error_report(&e, "where") == RL_EXIT_FAIL, "report returns the code's status");
+	}
+
 	rl_baton_new_id(id);
 	rl_baton_new_id(id2);
 	CHECK(strlen(id) == RL_BATON_ID_LEN && strncmp(id, "rl-", 3) == 0, "id shape");

@@ -47,6 +47,13 @@ main(void)
 	snprintf(deep, sizeof deep, "%s/x/nope/f", dir);
 	CHECK(rl_fs_replace(deep, "a", 1, 0600) < 0 && errno == ENOENT, "replace into a missing directory fails");
 
+	CHECK(rl_fs_safe_name("plan") && rl_fs_safe_name("a.b_c-1"), "safe names");
+	CHECK(!rl_fs_safe_name("..") && !rl_fs_safe_name(".x") && !rl_fs_safe_name("a/b") &&
+	    !rl_fs_safe_name("") && !rl_fs_safe_name("a b"), "names that could escape or hide refused");
+	memset(deep, 'n', 65);
+	deep[65] = 0;
+	CHECK(!rl_fs_safe_name(deep) && (deep[64] = 0, rl_fs_safe_name(deep)), "at most 64 characters");
+
 	snprintf(deep, sizeof deep, "%s/a/b/c", dir);
 	CHECK(rl_fs_mkdirs(deep, 0700) == 0 && stat(deep, &st) == 0 && S_ISDIR(st.st_mode), "mkdirs makes parents");
 	CHECK(rl_fs_mkdirs(deep, 0700) == 0, "mkdirs on an existing tree");
