@@ -32,7 +32,7 @@ BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
 CMDS     = rl-validate rl-config rl-mem rl-queue
-NET_CMDS =
+NET_CMDS = rl-provider
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
@@ -69,7 +69,7 @@ $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
 	@mkdir -p $(@D)
 	$(CC) $(RLFLAGS) -Itests/unit -DRL_TOP='"$(abspath .)"' $(CPPFLAGS) \
 	    $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(B)/librl.a $(LDLIBS)
+	    $(B)/librl.a $(LDLIBS) $(CURLLIBS)
 
 -include $(wildcard $(B)/*/*.d)
 
@@ -99,7 +99,12 @@ check:
 	@$(MAKE) --no-print-directory all units
 	@RL_BIN=$(abspath $(BIN)) RL_UNITS=$(abspath $(B)/unit) tests/run
 
-units: $(UNITS)
+units: $(UNITS) $(B)/helpers/mock-llm
+
+# The mock model server the tests and benchmarks talk to (tests/helpers).
+$(B)/helpers/mock-llm: tests/helpers/mock-llm.c
+	@mkdir -p $(@D)
+	$(CC) $(RLFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lcjson
 
 asan:
 	@$(MAKE) --no-print-directory need-deps

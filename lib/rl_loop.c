@@ -48,6 +48,10 @@ rl_loop_reject(const struct rl_loop *L, const struct rl_rec *r,
 	}
 	cJSON_Delete(extra);
 	rl_baton_add_raw(b, r->text, r->len);
+	if (L->emit) {
+		L->emit(b, L->emit_arg);
+		return RL_EXIT_FAIL;
+	}
 	rl_out_json(b);
 	cJSON_Delete(b);
 	return RL_EXIT_FAIL;

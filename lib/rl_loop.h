@@ -66,6 +66,10 @@ struct rl_loop {
 	size_t max_bytes;      /* 0: RL_LOOP_MAX_BYTES */
 	int max_depth;         /* 0: RL_LOOP_MAX_DEPTH */
 	unsigned flags;        /* RL_LOOP_* */
+	/* where error batons go instead of stdout (it owns them), for a
+	 * command that writes its output in its own order (rl_pool.h) */
+	void (*emit)(cJSON *baton, void *emit_arg);
+	void *emit_arg;
 	/* counters, filled in by rl_loop_run */
 	unsigned long records; /* lines that were records, good or bad */
 	unsigned long failed;  /* records whose status was not 0 */

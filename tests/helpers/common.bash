@@ -10,12 +10,15 @@ export RL_BIN="${RL_BIN:-$TOP/bin}"
 export PATH="$RL_BIN:$PATH"
 export RL_SHARE="$TOP/share/redline"
 FIX="$TOP/tests/fixtures"
+HELPERS="${RL_HELPERS:-$TOP/build/default/helpers}"
 
 setup() {
 	S="$BATS_TEST_TMPDIR"
 	export HOME="$S/home" RL_HOME="$S/state"
 	export XDG_CONFIG_HOME="$S/config" RL_SYSCONFDIR="$S/etc"
-	unset XDG_STATE_HOME REDLINE_ENV RL_MAX_DEPTH RL_MAX_RECORD_BYTES RL_METRICS
+	unset XDG_STATE_HOME REDLINE_ENV RL_MAX_DEPTH RL_MAX_RECORD_BYTES RL_METRICS \
+	    RL_PROVIDER RL_MODEL RL_BASE_URL RL_RECORD OPENAI_API_KEY DASHSCOPE_API_KEY \
+	    OPENROUTER_API_KEY XAI_API_KEY
 	mkdir -p "$HOME" "$S/work"
 	cd "$S/work"
 }
@@ -31,4 +34,33 @@ expect() {
 # jqo FILTER: run jq on $output and set $output to the result.
 jqo() {
 	output=$(printf '%s\n' "$output" | jq -c "$@")
+}
+
+# mock_start [mock-llm options]: start the mock model server on a free
+# port; sets MOCK_PID, MOCK_URL (its /v1 base) and MOCK_LOG (its request
+# log).  The test stops it with mock_stop, by its PID (teardown does it
+# too, in case the test failed before).
+mock_start() {
+	MOCK_LOG="$S/mock.log"
+	: > "$S/mock.port"
+	"$HELPERS/mock-llm" -l "$MOCK_LOG" "$@" > "$S/mock.port" &
+	MOCK_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$S/mock.port" ] && break
+		sleep 0.05
+	done
+	MOCK_URL="http://127.0.0.1:$(cat "$S/mock.port")/v1"
+}
+
+mock_stop() {
+	if [ -n "${MOCK_PID:-}" ]; then
+		kill "$MOCK_PID" 2>/dev/null
+		wait "$MOCK_PID" 2>/dev/null
+		MOCK_PID=
+	fi
+	return 0
+}
+
+teardown() {
+	mock_stop
 }

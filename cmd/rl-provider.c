@@ -1,0 +1,351 @@
+/*
+ * rl-provider - ask a model from the shell, check a provider, list them.
+ *
+ *   ask      a prompt from the arguments or stdin, the reply on stdout;
+ *            with -J, NDJSON records {prompt, system} in and the same
+ *            records with reply and usage (or error) out, -j in flight
+ *   check    the settings and a live health check; exit 0, 1 or 111
+ *   ls       the presets and the configured providers, with where each
+ *            setting comes from
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rl_buf.h"
+#include "rl_cmd.h"
+#include "rl_err.h"
+#include "rl_fs.h"
+#include "rl_json.h"
+#include "rl_loop.h"
+#include "rl_out.h"
+#include "rl_pool.h"
+#include "rl_provider.h"
+
+static const char usage[] =
+    "usage: rl-provider ask [-p provider] [-m model] [-s system] [--json] [prompt ...]\n"
+    "       rl-provider ask -J [-p provider] [-m model] [-s system] [-j jobs] [--json] [--unordered] [file ...]\n"
+    "       rl-provider check [-p provider] [-m model]\n"
+    "       rl-provider ls\n";
+
+#define PROMPT_MAX (16UL << 20)
+
+static struct rl_config cfg;
+
+static int
+bad_usage(void)
+{
+	fputs(usage, stderr);
+	return RL_EXIT_USAGE;
+}
+
+static struct rl_provider *
+open_provider(const char *name, const char *model)
+{
+	struct rl_provider *p;
+	struct rl_error e;
+
+	if (!(p = rl_provider_open(&cfg, name, model, &e)))
+		rl_error_report(&e, NULL);
+	return p;
+}
+
+/* --- ask -------------------------------------------------------------- */
+
+struct ask {
+	struct rl_provider *p;
+	struct rl_pool pool;
+	const char *system;
+	int json;
+	const struct rl_loop *L;
+};
+
+static void
+usage_object(cJSON *o, const struct rl_call *c)
+{
+	cJSON *u = cJSON_AddObjectToObject(o, "usage");
+
+	cJSON_AddNumberToObject(u, "prompt_tokens", c->usage.prompt_tokens);
+	cJSON_AddNumberToObject(u, "completion_tokens", c->usage.completion_tokens);
+	if (c->usage.estimated)
+		cJSON_AddTrueToObject(u, "estimated");
+}
+
+/* Replace (or add) rec's member key with v. */
+static void
+set(cJSON *rec, const char *key, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, key);
+	cJSON_AddItemToObject(rec, key, v);
+}
+
+/* The pool's done: the record with its reply, or with an error. */
+static int
+ask_done(cJSON *rec, struct rl_call *c, void *arg)
+{
+	struct ask *a = arg;
+	cJSON *d, *e, *v;
+
+	if (!c) {
+		rl_out_json(rec);
+		return cJSON_GetObjectItemCaseSensitive(rec, "error") ?
+		    RL_EXIT_FAIL : RL_EXIT_OK;
+	}
+	d = rl_provider_describe(a->p);
+	set(rec, "provider", cJSON_DetachItemFromObjectCaseSensitive(d, "provider"));
+	if ((v = cJSON_DetachItemFromObjectCaseSensitive(d, "model")))
+		set(rec, "model", v);
+	cJSON_Delete(d);
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "reply");
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "usage");
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "error");
+	set(rec, "attempts", cJSON_CreateNumber(c->attempts));
+	set(rec, "ms", cJSON_CreateNumber((double)c->ms));
+	if (c->err.code) {
+		e = rl_err_object(c->err.code, c->err.message, "provider");
+		cJSON_AddItemToObject(rec, "error", e);
+		rl_out_json(rec);
+		rl_diag(NULL, 0, c->err.code, "%s", c->err.message);
+		return RL_EXIT_FAIL;
+	}
+	cJSON_AddStringToObject(rec, "reply", c->text.len ? c->text.data : "");
+	usage_object(rec, c);
+	rl_out_json(rec);
+	return RL_EXIT_OK;
+}
+
+static int
+ask_each(struct rl_rec *r, void *arg)
+{
+	struct ask *a = arg;
+	const char *prompt, *system;
+	const cJSON *j;
+
+	prompt = rl_json_str(r->json, "prompt");
+	if (!cJSON_IsObject(r->json) || !prompt)
+		return rl_loop_reject(a->L, r, "validate.schema",
+		    "a record needs a string prompt", NULL);
+	system = rl_json_str(r->json, "system");
+	j = cJSON_GetObjectItemCaseSensitive(r->json, "json");
+	rl_pool_call(&a->pool, r->json, prompt, system ? system : a->system,
+	    j ? cJSON_IsTrue(j) : a->json);
+	return RL_EXIT_OK;
+}
+
+static void
+to_stdout(struct rl_call *c, const char *p, size_t n)
+{
+	(void)c;
+	if (fwrite(p, 1, n, stdout) != n || fflush(stdout) != 0)
+		rl_die(RL_EXIT_TEMP, "io.write", "stdout: cannot write the reply");
+}
+
+/* ask without -J: one prompt, the reply as plain text. */
+static int
+ask_plain(struct ask *a, int argc, char **argv)
+{
+	struct rl_buf prompt = {0};
+	struct rl_call c = {0}, *d;
+	int i, status;
+
+	if (argc) {
+		for (i = 0; i < argc; i++)
+			rl_buf_printf(&prompt, "%s%s", i ? " " : "", argv[i]);
+	} else if (rl_fs_read("/dev/stdin", &prompt, PROMPT_MAX) < 0) {
+		rl_buf_free(&prompt);
+		rl_diag("stdin", 0, "io.read", "cannot read the prompt: %m");
+		return RL_EXIT_TEMP;
+	}
+	c.prompt = prompt.len ? prompt.data : "";
+	c.system = a->system;
+	c.json = a->json;
+	if (isatty(1))
+		c.on_text = to_stdout;
+	rl_provider_submit(a->p, &c);
+	while (!(d = rl_provider_done(a->p)))
+		rl_provider_run(a->p, 1000);
+	if (c.err.code) {
+		status = rl_error_report(&c.err, NULL);
+	} else {
+		if (!c.on_text || !c.attempts)
+			to_stdout(&c, c.text.data ? c.text.data : "", c.text.len);
+		if (!c.text.len || c.text.data[c.text.len - 1] != '\n')
+			to_stdout(&c, "\n", 1);
+		status = RL_EXIT_OK;
+	}
+	rl_call_clear(&c);
+	rl_buf_free(&prompt);
+	return status;
+}
+
+static int
+parse_jobs(const char *s, int *jobs)
+{
+	char *end;
+	long n;
+
+	if (strcmp(s, "auto") == 0) {
+		*jobs = 0;
+		return 0;
+	}
+	n = strtol(s, &end, 10);
+	if (*end || n < 1 || n > 1024) {
+		rl_diag(NULL, 0, "config.invalid",
+		    "-j %s: give a number of requests from 1 to 1024, or auto", s);
+		return -1;
+	}
+	*jobs = (int)n;
+	return 0;
+}
+
+static int
+cmd_ask(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'x'},
+		{"unordered", no_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0}
+	};
+	struct rl_loop L = {.fn = ask_each, .stage = "provider", .emit = rl_pool_emit};
+	struct ask a = {0};
+	const char *name = NULL, *model = NULL;
+	int c, nd = 0, jobs = 1, unordered = 0, status;
+
+	while ((c = getopt_long(argc, argv, "Jp:m:s:j:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J': nd = 1; break;
+		case 'p': name = optarg; break;
+		case 'm': model = optarg; break;
+		case 's': a.system = optarg; break;
+		case 'j': if (parse_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
+		case 'x': a.json = 1; break;
+		case 'u': unordered = 1; break;
+		default: return bad_usage();
+		}
+	}
+	if (!nd && (unordered || jobs != 1))
+		return bad_usage();
+	if (!(a.p = open_provider(name, model)))
+		return RL_EXIT_USAGE;
+	argc -= optind;
+	argv += optind;
+	if (!nd) {
+		status = ask_plain(&a, argc, argv);
+	} else {
+		rl_cmd_limits(&cfg, &L);
+		L.arg = &a;
+		L.emit_arg = &a.pool;
+		a.L = &L;
+		rl_pool_init(&a.pool, a.p, jobs, unordered, ask_done, &a);
+		status = rl_loop_run(&L, argc, argv);
+		status = rl_exit_merge(status, rl_pool_drain(&a.pool));
+	}
+	rl_provider_close(a.p);
+	return status;
+}
+
+/* --- check ------------------------------------------------------------ */
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct rl_provider *p;
+	const char *name = NULL, *model = NULL;
+	struct rl_error e;
+	cJSON *out, *info;
+	int c, status = RL_EXIT_OK;
+
+	while ((c = getopt(argc, argv, "p:m:")) != -1) {
+		switch (c) {
+		case 'p': name = optarg; break;
+		case 'm': model = optarg; break;
+		default: return bad_usage();
+		}
+	}
+	if (optind != argc)
+		return bad_usage();
+	if (!(p = open_provider(name, model)))
+		return RL_EXIT_USAGE;
+	out = rl_provider_describe(p);
+	info = cJSON_CreateObject();
+	if (rl_provider_validate(p, info, &e) < 0) {
+		cJSON_AddFalseToObject(out, "ok");
+		cJSON_AddItemToObject(out, "error", rl_err_object(e.code, e.message,
+		    "provider"));
+		rl_diag(NULL, 0, e.code, "%s", e.message);
+		status = rl_err_retryable(e.code) ? RL_EXIT_TEMP : RL_EXIT_FAIL;
+	} else {
+		cJSON_AddTrueToObject(out, "ok");
+	}
+	cJSON_AddItemToObject(out, "health", info);
+	cJSON_AddItemToObject(out, "metrics", rl_provider_metrics(p));
+	rl_out_json(out);
+	cJSON_Delete(out);
+	rl_provider_close(p);
+	return status;
+}
+
+/* --- ls --------------------------------------------------------------- */
+
+static int
+cmd_ls(int argc, char **argv)
+{
+	cJSON *all, *s;
+	const char *configured = rl_config_str(&cfg, "provider.name", "ollama");
+	const char *k;
+	int tty = isatty(1);
+
+	(void)argv;
+	if (argc != 1)
+		return bad_usage();
+	all = rl_provider_list(&cfg);
+	if (tty)
+		printf("  %-18s %-22s %-50s %s\n", "NAME", "MODEL", "BASE URL", "KEY");
+	cJSON_ArrayForEach(s, all) {
+		int cur = strcmp(rl_json_str(s, "name"), configured) == 0;
+
+		cJSON_AddBoolToObject(s, "configured", cur);
+		if (!tty) {
+			rl_out_json(s);
+			continue;
+		}
+		k = rl_json_str(s, "api_key_env");
+		printf("%c %-18s %-22s %-50s %s\n", cur ? '*' : ' ',
+		    rl_json_str(s, "name"), *rl_json_str(s, "model") ?
+		    rl_json_str(s, "model") : "-", *rl_json_str(s, "base_url") ?
+		    rl_json_str(s, "base_url") : "-", k && *k ? k : "-");
+	}
+	cJSON_Delete(all);
+	return RL_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sub;
+	int status;
+
+	rl_cmd_start(argv[0], &cfg);
+	if (argc < 2) {
+		rl_config_free(&cfg);
+		return bad_usage();
+	}
+	sub = argv[1];
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+		fputs(usage, stdout);
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
+	}
+	argc--;
+	argv++;
+	if (strcmp(sub, "ask") == 0)
+		status = cmd_ask(argc, argv);
+	else if (strcmp(sub, "check") == 0)
+		status = cmd_check(argc, argv);
+	else if (strcmp(sub, "ls") == 0)
+		status = cmd_ls(argc, argv);
+	else
+		status = bad_usage();
+	return rl_cmd_finish(&cfg, NULL, status);
+}

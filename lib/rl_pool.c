@@ -1,0 +1,201 @@
+/*
+ * rl_pool.c - ordered output over concurrent requests; see rl_pool.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_buf.h"
+#include "rl_err.h"
+#include "rl_pool.h"
+
+struct rl_pool_item {
+	cJSON *rec;
+	struct rl_call call;
+	char *prompt, *system;
+	int has_call, done;
+};
+
+void
+rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
+	int unordered, rl_pool_fn fn, void *arg)
+{
+	memset(P, 0, sizeof *P);
+	P->p = p;
+	P->fn = fn;
+	P->arg = arg;
+	P->unordered = unordered;
+	P->autoj = jobs <= 0;
+	P->limit = jobs > 0 ? jobs : 2;
+}
+
+static void
+emit_one(struct rl_pool *P, struct rl_pool_item *it)
+{
+	P->status = rl_exit_merge(P->status,
+	    P->fn(it->rec, it->has_call ? &it->call : NULL, P->arg));
+	cJSON_Delete(it->rec);
+	rl_call_clear(&it->call);
+	free(it->prompt);
+	free(it->system);
+	free(it);
+}
+
+/* Emit what may go out now. */
+static void
+flush(struct rl_pool *P)
+{
+	size_t i, k;
+
+	if (!P->unordered) {
+		while (P->n && P->q[P->head]->done) {
+			emit_one(P, P->q[P->head]);
+			P->head = (P->head + 1) % P->cap;
+			P->n--;
+		}
+		return;
+	}
+	/* unordered: emit every finished item, keep the others in order */
+	for (i = 0, k = 0; i < P->n; i++) {
+		struct rl_pool_item *it = P->q[(P->head + i) % P->cap];
+
+		if (it->done)
+			emit_one(P, it);
+		else
+			P->q[(P->head + k++) % P->cap] = it;
+	}
+	P->n = k;
+}
+
+static void
+push(struct rl_pool *P, struct rl_pool_item *it)
+{
+	size_t i;
+	struct rl_pool_item **q;
+
+	if (P->n == P->cap) {
+		size_t cap = P->cap ? P->cap * 2 : 16;
+
+		q = rl_xmalloc(cap * sizeof *q);
+		for (i = 0; i < P->n; i++)
+			q[i] = P->q[(P->head + i) % P->cap];
+		free(P->q);
+		P->q = q;
+		P->cap = cap;
+		P->head = 0;
+	}
+	P->q[(P->head + P->n) % P->cap] = it;
+	P->n++;
+}
+
+/* Adjust -j auto after a finished call. */
+static void
+tune(struct rl_pool *P, const struct rl_call *c)
+{
+	long long ms = c->ms - c->wait_ms;
+	unsigned long limited = rl_provider_limited(P->p);
+
+	if (!P->autoj)
+		return;
+	if (!c->err.code && (P->fastest == 0 || ms < P->fastest))
+		P->fastest = ms > 0 ? ms : 1;
+	if (limited != P->limited || (c->err.code &&
+	    strcmp(c->err.code, "provider.http_429") == 0) ||
+	    (c->retries && !c->err.code) || (P->fastest && ms > 3 * P->fastest)) {
+		P->limited = limited;
+		P->limit = P->limit > 1 ? P->limit / 2 : 1;
+		P->streak = 0;
+		return;
+	}
+	if (!c->err.code && ms < 2 * P->fastest && ++P->streak >= P->limit) {
+		P->streak = 0;
+		if (P->limit < RL_POOL_AUTO_MAX)
+			P->limit++;
+	}
+}
+
+/* Let requests progress; collect those that ended. */
+static void
+step(struct rl_pool *P, long long timeout_ms)
+{
+	struct rl_call *c;
+	struct rl_pool_item *it;
+
+	if (!rl_provider_busy(P->p))
+		return;
+	rl_provider_run(P->p, timeout_ms);
+	while ((c = rl_provider_done(P->p))) {
+		it = c->arg;
+		it->done = 1;
+		P->inflight--;
+		tune(P, c);
+	}
+	flush(P);
+}
+
+/* Room for one more record: fewer than limit in flight, and not too
+ * many held behind a slow one. */
+static void
+make_room(struct rl_pool *P)
+{
+	while (P->inflight >= P->limit ||
+	    P->n >= 4 * (size_t)(P->limit > 0 ? P->limit : 1))
+		step(P, 1000);
+}
+
+void
+rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
+	const char *system, int json)
+{
+	struct rl_pool_item *it;
+
+	make_room(P);
+	it = rl_xcalloc(1, sizeof *it);
+	it->rec = cJSON_Duplicate(rec, 1);
+	it->prompt = rl_xstrdup(prompt ? prompt : "");
+	it->system = system ? rl_xstrdup(system) : NULL;
+	it->has_call = 1;
+	it->call.prompt = it->prompt;
+	it->call.system = it->system;
+	it->call.json = json;
+	it->call.arg = it;
+	push(P, it);
+	P->inflight++;
+	rl_provider_submit(P->p, &it->call);
+	step(P, 0);
+}
+
+static void
+pass(struct rl_pool *P, cJSON *rec)
+{
+	struct rl_pool_item *it = rl_xcalloc(1, sizeof *it);
+
+	it->rec = rec;
+	it->done = 1;
+	push(P, it);
+	flush(P);
+}
+
+void
+rl_pool_pass(struct rl_pool *P, const cJSON *rec)
+{
+	make_room(P);
+	pass(P, cJSON_Duplicate(rec, 1));
+}
+
+void
+rl_pool_emit(cJSON *baton, void *arg)
+{
+	/* made outside the loop's arena: it may be kept as it is */
+	pass(arg, baton);
+}
+
+int
+rl_pool_drain(struct rl_pool *P)
+{
+	while (P->n)
+		step(P, 1000);
+	free(P->q);
+	P->q = NULL;
+	P->cap = P->head = 0;
+	return P->status;
+}

@@ -1,0 +1,77 @@
+/*
+ * rl_pool.h - many model requests in flight while records stream
+ * through, output in input order.
+ *
+ * A stage's record callback hands each record to the pool with the
+ * prompt to send for it; the pool keeps up to N requests in flight on the
+ * provider (over curl multi for HTTP services), and when a request ends
+ * calls the stage's done function with the record and the call, in the
+ * order the records came (or as they finish, when unordered):
+ *
+ *     rl_pool_init(&P, prov, jobs, unordered, done, arg);
+ *     L.emit = rl_pool_emit; L.emit_arg = &P;   error batons keep their place
+ *     ... in the record callback:  rl_pool_call(&P, rec, prompt, system, 0);
+ *                         or, to pass a record on:  rl_pool_pass(&P, rec);
+ *     status = rl_loop_run(&L, ...);
+ *     status = rl_exit_merge(status, rl_pool_drain(&P));
+ *
+ * Records are copied (the loop's arena is reset after each record), so
+ * memory grows with N, not with the input.  Only N records wait: when the
+ * oldest is slow, later finished ones are held, and reading stops once
+ * 4 N records are held, until it ends.
+ *
+ * jobs 0 is -j auto: N starts at 2 and grows by one for each N requests
+ * that finish in under twice the fastest latency seen, up to 64; a
+ * request that was rate limited (HTTP 429, or the machine-wide limit) or
+ * slower than three times the fastest halves it.
+ */
+#ifndef RL_POOL_H
+#define RL_POOL_H
+#include <cjson/cJSON.h>
+#include "rl_provider.h"
+
+#define RL_POOL_AUTO_MAX 64
+
+/*
+ * Called once per record, in order.  c is NULL for a record passed on
+ * with rl_pool_pass or an error baton; otherwise c->text or c->err is the
+ * result.  The function writes what it wants and returns the record's
+ * exit status.  rec is freed by the pool afterwards.
+ */
+typedef int (*rl_pool_fn)(cJSON *rec, struct rl_call *c, void *arg);
+
+struct rl_pool_item;
+
+struct rl_pool {
+	struct rl_provider *p;
+	rl_pool_fn fn;
+	void *arg;
+	int unordered;
+	int limit;                /* requests in flight at most, now */
+	int autoj;                /* -j auto */
+	int status;               /* merged statuses of emitted records */
+	/* private */
+	struct rl_pool_item **q;  /* records held, oldest first */
+	size_t head, n, cap;
+	int inflight, streak;
+	long long fastest;
+	unsigned long limited;    /* the provider's rate-limit count, seen */
+};
+
+/* jobs: requests in flight (>= 1), or 0 for auto. */
+void rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
+	int unordered, rl_pool_fn fn, void *arg);
+
+/* Send prompt (and system, may be NULL) for rec; copies all three. */
+void rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
+	const char *system, int json);
+
+/* Pass rec on, in its place, without a request (copied). */
+void rl_pool_pass(struct rl_pool *P, const cJSON *rec);
+
+/* The loop's emit hook: an error baton (owned) takes its place. */
+void rl_pool_emit(cJSON *baton, void *arg);
+
+/* Wait for every request and emit every record; the merged status. */
+int rl_pool_drain(struct rl_pool *P);
+#endif

@@ -1,0 +1,192 @@
+/*
+ * rl_proc.c - run a program as a filter with a deadline; see rl_proc.h.
+ *
+ * One poll loop feeds stdin and drains stdout and stderr together, so a
+ * program that writes a lot before reading all of its input never
+ * deadlocks against us.  Exec failure comes back through a close-on-exec
+ * pipe, so "not found" is told apart from "exited 127".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rl_dur.h"
+#include "rl_key.h"
+#include "rl_proc.h"
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+child(char *const argv[], int in, int out, int err, int report)
+{
+	int e;
+
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	rl_key_scrub_env(NULL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(127);
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(report, &e, sizeof e) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void
+keep_last_line(struct rl_buf *err, char *line, size_t size)
+{
+	size_t end = err->len, start;
+
+	while (end > 0 && (err->data[end - 1] == '\n' || err->data[end - 1] == '\r'))
+		end--;
+	start = end;
+	while (start > 0 && err->data[start - 1] != '\n')
+		start--;
+	if (end - start >= size)
+		end = start + size - 1;
+	memcpy(line, err->data + start, end - start);
+	line[end - start] = 0;
+}
+
+int
+rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
+	struct rl_buf *out, size_t max, char *err_line, size_t size)
+{
+	int pin[2], pout[2], perr[2], rep[2], status = 0, e = 0, timed_out = 0;
+	struct rl_buf err = {0};
+	size_t off = 0, len = text ? strlen(text) : 0;
+	long long end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
+	struct pollfd fds[3];
+	char chunk[65536];
+	pid_t pid;
+	ssize_t n;
+	int i, open_fds;
+
+	if (err_line && size)
+		err_line[0] = 0;
+	if (pipe2(pin, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
+	    pipe2(rep, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		e = errno;
+		close(pin[0]); close(pin[1]); close(pout[0]); close(pout[1]);
+		close(perr[0]); close(perr[1]); close(rep[0]); close(rep[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0)
+		child(argv, pin[0], pout[1], perr[1], rep[1]);
+	setpgid(pid, pid);
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	close(rep[1]);
+	if (read(rep[0], &e, sizeof e) == (ssize_t)sizeof e) {
+		close(rep[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(perr[0]);
+		waitpid(pid, &status, 0);
+		errno = e;
+		return -1;
+	}
+	close(rep[0]);
+	fcntl(pin[1], F_SETFL, O_NONBLOCK);
+	if (len == 0) {
+		close(pin[1]);
+		pin[1] = -1;
+	}
+	fds[0] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+	fds[1] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+	fds[2] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
+	for (;;) {
+		long long left = -1;
+
+		open_fds = (fds[0].fd >= 0) + (fds[1].fd >= 0) + (fds[2].fd >= 0);
+		if (!open_fds)
+			break;
+		if (end) {
+			left = end - mono_ms();
+			if (left <= 0) {
+				timed_out = 1;
+				break;
+			}
+		}
+		if (poll(fds, 3, (int)(left > 1000000 ? 1000000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, chunk, sizeof chunk);
+			if (n <= 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				continue;
+			}
+			if (i == 0 && out->len < max)
+				rl_buf_add(out, chunk, (size_t)n > max - out->len ?
+				    max - out->len : (size_t)n);
+			else if (i == 1) {
+				rl_buf_add(&err, chunk, (size_t)n);
+				if (err.len > 65536) {
+					/* keep the tail: the last line is what counts */
+					memmove(err.data, err.data + err.len - 4096, 4096);
+					err.len = 4096;
+				}
+			}
+		}
+		if (fds[2].fd >= 0 && fds[2].revents) {
+			n = write(fds[2].fd, text + off, len - off);
+			if (n > 0)
+				off += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
+				close(fds[2].fd);
+				fds[2].fd = -1;
+			}
+		}
+	}
+	for (i = 0; i < 3; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
+	if (timed_out)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err_line && size && err.len)
+		keep_last_line(&err, err_line, size);
+	rl_buf_free(&err);
+	return timed_out ? RL_PROC_TIMEOUT : status;
+}
+
+void
+rl_proc_status(int status, char *out, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(out, size, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, size, "wait status %d", status);
+}

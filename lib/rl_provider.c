@@ -1,0 +1,786 @@
+/*
+ * rl_provider.c - settings, the call engine (retries, limits, deadlines),
+ * metrics and record mode shared by every kind of provider; see
+ * rl_provider.h.  The kinds live in rl_prov_*.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rl_dur.h"
+#include "rl_fs.h"
+#include "rl_json.h"
+#include "rl_key.h"
+#include "rl_metrics.h"
+#include "rl_provider_impl.h"
+
+/* The settings a named provider (providers.NAME) may give. */
+static const char *const named_keys[] = {
+	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd",
+	"max_tokens", "temperature", "json", "rpm", "tpm", "timeout", NULL
+};
+/* The settings only the provider section gives. */
+static const char *const general_keys[] = {
+	"deadline", "max_retries", "stream", NULL
+};
+/* Settings that belong to one provider: from a file, provider.X applies
+ * only to the provider provider.name names. */
+static const char *const own_keys[] = {
+	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd", NULL
+};
+
+static int
+in(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+strong(const char *origin)
+{
+	return origin && (strncmp(origin, "env ", 4) == 0 ||
+	    strncmp(origin, "flag", 4) == 0);
+}
+
+static void
+put(cJSON *set, cJSON *origins, const char *key, cJSON *v, const char *origin)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(set, key);
+	cJSON_DeleteItemFromObjectCaseSensitive(origins, key);
+	cJSON_AddItemToObject(set, key, v);
+	cJSON_AddStringToObject(origins, key, origin);
+}
+
+static void
+known_names(const struct rl_config *cfg, struct rl_buf *out)
+{
+	const cJSON *named = cfg ? rl_config_get(cfg, "providers") : NULL, *c;
+	int i;
+
+	for (i = 0; rl_presets[i].name; i++)
+		rl_buf_printf(out, "%s%s", i ? ", " : "", rl_presets[i].name);
+	cJSON_ArrayForEach(c, named)
+		rl_buf_printf(out, ", %s", c->string);
+	rl_buf_adds(out, ", cmd:PROGRAM, script:CASSETTE, or an http(s) base URL");
+}
+
+cJSON *
+rl_provider_settings(const struct rl_config *cfg, const char *name,
+	struct rl_error *e)
+{
+	const cJSON *named = NULL, *v;
+	const struct rl_preset *pre = NULL;
+	const char *configured = rl_config_str(cfg, "provider.name", "ollama");
+	cJSON *set = cJSON_CreateObject(), *origins = cJSON_CreateObject();
+	struct rl_buf key = {0}, where = {0};
+	const char *kind = "openai", *k, *o;
+	int i, pass;
+
+	if (!name || !*name)
+		name = configured;
+	cJSON_AddStringToObject(set, "name", name);
+	cJSON_AddStringToObject(origins, "name", strcmp(name, configured) ?
+	    "argument" : rl_config_origin(cfg, "provider.name") ?
+	    rl_config_origin(cfg, "provider.name") : "default");
+	if (strncmp(name, "cmd:", 4) == 0) {
+		kind = "cmd";
+		put(set, origins, "command", cJSON_CreateString(name + 4), "name");
+	} else if (strncmp(name, "script:", 7) == 0) {
+		kind = "script";
+		put(set, origins, "cassette", cJSON_CreateString(name + 7), "name");
+	} else if (strncmp(name, "http://", 7) == 0 ||
+	    strncmp(name, "https://", 8) == 0) {
+		pre = rl_preset_find("openai-compatible");
+		put(set, origins, "base_url", cJSON_CreateString(name), "name");
+	} else {
+		rl_buf_printf(&key, "providers.%s", name);
+		named = strchr(name, '.') ? NULL : rl_config_get(cfg, key.data);
+		if (named) {
+			k = rl_json_str(named, "preset");
+			pre = rl_preset_find(k ? k : "openai-compatible");
+			if (!pre) {
+				rl_error_set(e, "provider.unknown",
+				    "providers.%s.preset: unknown preset '%s'", name, k);
+				goto fail;
+			}
+		} else if (!(pre = rl_preset_find(name))) {
+			rl_buf_reset(&key);
+			known_names(cfg, &key);
+			rl_error_set(e, "provider.unknown",
+			    "unknown provider '%s' (known: %s)", name, key.data);
+			goto fail;
+		}
+	}
+	cJSON_AddStringToObject(set, "kind", kind);
+	cJSON_AddStringToObject(origins, "kind", "name");
+	if (pre) {
+		put(set, origins, "preset", cJSON_CreateString(pre->name), "name");
+		if (!cJSON_GetObjectItemCaseSensitive(set, "base_url"))
+			put(set, origins, "base_url", cJSON_CreateString(pre->base_url),
+			    "preset");
+		put(set, origins, "model", cJSON_CreateString(pre->model), "preset");
+		put(set, origins, "api_key_env", cJSON_CreateString(pre->key_env),
+		    "preset");
+		put(set, origins, "json", cJSON_CreateBool(pre->json), "preset");
+	}
+	/* pass 0: provider.X from files (general, or own when configured);
+	 * pass 1: providers.NAME.X; pass 2: provider.X from env and flags */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < 2; i++) {
+			const char *const *list = i ? general_keys : named_keys;
+
+			for (; *list; list++) {
+				k = *list;
+				if (pass == 1) {
+					if (!named || !(v = cJSON_GetObjectItemCaseSensitive(named, k)))
+						continue;
+					rl_buf_reset(&where);
+					rl_buf_printf(&where, "providers.%s", name);
+					o = NULL;
+				} else {
+					rl_buf_reset(&key);
+					rl_buf_printf(&key, "provider.%s", k);
+					if (!(v = rl_config_get(cfg, key.data)))
+						continue;
+					o = rl_config_origin(cfg, key.data);
+					if (strong(o) != (pass == 2))
+						continue;
+					if (pass == 0 && in(own_keys, k) &&
+					    strcmp(name, configured) != 0)
+						continue;
+				}
+				put(set, origins, k, cJSON_Duplicate(v, 1),
+				    o ? o : where.data);
+			}
+		}
+	}
+	cJSON_AddItemToObject(set, "origins", origins);
+	rl_buf_free(&key);
+	rl_buf_free(&where);
+	return set;
+fail:
+	cJSON_Delete(set);
+	cJSON_Delete(origins);
+	rl_buf_free(&key);
+	rl_buf_free(&where);
+	return NULL;
+}
+
+cJSON *
+rl_provider_list(const struct rl_config *cfg)
+{
+	cJSON *all = cJSON_CreateArray(), *s;
+	const cJSON *named = cfg ? rl_config_get(cfg, "providers") : NULL, *c;
+	struct rl_error e;
+	int i;
+
+	for (i = 0; rl_presets[i].name; i++)
+		if ((s = rl_provider_settings(cfg, rl_presets[i].name, &e)))
+			cJSON_AddItemToArray(all, s);
+	cJSON_ArrayForEach(c, named)
+		if ((s = rl_provider_settings(cfg, c->string, &e)))
+			cJSON_AddItemToArray(all, s);
+	return all;
+}
+
+const char *
+rl_provider_str(const struct rl_provider *p, const char *key)
+{
+	const char *s = rl_json_str(p->set, key);
+
+	return s ? s : "";
+}
+
+double
+rl_provider_num(const struct rl_provider *p, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->set, key);
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	return dflt;
+}
+
+long
+rl_provider_estimate(const char *text)
+{
+	return text ? (long)((strlen(text) + 3) / 4) : 0;
+}
+
+/* The default clock: the wall clock (with RL_CLOCK_SKEW_MS), nanosleep,
+ * and a generator seeded from the kernel. */
+static long long
+real_now(void *arg)
+{
+	(void)arg;
+	return rl_now_ms();
+}
+
+static void
+real_sleep(void *arg, long long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	(void)arg;
+	while (ms > 0 && nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static double
+real_rand(void *arg)
+{
+	static unsigned short seed[3];
+	static int seeded;
+
+	(void)arg;
+	if (!seeded) {
+		unsigned long long t = (unsigned long long)rl_now_ms() ^
+		    ((unsigned long long)getpid() << 16);
+
+		seed[0] = (unsigned short)t;
+		seed[1] = (unsigned short)(t >> 16);
+		seed[2] = (unsigned short)(t >> 32);
+		seeded = 1;
+	}
+	return erand48(seed);
+}
+
+static const struct rl_provider_ops *const kinds[] = {
+	&rl_prov_openai, &rl_prov_cmd, &rl_prov_script, NULL
+};
+
+static long long
+seconds_ms(const struct rl_provider *p, const char *key, double dflt)
+{
+	return (long long)(rl_provider_num(p, key, dflt) * 1000);
+}
+
+struct rl_provider *
+rl_provider_open(const struct rl_config *cfg, const char *name,
+	const char *model, struct rl_error *e)
+{
+	struct rl_provider *p;
+	struct rl_buf state = {0};
+	const char *kind, *rec;
+	int i;
+
+	p = rl_xcalloc(1, sizeof *p);
+	p->clock = (struct rl_clock){real_now, real_sleep, real_rand, NULL};
+	p->errors = cJSON_CreateObject();
+	if (!(p->set = rl_provider_settings(cfg, name, e)))
+		goto fail;
+	if (model && *model)
+		put(p->set, cJSON_GetObjectItemCaseSensitive(p->set, "origins"),
+		    "model", cJSON_CreateString(model), "flag -m");
+	p->name = rl_provider_str(p, "name");
+	p->model = rl_provider_str(p, "model");
+	p->base_url = rl_provider_str(p, "base_url");
+	kind = rl_provider_str(p, "kind");
+	for (i = 0; kinds[i] && strcmp(kinds[i]->kind, kind) != 0; i++)
+		;
+	p->ops = kinds[i];
+	p->timeout_ms = seconds_ms(p, "timeout", 120);
+	p->deadline_ms = seconds_ms(p, "deadline", 600);
+	p->max_retries = (int)rl_provider_num(p, "max_retries", 2);
+	p->tty = isatty(2);
+	if (rl_key_load(rl_provider_str(p, "api_key_cmd"),
+	    rl_provider_str(p, "api_key_file"),
+	    strcmp(kind, "openai") == 0 ? rl_provider_str(p, "api_key_env") : "",
+	    &p->key, &p->key_source, e) < 0)
+		goto fail;
+	if (p->ops->open(p, e) < 0)
+		goto fail;
+	rl_config_state_dir(cfg, &state);
+	rl_ratelimit_init(&p->limit, state.data, p->name,
+	    rl_provider_num(p, "rpm", 0), rl_provider_num(p, "tpm", 0));
+	rl_buf_free(&state);
+	if ((rec = getenv("RL_RECORD")) && *rec)
+		p->record = rl_xstrdup(rec);
+	return p;
+fail:
+	p->ops = NULL;
+	rl_provider_close(p);
+	return NULL;
+}
+
+void
+rl_provider_set_clock(struct rl_provider *p, const struct rl_clock *clk)
+{
+	p->clock = *clk;
+}
+
+unsigned long
+rl_provider_limited(const struct rl_provider *p)
+{
+	return p->limited;
+}
+
+void
+rl_provider_close(struct rl_provider *p)
+{
+	if (!p)
+		return;
+	if (p->ops && p->ops->close)
+		p->ops->close(p);
+	rl_key_free(p->key);
+	rl_ratelimit_free(&p->limit);
+	cJSON_Delete(p->set);
+	cJSON_Delete(p->errors);
+	free(p->lat);
+	free(p->record);
+	free(p);
+}
+
+cJSON *
+rl_provider_describe(const struct rl_provider *p)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "provider", p->name);
+	cJSON_AddStringToObject(d, "kind", p->ops->kind);
+	if (*p->model)
+		cJSON_AddStringToObject(d, "model", p->model);
+	if (*p->base_url)
+		cJSON_AddStringToObject(d, "base_url", p->base_url);
+	if (*rl_provider_str(p, "command"))
+		cJSON_AddStringToObject(d, "command", rl_provider_str(p, "command"));
+	if (*rl_provider_str(p, "cassette"))
+		cJSON_AddStringToObject(d, "cassette", rl_provider_str(p, "cassette"));
+	cJSON_AddStringToObject(d, "key", p->key ? p->key_source : "none");
+	return d;
+}
+
+const char *
+rl_provider_status_code(long s)
+{
+	static const struct { long s; const char *code; } t[] = {
+		{400, "provider.http_400"}, {401, "provider.http_401"},
+		{403, "provider.http_403"}, {404, "provider.http_404"},
+		{408, "provider.http_408"}, {409, "provider.http_409"},
+		{413, "provider.http_413"}, {422, "provider.http_422"},
+		{429, "provider.http_429"}, {500, "provider.http_500"},
+		{502, "provider.http_502"}, {503, "provider.http_503"},
+		{504, "provider.http_504"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].s == s)
+			return t[i].code;
+	return s >= 500 ? "provider.http_5xx" : "provider.http_4xx";
+}
+
+/* --- the engine -------------------------------------------------------- */
+
+static void
+say_wait(const struct rl_provider *p, const char *why, long long ms)
+{
+	if (p->tty)
+		fprintf(stderr, "%s: %s: %s, waiting %.1f s\n", rl_prog, p->name,
+		    why, (double)ms / 1000);
+}
+
+/* Start an attempt now, or put c to sleep for the rate limit. */
+static void
+launch(struct rl_provider *p, struct rl_call *c)
+{
+	long long now = p->clock.now(p->clock.arg), w;
+
+	w = rl_ratelimit_take(&p->limit, (double)c->est, now);
+	if (w > 0) {
+		p->limited++;
+		say_wait(p, "rate limit", w);
+		c->wake = now + w;
+		c->wait_ms += w;
+		c->next = p->sleeping;
+		p->sleeping = c;
+		return;
+	}
+	c->attempts++;
+	c->sent = now;
+	p->requests++;
+	p->inflight++;
+	rl_buf_reset(&c->text);
+	c->usage = (struct rl_usage){0, 0, 0};
+	c->streamed = 0;
+	p->ops->start(p, c);
+}
+
+void
+rl_provider_submit(struct rl_provider *p, struct rl_call *c)
+{
+	long long now = p->clock.now(p->clock.arg);
+
+	memset(&c->text, 0, sizeof c->text);
+	memset(&c->err, 0, sizeof c->err);
+	c->usage = (struct rl_usage){0, 0, 0};
+	c->attempts = c->retries = c->streamed = 0;
+	c->t0 = now;
+	c->deadline = p->deadline_ms > 0 ? now + p->deadline_ms : 0;
+	c->wait_ms = 0;
+	c->est = rl_provider_estimate(c->prompt) + rl_provider_estimate(c->system);
+	c->next = NULL;
+	c->impl = NULL;
+	c->queued = 1;
+	p->calls++;
+	if (!c->prompt || !*c->prompt) {
+		c->attempts = 0;
+		rl_error_set(&c->err, "provider.empty_prompt", "the prompt is empty");
+		c->ms = 0;
+		c->next = NULL;
+		if (p->done_tail)
+			p->done_tail->next = c;
+		else
+			p->done = c;
+		p->done_tail = c;
+		p->ndone++;
+		p->failures++;
+		return;
+	}
+	launch(p, c);
+}
+
+static void
+count_error(struct rl_provider *p, const char *code)
+{
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(p->errors, code);
+
+	if (n)
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(p->errors, code, 1);
+}
+
+static void
+note_latency(struct rl_provider *p, long long ms)
+{
+	if (p->nlat == p->caplat) {
+		p->caplat = p->caplat ? p->caplat * 2 : 64;
+		p->lat = rl_xrealloc(p->lat, p->caplat * sizeof *p->lat);
+	}
+	p->lat[p->nlat++] = ms;
+}
+
+static void
+log_request(struct rl_provider *p, struct rl_call *c, const char *code,
+	long status, long long ms)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "provider", p->name);
+	if (*p->model)
+		cJSON_AddStringToObject(f, "model", p->model);
+	cJSON_AddNumberToObject(f, "attempt", c->attempts);
+	cJSON_AddNumberToObject(f, "ms", (double)ms);
+	if (status)
+		cJSON_AddNumberToObject(f, "status", status);
+	if (code)
+		cJSON_AddStringToObject(f, "code", code);
+	else {
+		cJSON_AddNumberToObject(f, "prompt_tokens", c->usage.prompt_tokens);
+		cJSON_AddNumberToObject(f, "completion_tokens",
+		    c->usage.completion_tokens);
+	}
+	rl_metrics_event("request", f);
+}
+
+/* Append the finished call to RL_RECORD's cassette. */
+static void
+record(struct rl_provider *p, struct rl_call *c, long status)
+{
+	cJSON *ent = cJSON_CreateObject(), *m, *u;
+	struct rl_buf line = {0};
+
+	m = cJSON_AddObjectToObject(ent, "match");
+	cJSON_AddStringToObject(m, "prompt", c->prompt);
+	if (c->system && *c->system)
+		cJSON_AddStringToObject(m, "system", c->system);
+	if (c->err.code) {
+		u = cJSON_AddObjectToObject(ent, "error");
+		if (status)
+			cJSON_AddNumberToObject(u, "status", status);
+		else
+			cJSON_AddStringToObject(u, "code", c->err.code);
+		cJSON_AddStringToObject(u, "message", c->err.message);
+	} else {
+		cJSON_AddStringToObject(ent, "reply", c->text.len ? c->text.data : "");
+		u = cJSON_AddObjectToObject(ent, "usage");
+		cJSON_AddNumberToObject(u, "prompt_tokens", c->usage.prompt_tokens);
+		cJSON_AddNumberToObject(u, "completion_tokens", c->usage.completion_tokens);
+	}
+	if (*p->model)
+		cJSON_AddStringToObject(ent, "model", p->model);
+	cJSON_AddNumberToObject(ent, "latency_ms", (double)(c->ms - c->wait_ms));
+	rl_json_print(ent, &line);
+	rl_key_redact(&line, p->key);
+	rl_buf_addc(&line, '\n');
+	if (rl_fs_append(p->record, line.data, line.len) < 0) {
+		rl_diag(p->record, 0, "io.write", "cannot record the cassette: %m");
+		free(p->record);
+		p->record = NULL;
+	}
+	cJSON_Delete(ent);
+	rl_buf_free(&line);
+}
+
+static void
+finish(struct rl_provider *p, struct rl_call *c, long status)
+{
+	long long now = p->clock.now(p->clock.arg);
+
+	c->ms = now - c->t0;
+	if (p->ops->forget)
+		p->ops->forget(c);
+	if (c->err.code) {
+		p->failures++;
+		if (c->text.data)
+			explicit_bzero(c->text.data, c->text.len);
+		rl_buf_free(&c->text);
+	} else {
+		p->prompt_tokens += c->usage.prompt_tokens;
+		p->completion_tokens += c->usage.completion_tokens;
+	}
+	if (p->record)
+		record(p, c, status);
+	c->next = NULL;
+	if (p->done_tail)
+		p->done_tail->next = c;
+	else
+		p->done = c;
+	p->done_tail = c;
+	p->ndone++;
+}
+
+void
+rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
+	const char *message, const struct rl_attempt *a)
+{
+	long long now = p->clock.now(p->clock.arg), wait = 0, ms = now - c->sent;
+	struct rl_buf msg = {0};
+	enum rl_retry_verdict v = RL_RETRY_NO;
+	char d[32];
+
+	p->inflight--;
+	note_latency(p, ms);
+	if (!code) {
+		if (c->usage.prompt_tokens == 0 && c->usage.completion_tokens == 0) {
+			c->usage.prompt_tokens = c->est;
+			c->usage.completion_tokens = rl_provider_estimate(c->text.data);
+			c->usage.estimated = 1;
+		}
+		rl_ratelimit_settle(&p->limit, (double)(c->usage.prompt_tokens +
+		    c->usage.completion_tokens - c->est), now);
+		log_request(p, c, NULL, a ? a->status : 0, ms);
+		finish(p, c, 0);
+		return;
+	}
+	count_error(p, code);
+	log_request(p, c, code, a ? a->status : 0, ms);
+	rl_buf_adds(&msg, message);
+	rl_key_redact(&msg, p->key);
+	if (a) {
+		struct rl_attempt at = *a;
+
+		at.stream_used = at.stream_used || c->streamed;
+		v = rl_retry_decide(&at, c->retries, p->max_retries, now,
+		    c->deadline, p->clock.rand(p->clock.arg), &wait);
+	}
+	if (v == RL_RETRY_WAIT) {
+		c->retries++;
+		p->retries++;
+		c->wake = now + wait;
+		c->wait_ms += wait;
+		c->next = p->sleeping;
+		p->sleeping = c;
+		rl_buf_free(&msg);
+		return;
+	}
+	rl_dur_format(wait, d, sizeof d);
+	if (v == RL_RETRY_TOO_LONG)
+		rl_buf_printf(&msg, " (the service asks to wait %.0f s, more than %lld s)",
+		    (double)wait / 1000, RL_RETRY_MAX_AFTER_MS / 1000);
+	else if (v == RL_RETRY_DEADLINE)
+		rl_buf_printf(&msg, " (a retry in %s would pass the deadline)", d);
+	if (c->attempts > 1)
+		rl_buf_printf(&msg, " after %d attempts", c->attempts);
+	rl_error_set(&c->err, code, "%s", msg.data);
+	rl_buf_free(&msg);
+	finish(p, c, a ? a->status : 0);
+}
+
+int
+rl_provider_busy(const struct rl_provider *p)
+{
+	const struct rl_call *c;
+	int n = p->inflight + p->ndone;
+
+	for (c = p->sleeping; c; c = c->next)
+		n++;
+	return n;
+}
+
+int
+rl_provider_pending(const struct rl_provider *p)
+{
+	return rl_provider_busy(p) - p->ndone;
+}
+
+void
+rl_provider_run(struct rl_provider *p, long long timeout_ms)
+{
+	struct rl_call **pp, *c, *due = NULL;
+	long long now = p->clock.now(p->clock.arg), next = -1, t;
+
+	/* take the sleepers that are due, in the order they went to sleep */
+	for (pp = &p->sleeping; (c = *pp);) {
+		if (c->wake <= now) {
+			*pp = c->next;
+			c->next = due;
+			due = c;
+		} else {
+			if (next < 0 || c->wake < next)
+				next = c->wake;
+			pp = &c->next;
+		}
+	}
+	while ((c = due)) {
+		due = c->next;
+		launch(p, c);
+	}
+	if (p->ndone)
+		return;
+	for (c = p->sleeping; c; c = c->next)
+		if (next < 0 || c->wake < next)
+			next = c->wake;
+	t = timeout_ms;
+	if (next >= 0) {
+		now = p->clock.now(p->clock.arg);
+		if (next - now < t)
+			t = next - now > 0 ? next - now : 0;
+	}
+	if (p->inflight)
+		p->ops->wait(p, t);
+	else if (t > 0 && p->sleeping)
+		p->clock.sleep(p->clock.arg, t);
+}
+
+struct rl_call *
+rl_provider_done(struct rl_provider *p)
+{
+	struct rl_call *c = p->done;
+
+	if (!c)
+		return NULL;
+	p->done = c->next;
+	if (!p->done)
+		p->done_tail = NULL;
+	p->ndone--;
+	c->next = NULL;
+	c->queued = 0;
+	return c;
+}
+
+void
+rl_call_clear(struct rl_call *c)
+{
+	rl_buf_free(&c->text);
+	memset(&c->err, 0, sizeof c->err);
+}
+
+char *
+rl_provider_generate(struct rl_provider *p, const char *prompt,
+	const char *system, struct rl_usage *usage, struct rl_error *e)
+{
+	struct rl_call c = {.prompt = prompt, .system = system}, *d;
+	char *text = NULL;
+
+	rl_provider_submit(p, &c);
+	for (;;) {
+		while ((d = rl_provider_done(p)) && d != &c)
+			;
+		if (d == &c)
+			break;
+		rl_provider_run(p, 1000);
+	}
+	if (usage)
+		*usage = c.usage;
+	if (c.err.code)
+		*e = c.err;
+	else
+		text = rl_buf_detach(&c.text);
+	if (!text && !c.err.code)
+		text = rl_xstrdup("");
+	return text;
+}
+
+int
+rl_provider_validate(struct rl_provider *p, cJSON *info, struct rl_error *e)
+{
+	long long t0 = p->clock.now(p->clock.arg);
+	int rc = p->ops->health(p, info, e);
+	long long ms = p->clock.now(p->clock.arg) - t0;
+
+	if (info)
+		cJSON_AddNumberToObject(info, "ms", (double)ms);
+	p->requests++;
+	note_latency(p, ms);
+	if (rc < 0)
+		count_error(p, e->code);
+	return rc;
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest value with at least pct % at or below it. */
+static long long
+pct(const long long *v, size_t n, double pc)
+{
+	size_t k = (size_t)ceil(pc / 100 * (double)n);
+
+	return v[k ? k - 1 : 0];
+}
+
+cJSON *
+rl_provider_metrics(const struct rl_provider *p)
+{
+	cJSON *m = cJSON_CreateObject(), *l;
+	long long *v;
+
+	cJSON_AddStringToObject(m, "provider", p->name);
+	if (*p->model)
+		cJSON_AddStringToObject(m, "model", p->model);
+	cJSON_AddNumberToObject(m, "calls", (double)p->calls);
+	cJSON_AddNumberToObject(m, "requests", (double)p->requests);
+	cJSON_AddNumberToObject(m, "retries", (double)p->retries);
+	cJSON_AddNumberToObject(m, "failures", (double)p->failures);
+	cJSON_AddItemToObject(m, "errors", cJSON_Duplicate(p->errors, 1));
+	l = cJSON_AddObjectToObject(m, "latency_ms");
+	if (p->nlat) {
+		v = rl_xmalloc(p->nlat * sizeof *v);
+		memcpy(v, p->lat, p->nlat * sizeof *v);
+		qsort(v, p->nlat, sizeof *v, cmp_ll);
+		cJSON_AddNumberToObject(l, "p50", (double)pct(v, p->nlat, 50));
+		cJSON_AddNumberToObject(l, "p95", (double)pct(v, p->nlat, 95));
+		cJSON_AddNumberToObject(l, "p99", (double)pct(v, p->nlat, 99));
+		cJSON_AddNumberToObject(l, "max", (double)v[p->nlat - 1]);
+		free(v);
+	}
+	cJSON_AddNumberToObject(m, "prompt_tokens", (double)p->prompt_tokens);
+	cJSON_AddNumberToObject(m, "completion_tokens", (double)p->completion_tokens);
+	cJSON_AddNumberToObject(m, "rate_limited", (double)p->limited);
+	return m;
+}

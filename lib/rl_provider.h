@@ -1,0 +1,171 @@
+/*
+ * rl_provider.h - models behind one interface.
+ *
+ * A provider turns a prompt (and a system prompt) into a reply.  It is
+ * data plus a small table of operations, so adding a kind of provider is
+ * one file (rl_prov_*.c) and one line in the kinds table of rl_provider.c:
+ *
+ *   openai   any OpenAI-compatible chat-completions service, with presets
+ *            openai, qwen, ollama, lmstudio, vllm, llamacpp, openrouter,
+ *            xai, and openai-compatible for any other base URL
+ *   cmd      cmd:PROGRAM ARGS: the prompt on the program's stdin, the
+ *            reply from its stdout
+ *   script   script:CASSETTE: replies replayed from a cassette file
+ *            (redline-cassette(5)); what the tests and the demo use
+ *
+ * The seed's interface, synchronous:
+ *
+ *     struct rl_provider *p = rl_provider_open(&cfg, NULL, NULL, &err);
+ *     char *text = rl_provider_generate(p, prompt, system, &usage, &err);
+ *     cJSON *m = rl_provider_metrics(p);
+ *     int ok = rl_provider_validate(p, info, &err);     a health check
+ *     rl_provider_close(p);
+ *
+ * and underneath it the asynchronous form that keeps many requests in
+ * flight (rl_pool.h builds ordered output on it):
+ *
+ *     rl_provider_submit(p, &call);        as many as wanted
+ *     while (rl_provider_busy(p)) {
+ *         rl_provider_run(p, 1000);
+ *         while ((c = rl_provider_done(p))) ... c->text or c->err ...
+ *     }
+ *
+ * Every provider gets the same retry policy (rl_retry.h), the same
+ * machine-wide rate limit (rl_ratelimit.h), the same metrics, and the
+ * record mode: with RL_RECORD=FILE every finished call is appended to
+ * FILE as a cassette entry (never a key or a header).
+ *
+ * Settings come from the configuration (redline-config(5)): the provider
+ * section, and the providers section for named providers.  For a named
+ * provider a setting is taken from the first of: a flag or an RL_*
+ * variable (provider.X), providers.NAME.X, provider.X in a file, the
+ * preset.  Keys are read by rl_key.h and never leave the process except
+ * in the Authorization header.
+ */
+#ifndef RL_PROVIDER_H
+#define RL_PROVIDER_H
+#include <cjson/cJSON.h>
+#include "rl_buf.h"
+#include "rl_config.h"
+#include "rl_err.h"
+
+struct rl_provider;
+
+struct rl_usage {
+	long prompt_tokens;
+	long completion_tokens;
+	int estimated;            /* counted as bytes / 4: the model said none */
+};
+
+/* Time and randomness, replaceable by tests (rl_provider_set_clock). */
+struct rl_clock {
+	long long (*now)(void *arg);              /* ms, wall clock */
+	void (*sleep)(void *arg, long long ms);
+	double (*rand)(void *arg);                /* uniform in [0, 1) */
+	void *arg;
+};
+
+/* One request: a prompt in, a reply or an error out. */
+struct rl_call {
+	/* set by the caller; must stay valid until the call is done */
+	const char *prompt;
+	const char *system;       /* NULL or "": none */
+	int json;                 /* ask for a JSON object, where the service
+	                             has a JSON mode (the json setting) */
+	void *arg;                /* the caller's */
+	/* streaming: called with each piece of the reply as it arrives */
+	void (*on_text)(struct rl_call *c, const char *p, size_t n);
+	/* results, once rl_provider_done returned the call */
+	struct rl_buf text;       /* the reply; the caller frees it */
+	struct rl_usage usage;
+	struct rl_error err;      /* err.code is NULL on success */
+	int attempts;             /* requests made, retries included */
+	long long ms;             /* from submit to done */
+	long long wait_ms;        /* of that, waiting for retries and limits */
+	/* private to rl_provider.c and the provider */
+	long long t0, deadline, wake, sent, est;
+	int retries, streamed, queued;
+	struct rl_call *next;
+	void *impl;
+};
+
+/*
+ * Open the provider name (NULL: provider.name from cfg) with model (NULL:
+ * from the settings).  name is a preset, a key of the providers section,
+ * an http(s) base URL, cmd:PROGRAM ARGS or script:CASSETTE.  Checks the
+ * settings and finds the key, but sends nothing.  Returns NULL with e set
+ * (provider.unknown, provider.no_key, provider.key_file, provider.bad_url,
+ * provider.no_model, provider.cassette, ...).
+ */
+struct rl_provider *rl_provider_open(const struct rl_config *cfg,
+	const char *name, const char *model, struct rl_error *e);
+
+/*
+ * The seed's generate: the reply to prompt under system (may be NULL), or
+ * NULL with e set.  usage may be NULL.  The caller frees the text.
+ */
+char *rl_provider_generate(struct rl_provider *p, const char *prompt,
+	const char *system, struct rl_usage *usage, struct rl_error *e);
+
+/*
+ * validate: the settings, then a live health check (GET {base}/models
+ * for HTTP services, the program for cmd, the cassette for script).
+ * Adds what it learned to info (may be NULL): "models", "model_listed",
+ * "ms".  Returns 0 when healthy, -1 with e set.
+ */
+int rl_provider_validate(struct rl_provider *p, cJSON *info,
+	struct rl_error *e);
+
+/*
+ * metrics: what this provider did in this process: requests (attempts),
+ * calls, errors by code, retries, latency_ms {p50, p95, p99, max} over
+ * attempts, prompt_tokens, completion_tokens.  The caller owns the tree.
+ */
+cJSON *rl_provider_metrics(const struct rl_provider *p);
+
+/* Describe the provider: name, kind, model, base_url, key source (the
+ * variable's or file's name, never the key).  The caller owns the tree. */
+cJSON *rl_provider_describe(const struct rl_provider *p);
+
+/* Begin a call (zeroed results; prompt and system set). */
+void rl_provider_submit(struct rl_provider *p, struct rl_call *c);
+
+/* Calls submitted and not yet returned by rl_provider_done. */
+int rl_provider_busy(const struct rl_provider *p);
+
+/* Calls sending or waiting, not yet finished. */
+int rl_provider_pending(const struct rl_provider *p);
+
+/* Make progress for up to timeout_ms: send, receive, retry. */
+void rl_provider_run(struct rl_provider *p, long long timeout_ms);
+
+/* The next finished call, or NULL. */
+struct rl_call *rl_provider_done(struct rl_provider *p);
+
+/* Free a call's results (not the call itself). */
+void rl_call_clear(struct rl_call *c);
+
+/* Replace the clock (tests). */
+void rl_provider_set_clock(struct rl_provider *p, const struct rl_clock *clk);
+
+/* How many times a call waited for the machine-wide rate limit, for
+ * rl_pool's -j auto. */
+unsigned long rl_provider_limited(const struct rl_provider *p);
+
+/* Close the provider and forget its key. */
+void rl_provider_close(struct rl_provider *p);
+
+/*
+ * The presets and, when cfg is not NULL, the providers section: one
+ * object per provider with each resolved setting and, in "origins",
+ * where each came from.  The caller owns the array.
+ */
+cJSON *rl_provider_list(const struct rl_config *cfg);
+
+/*
+ * The resolved settings of provider name (NULL: provider.name) as an
+ * object, with "origins", or NULL with e set (provider.unknown).
+ */
+cJSON *rl_provider_settings(const struct rl_config *cfg, const char *name,
+	struct rl_error *e);
+#endif

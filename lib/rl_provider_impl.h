@@ -1,0 +1,92 @@
+/*
+ * rl_provider_impl.h - what a kind of provider implements; private to
+ * lib/rl_provider.c and lib/rl_prov_*.c.
+ *
+ * A kind fills in struct rl_provider_ops.  start begins one attempt of a
+ * call; the attempt ends, now or during a later wait, with exactly one
+ * rl_provider_ended, which applies the retry policy, the metrics and the
+ * record mode.  On success the kind has filled c->text and c->usage.
+ */
+#ifndef RL_PROVIDER_IMPL_H
+#define RL_PROVIDER_IMPL_H
+#include "rl_provider.h"
+#include "rl_ratelimit.h"
+#include "rl_retry.h"
+
+struct rl_provider_ops {
+	const char *kind;                     /* "openai", "cmd", "script" */
+	/* check the settings in p->set, fill p->impl; -1 with e set */
+	int (*open)(struct rl_provider *p, struct rl_error *e);
+	/* begin one attempt of c */
+	void (*start)(struct rl_provider *p, struct rl_call *c);
+	/* let attempts in flight progress for up to timeout_ms */
+	void (*wait)(struct rl_provider *p, long long timeout_ms);
+	/* a live health check; 0, or -1 with e set */
+	int (*health)(struct rl_provider *p, cJSON *info, struct rl_error *e);
+	/* free what start attached to c->impl, once c is finished */
+	void (*forget)(struct rl_call *c);
+	void (*close)(struct rl_provider *p);
+};
+
+struct rl_provider {
+	const struct rl_provider_ops *ops;
+	cJSON *set;               /* resolved settings (rl_provider_settings) */
+	const char *name, *model, *base_url;   /* strings inside set */
+	const char *key_source;   /* "OPENAI_API_KEY", a file's path, "" */
+	char *key;                /* the secret, or NULL */
+	long long timeout_ms, deadline_ms;
+	int max_retries;
+	struct rl_ratelimit limit;
+	int tty;                  /* stderr is a terminal: say why we wait */
+	struct rl_clock clock;
+	void *impl;
+	int inflight;             /* attempts started and not ended */
+	struct rl_call *sleeping; /* calls waiting to start an attempt */
+	struct rl_call *done, *done_tail;
+	int ndone;
+	char *record;             /* RL_RECORD's file, or NULL */
+	/* metrics */
+	unsigned long calls, requests, retries, failures, limited;
+	long long prompt_tokens, completion_tokens;
+	long long *lat;           /* every attempt's latency, ms */
+	size_t nlat, caplat;
+	cJSON *errors;            /* code -> count */
+};
+
+/*
+ * End the attempt of c in flight: code NULL for success (c->text and
+ * c->usage filled), or an error code, its message, and what the retry
+ * policy needs in a (NULL: a final error).
+ */
+void rl_provider_ended(struct rl_provider *p, struct rl_call *c,
+	const char *code, const char *message, const struct rl_attempt *a);
+
+/* The setting key of p as a string ("" when unset). */
+const char *rl_provider_str(const struct rl_provider *p, const char *key);
+
+/* The setting key of p as a number (dflt when unset). */
+double rl_provider_num(const struct rl_provider *p, const char *key,
+	double dflt);
+
+/* The error code of an HTTP status: provider.http_429, ...,
+ * provider.http_4xx or provider.http_5xx for the rarer ones. */
+const char *rl_provider_status_code(long status);
+
+/* Estimate tokens of text the way rl_usage.estimated says: bytes / 4. */
+long rl_provider_estimate(const char *text);
+
+/* The kinds. */
+extern const struct rl_provider_ops rl_prov_openai, rl_prov_cmd,
+	rl_prov_script;
+
+/* The presets of the openai kind, for rl_provider_list and settings. */
+struct rl_preset {
+	const char *name;
+	const char *base_url;
+	const char *key_env;      /* "" for local servers */
+	const char *model;        /* default model, "" when none */
+	int json;                 /* has response_format json_object */
+};
+extern const struct rl_preset rl_presets[];
+const struct rl_preset *rl_preset_find(const char *name);
+#endif
