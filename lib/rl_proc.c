@@ -72,6 +72,7 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	size_t off = 0, len = text ? strlen(text) : 0;
 	long long end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
 	struct pollfd fds[3];
+	struct sigaction old_pipe;
 	char chunk[65536];
 	pid_t pid;
 	ssize_t n;
@@ -108,6 +109,9 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 		return -1;
 	}
 	close(rep[0]);
+	/* a program that exits without reading all its input must not take
+	 * us down with SIGPIPE: the write fails with EPIPE instead */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
 	fcntl(pin[1], F_SETFL, O_NONBLOCK);
 	if (len == 0) {
 		close(pin[1]);
@@ -174,6 +178,7 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (err_line && size && err.len)
 		keep_last_line(&err, err_line, size);
 	rl_buf_free(&err);

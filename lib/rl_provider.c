@@ -708,7 +708,7 @@ rl_provider_generate(struct rl_provider *p, const char *prompt,
 			;
 		if (d == &c)
 			break;
-		rl_provider_run(p, 1000);
+		rl_provider_run(p, 3600000);
 	}
 	if (usage)
 		*usage = c.usage;

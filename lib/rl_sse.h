@@ -13,7 +13,7 @@
  *
  * Lines end with LF, CR or CRLF; a line starting with ':' is a comment;
  * fields other than data and event are ignored (id and retry mean nothing
- * to a one-shot request).  An event whose data is empty is not delivered.
+ * to a one-shot request).  An event without a data line is not delivered.
  */
 #ifndef RL_SSE_H
 #define RL_SSE_H

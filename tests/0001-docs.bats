@@ -87,7 +87,8 @@ body_of() {
 }
 
 @test "every configuration key is in redline-config(5)" {
-	keys=$(jq -r 'paths(type == "object" and has("type")) | map(select(. != "properties")) | join(".")' \
+	keys=$(jq -r 'paths(type == "object" and has("type")) | map(select(. != "properties")) |
+	    map(if . == "additionalProperties" then "NAME" else . end) | join(".")' \
 	    "$RL_SHARE/schemas/config.json" | grep -v '^$' | grep -v '^env\.')
 	[ -n "$keys" ]
 	for k in $keys; do

@@ -43,6 +43,7 @@ jqo() {
 mock_start() {
 	MOCK_LOG="$S/mock.log"
 	: > "$S/mock.port"
+	: > "$MOCK_LOG"
 	"$HELPERS/mock-llm" -l "$MOCK_LOG" "$@" > "$S/mock.port" &
 	MOCK_PID=$!
 	for _ in $(seq 100); do
@@ -55,7 +56,7 @@ mock_start() {
 mock_stop() {
 	if [ -n "${MOCK_PID:-}" ]; then
 		kill "$MOCK_PID" 2>/dev/null
-		wait "$MOCK_PID" 2>/dev/null
+		wait "$MOCK_PID" 2>/dev/null || true
 		MOCK_PID=
 	fi
 	return 0

@@ -145,8 +145,8 @@ read_req(int fd, char *buf, size_t *have, size_t cap, struct req *r)
 	ssize_t n;
 
 	while (!(end = memmem(buf, *have, "\r\n\r\n", 4))) {
-		if (*have == cap)
-			return 0;
+		if (*have == cap || (*have && !isupper((unsigned char)buf[0])))
+			return 0;   /* full, or not HTTP (a TLS hello): hang up */
 		n = recv(fd, buf + *have, cap - *have, 0);
 		if (n <= 0)
 			return 0;
