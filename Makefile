@@ -42,7 +42,7 @@ PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%)
 PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 
 DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev pkg-config \
-           bats jq mandoc lcov valgrind bc
+           bats jq mandoc lcov valgrind bc curl
 
 all: $(PROGS)
 
@@ -154,7 +154,7 @@ stress: all
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_HOME=$$(mktemp -d) tests/stress/queue-kill 1000
 
-bench: all
+bench: all $(B)/helpers/mock-llm
 	@rc=0; for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \
 	    RL_BIN=$(abspath $(BIN)) "$$b" || rc=1; done; exit $$rc
 
