@@ -414,6 +414,19 @@ launch(struct rl_provider *p, struct rl_call *c)
 	p->ops->start(p, c);
 }
 
+/* Append c to the calls rl_provider_done hands out. */
+static void
+to_done(struct rl_provider *p, struct rl_call *c)
+{
+	c->next = NULL;
+	if (p->done_tail)
+		p->done_tail->next = c;
+	else
+		p->done = c;
+	p->done_tail = c;
+	p->ndone++;
+}
+
 void
 rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 {
@@ -435,13 +448,7 @@ rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 		c->attempts = 0;
 		rl_error_set(&c->err, "provider.empty_prompt", "the prompt is empty");
 		c->ms = 0;
-		c->next = NULL;
-		if (p->done_tail)
-			p->done_tail->next = c;
-		else
-			p->done = c;
-		p->done_tail = c;
-		p->ndone++;
+		to_done(p, c);
 		p->failures++;
 		return;
 	}
@@ -550,13 +557,7 @@ finish(struct rl_provider *p, struct rl_call *c, long status)
 	}
 	if (p->record)
 		record(p, c, status);
-	c->next = NULL;
-	if (p->done_tail)
-		p->done_tail->next = c;
-	else
-		p->done = c;
-	p->done_tail = c;
-	p->ndone++;
+	to_done(p, c);
 }
 
 void
