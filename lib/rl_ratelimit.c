@@ -79,7 +79,12 @@ update(struct rl_ratelimit *rl, long long now_ms, double tokens, int settle)
 		t = tc;
 		at = now_ms;
 	}
-	dt = now_ms > at ? (double)(now_ms - at) : 0;
+	/* now_ms was read before the lock was won, so another process may
+	 * have stored a later time: never move the stored time backwards,
+	 * or the same interval would refill the bucket twice */
+	if (now_ms < at)
+		now_ms = at;
+	dt = (double)(now_ms - at);
 	r = fmin(rc, r + dt * rl->rpm / 60000);
 	t = fmin(tc, t + dt * rl->tpm / 60000);
 	if (settle) {

@@ -139,6 +139,10 @@ main(void)
 	CHECK(rl_ratelimit_take(&rl, 5, 0) == 0, "a full bucket gives a request");
 	CHECK(rl_ratelimit_take(&rl, 1, 0) == 1000, "60 rpm: the next waits 1 s");
 	CHECK(rl_ratelimit_take(&rl, 1, 1000) == 0, "and is given after it");
+	CHECK(rl_ratelimit_take(&rl, 1, 500) == 1000,
+	    "a process whose clock was read before the lock gains nothing");
+	CHECK(rl_ratelimit_take(&rl, 1, 1000) == 1000,
+	    "and does not move the bucket's time back for the next one");
 	rl_ratelimit_free(&rl);
 	rl_ratelimit_init(&rl, dir, "tokens", 6000, 600);
 	CHECK(rl_ratelimit_take(&rl, 8, 0) == 0, "600 tpm: a bucket of 10 tokens gives 8");
