@@ -277,17 +277,102 @@ rl_json_ptr_index(struct rl_buf *path, size_t i)
 	rl_buf_printf(path, "/%zu", i);
 }
 
+/*
+ * The serializer.  cJSON's own prints every number through sprintf and
+ * sscanf and grows its buffer by reallocation; records are printed once
+ * per stage per baton and request bodies once per call, so this one
+ * appends to the caller's buffer and prints integers digit by digit.
+ */
+void
+rl_json_print_string(const char *s, struct rl_buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run;
+
+	rl_buf_addc(out, '"');
+	for (;;) {
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		rl_buf_add(out, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		rl_buf_addc(out, '\\');
+		switch (*p) {
+		case '"': rl_buf_addc(out, '"'); break;
+		case '\\': rl_buf_addc(out, '\\'); break;
+		case '\b': rl_buf_addc(out, 'b'); break;
+		case '\f': rl_buf_addc(out, 'f'); break;
+		case '\n': rl_buf_addc(out, 'n'); break;
+		case '\r': rl_buf_addc(out, 'r'); break;
+		case '\t': rl_buf_addc(out, 't'); break;
+		default:
+			rl_buf_add(out, "u00", 3);
+			rl_buf_addc(out, hex[*p >> 4]);
+			rl_buf_addc(out, hex[*p & 15]);
+		}
+		p++;
+	}
+	rl_buf_addc(out, '"');
+}
+
+void
+rl_json_print_number(double d, struct rl_buf *out)
+{
+	char tmp[32], *e = tmp + sizeof tmp;
+	unsigned long long u;
+	int n;
+
+	if (!isfinite(d)) {
+		rl_buf_add(out, "null", 4);   /* JSON has no NaN or infinity */
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 1e15) {
+		u = (unsigned long long)fabs(d);
+		do
+			*--e = (char)('0' + u % 10);
+		while ((u /= 10));
+		if (d < 0)
+			*--e = '-';
+		rl_buf_add(out, e, (size_t)(tmp + sizeof tmp - e));
+		return;
+	}
+	/* the shortest of 15 or 17 digits that reads back as the same double */
+	n = snprintf(tmp, sizeof tmp, "%.15g", d);
+	if (strtod(tmp, NULL) != d)
+		n = snprintf(tmp, sizeof tmp, "%.17g", d);
+	rl_buf_add(out, tmp, (size_t)n);
+}
+
 void
 rl_json_print(const cJSON *v, struct rl_buf *out)
 {
-	char *s = cJSON_PrintUnformatted(v);
+	const cJSON *c;
 
-	if (!s) {
-		rl_buf_adds(out, "null");
-		return;
+	if (cJSON_IsString(v) && v->valuestring) {
+		rl_json_print_string(v->valuestring, out);
+	} else if (cJSON_IsNumber(v)) {
+		rl_json_print_number(v->valuedouble, out);
+	} else if (cJSON_IsTrue(v)) {
+		rl_buf_add(out, "true", 4);
+	} else if (cJSON_IsFalse(v)) {
+		rl_buf_add(out, "false", 5);
+	} else if (cJSON_IsRaw(v) && v->valuestring) {
+		rl_buf_adds(out, v->valuestring);
+	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+		rl_buf_addc(out, cJSON_IsArray(v) ? '[' : '{');
+		for (c = v->child; c; c = c->next) {
+			if (c != v->child)
+				rl_buf_addc(out, ',');
+			if (cJSON_IsObject(v)) {
+				rl_json_print_string(c->string ? c->string : "", out);
+				rl_buf_addc(out, ':');
+			}
+			rl_json_print(c, out);
+		}
+		rl_buf_addc(out, cJSON_IsArray(v) ? ']' : '}');
+	} else {
+		rl_buf_add(out, "null", 4);
 	}
-	rl_buf_adds(out, s);
-	cJSON_free(s);
 }
 
 const char *

@@ -54,8 +54,19 @@ void rl_json_ptr_add(struct rl_buf *path, const char *token);
 /* Append "/" and the decimal index. */
 void rl_json_ptr_index(struct rl_buf *path, size_t i);
 
-/* Append the compact serialization of v to out. */
+/*
+ * Append the compact serialization of v to out: member order kept, UTF-8
+ * passed through, control characters escaped, integral numbers below
+ * 1e15 as integers, other numbers in the shortest of 15 or 17 significant
+ * digits that reads back as the same double, NaN and infinities as null.
+ */
 void rl_json_print(const cJSON *v, struct rl_buf *out);
+
+/* Append s (NUL-terminated UTF-8) as a JSON string, quoted and escaped. */
+void rl_json_print_string(const char *s, struct rl_buf *out);
+
+/* Append d as a JSON number, as rl_json_print does. */
+void rl_json_print_number(double d, struct rl_buf *out);
 
 /* The string member key of object o, or NULL if absent or not a string. */
 const char *rl_json_str(const cJSON *o, const char *key);

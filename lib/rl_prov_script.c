@@ -254,7 +254,6 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 	const cJSON *v;
 	struct rl_attempt a = {0, 0, 0, -1, -1, 0};
 	const char *code, *msg, *f;
-	char *js;
 
 	if (err) {
 		msg = rl_json_str(err, "message");
@@ -290,12 +289,9 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 	}
 	if (cJSON_IsString(r)) {
 		rl_buf_adds(&c->text, r->valuestring);
-	} else {
-		js = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(en->j,
-		    r ? "reply" : "reply_json"));
-		if (js)
-			rl_buf_adds(&c->text, js);
-		free(js);
+	} else if ((v = cJSON_GetObjectItemCaseSensitive(en->j,
+	    r ? "reply" : "reply_json"))) {
+		rl_json_print(v, &c->text);
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens")) &&
 	    cJSON_IsNumber(v))
@@ -330,7 +326,7 @@ sc_wait(struct rl_provider *p, long long timeout_ms)
 			first = pd->due;
 	}
 	if (first > now) {
-		p->clock.sleep(p->clock.arg, first - now < timeout_ms ?
+		rl_provider_pause(p, first - now < timeout_ms ?
 		    first - now : timeout_ms);
 		now = p->clock.now(p->clock.arg);
 	}

@@ -1,4 +1,5 @@
 /* test_json.c - strict parsing and helpers (lib/rl_json.c, rl_arena.c). */
+#include <math.h>
 #include <stdlib.h>
 
 #include "rl_arena.h"
@@ -78,6 +79,25 @@ main(void)
 	CHECK_STR(rl_json_type(cJSON_GetArrayItem(v, 5)), "object", "type name object");
 	rl_json_print(v, &b);
 	CHECK_STR(b.data, "[1,2.5,\"s\",null,true,{}]", "compact print");
+	cJSON_Delete(v);
+
+	/* the serializer: escapes, numbers that read back the same */
+	v = cJSON_Parse("{\"q\\\"\":\"a\\\\b\\n\\t\\u0001\\u001f caf\xc3\xa9 /\","
+	    "\"n\":[0,-0,-7,123456789012345,1e15,0.1,-2.5e-8,1.7976931348623157e308,"
+	    "0.30000000000000004]}");
+	rl_buf_reset(&b);
+	rl_json_print(v, &b);
+	CHECK_STR(b.data, "{\"q\\\"\":\"a\\\\b\\n\\t\\u0001\\u001f caf\xc3\xa9 /\","
+	    "\"n\":[0,0,-7,123456789012345,1e+15,0.1,-2.5e-08,1.7976931348623157e+308,"
+	    "0.30000000000000004]}", "strings escaped, numbers exact and short");
+	cJSON_Delete(v);
+	v = cJSON_CreateArray();
+	cJSON_AddItemToArray(v, cJSON_CreateNumber(NAN));
+	cJSON_AddItemToArray(v, cJSON_CreateNumber(-INFINITY));
+	cJSON_AddItemToArray(v, cJSON_CreateString("\b\f\r"));
+	rl_buf_reset(&b);
+	rl_json_print(v, &b);
+	CHECK_STR(b.data, "[null,null,\"\\b\\f\\r\"]", "no NaN or infinity in JSON");
 	cJSON_Delete(v);
 
 	/* a tree made in the arena can take malloc'ed items and be deleted */
