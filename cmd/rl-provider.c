@@ -86,18 +86,16 @@ static int
 ask_done(cJSON *rec, struct rl_call *c, void *arg)
 {
 	struct ask *a = arg;
-	cJSON *d, *e, *v;
+	cJSON *e;
 
 	if (!c) {
 		rl_out_json(rec);
 		return cJSON_GetObjectItemCaseSensitive(rec, "error") ?
 		    RL_EXIT_FAIL : RL_EXIT_OK;
 	}
-	d = rl_provider_describe(a->p);
-	set(rec, "provider", cJSON_DetachItemFromObjectCaseSensitive(d, "provider"));
-	if ((v = cJSON_DetachItemFromObjectCaseSensitive(d, "model")))
-		set(rec, "model", v);
-	cJSON_Delete(d);
+	set(rec, "provider", cJSON_CreateString(rl_provider_name(a->p)));
+	if (*rl_provider_model(a->p))
+		set(rec, "model", cJSON_CreateString(rl_provider_model(a->p)));
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "reply");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "usage");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "error");
@@ -237,6 +235,8 @@ cmd_ask(int argc, char **argv)
 		rl_cmd_limits(&cfg, &L);
 		L.arg = &a;
 		L.emit_arg = &a.pool;
+		L.idle = rl_pool_idle;
+		L.idle_arg = &a.pool;
 		a.L = &L;
 		rl_pool_init(&a.pool, a.p, jobs, unordered, ask_done, &a);
 		status = rl_loop_run(&L, argc, argv);

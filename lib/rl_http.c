@@ -98,6 +98,24 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* A new handle with the options every transfer shares; a handle keeps
+ * them on the free list, so a transfer sets only its own. */
+static CURL *
+fresh(void)
+{
+	CURL *h = curl_easy_init();
+
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, RL_HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "redline/1");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	return h;
+}
+
 int
 rl_http_start(struct rl_http_xfer *x)
 {
@@ -113,7 +131,7 @@ rl_http_start(struct rl_http_xfer *x)
 	x->bytes_in = 0;
 	x->aborted = 0;
 	rl_buf_reset(&x->resp);
-	h = nspare ? spare[--nspare] : curl_easy_init();
+	h = nspare ? spare[--nspare] : fresh();
 	if (!h) {
 		x->code = CURLE_FAILED_INIT;
 		snprintf(x->errbuf, sizeof x->errbuf, "cannot make a curl handle");
@@ -128,18 +146,11 @@ rl_http_start(struct rl_http_xfer *x)
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, RL_HTTP_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, x->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "redline/1");
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (curl_multi_add_handle(multi, h) != CURLM_OK) {
 		x->code = CURLE_FAILED_INIT;
 		snprintf(x->errbuf, sizeof x->errbuf, "cannot add a transfer");
@@ -168,8 +179,9 @@ release(struct rl_http_xfer *x)
 }
 
 int
-rl_http_wait(long timeout_ms, rl_http_done_fn done, void *arg)
+rl_http_wait(long timeout_ms, int fd, rl_http_done_fn done, void *arg)
 {
+	struct curl_waitfd w = {fd, CURL_WAIT_POLLIN, 0};
 	struct rl_http_xfer *x;
 	CURLMsg *m;
 	int still, left;
@@ -178,7 +190,8 @@ rl_http_wait(long timeout_ms, rl_http_done_fn done, void *arg)
 		return 0;
 	curl_multi_perform(multi, &still);
 	if (!(m = curl_multi_info_read(multi, &left))) {
-		curl_multi_poll(multi, NULL, 0, (int)(timeout_ms < 0 ? 0 : timeout_ms), NULL);
+		curl_multi_poll(multi, fd >= 0 ? &w : NULL, fd >= 0, (int)(timeout_ms < 0 ?
+		    0 : timeout_ms), NULL);
 		curl_multi_perform(multi, &still);
 		m = curl_multi_info_read(multi, &left);
 	}

@@ -9,7 +9,7 @@
  *     struct rl_http_xfer x = {.url = u, .body = json, .headers = h};
  *     rl_http_start(&x);
  *     while (rl_http_inflight())
- *         rl_http_wait(1000, done, arg);     done(&x, arg) when it ends
+ *         rl_http_wait(1000, -1, done, arg);   done(&x, arg) when it ends
  *
  * The connect timeout is 5 s; each transfer has its own overall timeout.
  * The response headers that steer retries (retry-after-ms, Retry-After,
@@ -58,10 +58,11 @@ typedef void (*rl_http_done_fn)(struct rl_http_xfer *x, void *arg);
 int rl_http_start(struct rl_http_xfer *x);
 
 /*
- * Run transfers for up to timeout_ms (less when one ends), calling done
- * for each that ended.  Returns the number still in flight.
+ * Run transfers for up to timeout_ms (less when one ends, or when fd,
+ * if it is not -1, becomes readable), calling done for each that ended.
+ * Returns the number still in flight.
  */
-int rl_http_wait(long timeout_ms, rl_http_done_fn done, void *arg);
+int rl_http_wait(long timeout_ms, int fd, rl_http_done_fn done, void *arg);
 
 /* Transfers in flight. */
 int rl_http_inflight(void);

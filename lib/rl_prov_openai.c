@@ -51,7 +51,7 @@ struct oa {
 	struct curl_slist *hdrs, *stream_hdrs;
 	int stream;
 	long max_tokens;
-	double temperature;
+	char *params;    /* ,"max_tokens":N,"temperature":T: the same in every body */
 	int json;
 };
 
@@ -101,6 +101,7 @@ oa_open(struct rl_provider *p, struct rl_error *e)
 {
 	struct oa *o;
 	const char *b = p->base_url, *s;
+	struct rl_buf params = {0};
 	size_t n;
 
 	if (!*b)
@@ -128,7 +129,11 @@ oa_open(struct rl_provider *p, struct rl_error *e)
 	o->stream = strcmp(s, "always") == 0 ? STREAM_ALWAYS :
 	    strcmp(s, "never") == 0 ? STREAM_NEVER : STREAM_AUTO;
 	o->max_tokens = (long)rl_provider_num(p, "max_tokens", 4096);
-	o->temperature = rl_provider_num(p, "temperature", 0.2);
+	if (o->max_tokens > 0)
+		rl_buf_printf(&params, ",\"max_tokens\":%ld", o->max_tokens);
+	rl_buf_adds(&params, ",\"temperature\":");
+	rl_json_print_number(rl_provider_num(p, "temperature", 0.2), &params);
+	o->params = rl_buf_detach(&params);
 	o->json = (int)rl_provider_num(p, "json", 0);
 	p->impl = o;
 	return 0;
@@ -143,6 +148,7 @@ oa_close(struct rl_provider *p)
 		return;
 	free(o->chat_url);
 	free(o->models_url);
+	free(o->params);
 	free_headers(o->hdrs);
 	free_headers(o->stream_hdrs);
 	free(o);
@@ -150,41 +156,32 @@ oa_close(struct rl_provider *p)
 	rl_http_cleanup();
 }
 
+/* The chat-completions request body, printed straight into text. */
 static char *
 body_for(const struct rl_provider *p, const struct oa *o,
 	const struct rl_call *c, int stream)
 {
-	cJSON *b = cJSON_CreateObject(), *msgs, *m;
-	char *s;
+	struct rl_buf b = {0};
 
-	cJSON_AddStringToObject(b, "model", p->model);
-	msgs = cJSON_AddArrayToObject(b, "messages");
+	rl_buf_adds(&b, "{\"model\":");
+	rl_json_print_string(p->model, &b);
+	rl_buf_adds(&b, ",\"messages\":[");
 	if (c->system && *c->system) {
-		m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "role", "system");
-		cJSON_AddStringToObject(m, "content", c->system);
-		cJSON_AddItemToArray(msgs, m);
+		rl_buf_adds(&b, "{\"role\":\"system\",\"content\":");
+		rl_json_print_string(c->system, &b);
+		rl_buf_adds(&b, "},");
 	}
-	m = cJSON_CreateObject();
-	cJSON_AddStringToObject(m, "role", "user");
-	cJSON_AddStringToObject(m, "content", c->prompt);
-	cJSON_AddItemToArray(msgs, m);
-	if (o->max_tokens > 0)
-		cJSON_AddNumberToObject(b, "max_tokens", (double)o->max_tokens);
-	cJSON_AddNumberToObject(b, "temperature", o->temperature);
+	rl_buf_adds(&b, "{\"role\":\"user\",\"content\":");
+	rl_json_print_string(c->prompt, &b);
+	rl_buf_adds(&b, "}]");
+	rl_buf_adds(&b, o->params);
 	if (c->json && o->json)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(b, "response_format"),
-		    "type", "json_object");
-	if (stream) {
-		cJSON_AddTrueToObject(b, "stream");
-		cJSON_AddTrueToObject(cJSON_AddObjectToObject(b, "stream_options"),
-		    "include_usage");
-	}
-	s = cJSON_PrintUnformatted(b);
-	cJSON_Delete(b);
-	if (!s)
-		rl_die(RL_EXIT_TEMP, "internal.nomem", "out of memory");
-	return s;
+		rl_buf_adds(&b, ",\"response_format\":{\"type\":\"json_object\"}");
+	if (stream)
+		rl_buf_adds(&b, ",\"stream\":true,"
+		    "\"stream_options\":{\"include_usage\":true}");
+	rl_buf_addc(&b, '}');
+	return rl_buf_detach(&b);
 }
 
 static void
@@ -453,7 +450,7 @@ oa_done(struct rl_http_xfer *x, void *arg)
 static void
 oa_wait(struct rl_provider *p, long long timeout_ms)
 {
-	rl_http_wait((long)timeout_ms, oa_done, p);
+	rl_http_wait((long)timeout_ms, p->wake_fd, oa_done, p);
 }
 
 struct health {
@@ -484,7 +481,7 @@ oa_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 	    (long)p->timeout_ms;
 	if (rl_http_start(&x) == 0)
 		while (!h.done)
-			rl_http_wait(1000, health_done, &h);
+			rl_http_wait(1000, -1, health_done, &h);
 	if (x.code != CURLE_OK) {
 		rc = rl_error_set(e, rl_http_error_code(x.code, &retry), "%s: %s",
 		    o->models_url, x.errbuf[0] ? x.errbuf : curl_easy_strerror(x.code));

@@ -3,7 +3,10 @@
  * metrics and record mode shared by every kind of provider; see
  * rl_provider.h.  The kinds live in rl_prov_*.c.
  */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +277,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 
 	p = rl_xcalloc(1, sizeof *p);
 	p->clock = (struct rl_clock){real_now, real_sleep, real_rand, NULL};
+	p->wake_fd = -1;
 	p->errors = cJSON_CreateObject();
 	if (!(p->set = rl_provider_settings(cfg, name, e)))
 		goto fail;
@@ -356,6 +360,18 @@ rl_provider_describe(const struct rl_provider *p)
 		cJSON_AddStringToObject(d, "cassette", rl_provider_str(p, "cassette"));
 	cJSON_AddStringToObject(d, "key", p->key ? p->key_source : "none");
 	return d;
+}
+
+const char *
+rl_provider_name(const struct rl_provider *p)
+{
+	return p->name;
+}
+
+const char *
+rl_provider_model(const struct rl_provider *p)
+{
+	return p->model;
 }
 
 const char *
@@ -480,8 +496,11 @@ static void
 log_request(struct rl_provider *p, struct rl_call *c, const char *code,
 	long status, long long ms)
 {
-	cJSON *f = cJSON_CreateObject();
+	cJSON *f;
 
+	if (!rl_metrics_path())
+		return;     /* metrics are off: build nothing */
+	f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "provider", p->name);
 	if (*p->model)
 		cJSON_AddStringToObject(f, "model", p->model);
@@ -670,7 +689,26 @@ rl_provider_run(struct rl_provider *p, long long timeout_ms)
 	if (p->inflight)
 		p->ops->wait(p, t);
 	else if (t > 0 && p->sleeping)
-		p->clock.sleep(p->clock.arg, t);
+		rl_provider_pause(p, t);
+}
+
+void
+rl_provider_wake_on(struct rl_provider *p, int fd)
+{
+	p->wake_fd = fd;
+}
+
+void
+rl_provider_pause(struct rl_provider *p, long long ms)
+{
+	struct pollfd w = {p->wake_fd, POLLIN, 0};
+
+	if (p->wake_fd < 0 || p->clock.sleep != real_sleep) {
+		p->clock.sleep(p->clock.arg, ms);
+		return;
+	}
+	while (poll(&w, 1, ms > INT_MAX ? INT_MAX : (int)ms) < 0 && errno == EINTR)
+		;
 }
 
 struct rl_call *

@@ -127,6 +127,12 @@ cJSON *rl_provider_metrics(const struct rl_provider *p);
  * variable's or file's name, never the key).  The caller owns the tree. */
 cJSON *rl_provider_describe(const struct rl_provider *p);
 
+/* The provider's name as opened ("ollama", "box", "script:FILE"), and its
+ * model ("" when it has none, as a cmd: provider may not).  Both live as
+ * long as p; a baton's trail records them for every call. */
+const char *rl_provider_name(const struct rl_provider *p);
+const char *rl_provider_model(const struct rl_provider *p);
+
 /* Begin a call (zeroed results; prompt and system set). */
 void rl_provider_submit(struct rl_provider *p, struct rl_call *c);
 
@@ -138,6 +144,12 @@ int rl_provider_pending(const struct rl_provider *p);
 
 /* Make progress for up to timeout_ms: send, receive, retry. */
 void rl_provider_run(struct rl_provider *p, long long timeout_ms);
+
+/*
+ * From now on, rl_provider_run also returns as soon as fd is readable
+ * (-1: never), so a stage can wait on its input and its requests at once.
+ */
+void rl_provider_wake_on(struct rl_provider *p, int fd);
 
 /* The next finished call, or NULL. */
 struct rl_call *rl_provider_done(struct rl_provider *p);

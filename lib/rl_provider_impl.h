@@ -39,6 +39,7 @@ struct rl_provider {
 	struct rl_ratelimit limit;
 	int tty;                  /* stderr is a terminal: say why we wait */
 	struct rl_clock clock;
+	int wake_fd;              /* a wait ends when it is readable; -1 */
 	void *impl;
 	int inflight;             /* attempts started and not ended */
 	struct rl_call *sleeping; /* calls waiting to start an attempt */
@@ -52,6 +53,10 @@ struct rl_provider {
 	size_t nlat, caplat;
 	cJSON *errors;            /* code -> count */
 };
+
+/* Sleep for ms on p's clock; on the real one, wake early when p->wake_fd
+ * becomes readable. */
+void rl_provider_pause(struct rl_provider *p, long long ms);
 
 /*
  * End the attempt of c in flight: code NULL for success (c->text and
