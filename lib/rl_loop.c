@@ -26,6 +26,7 @@
 #define READ_SIZE (256 * 1024)
 
 struct reader {
+	const struct rl_loop *L;
 	int fd;
 	const char *name;
 	struct rl_buf buf;     /* unread bytes are buf.data[pos..len) */
@@ -71,6 +72,8 @@ fill(struct reader *R, size_t want)
 		R->pos = 0;
 	}
 	rl_buf_grow(&R->buf, want);
+	if (R->L->idle)
+		R->L->idle(R->fd, R->L->idle_arg);
 	for (;;) {
 		n = read(R->fd, R->buf.data + R->buf.len,
 		    R->buf.cap - R->buf.len - 1);
@@ -195,7 +198,7 @@ record(struct rl_loop *L, struct rl_rec *r)
 static int
 run_fd(struct rl_loop *L, int fd, const char *name)
 {
-	struct reader R = {fd, name, {0}, 0, 0};
+	struct reader R = {L, fd, name, {0}, 0, 0};
 	struct rl_rec r = {0};
 	int status = RL_EXIT_OK, rc = 1, st;
 	char *p, *nl;

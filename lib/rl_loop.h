@@ -70,6 +70,13 @@ struct rl_loop {
 	 * command that writes its output in its own order (rl_pool.h) */
 	void (*emit)(cJSON *baton, void *emit_arg);
 	void *emit_arg;
+	/* called before each read of input, for a command with work of its
+	 * own in flight (rl_pool_idle): it returns once fd is readable, or
+	 * at once when it has nothing to do, and may write output while it
+	 * waits; so a stage never sits on a finished baton because its
+	 * next input has not come */
+	void (*idle)(int fd, void *idle_arg);
+	void *idle_arg;
 	/* counters, filled in by rl_loop_run */
 	unsigned long records; /* lines that were records, good or bad */
 	unsigned long failed;  /* records whose status was not 0 */

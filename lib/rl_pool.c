@@ -1,6 +1,7 @@
 /*
  * rl_pool.c - ordered output over concurrent requests; see rl_pool.h.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,7 +162,6 @@ rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
 	push(P, it);
 	P->inflight++;
 	rl_provider_submit(P->p, &it->call);
-	step(P, 0);
 }
 
 static void
@@ -187,6 +187,27 @@ rl_pool_emit(cJSON *baton, void *arg)
 {
 	/* made outside the loop's arena: it may be kept as it is */
 	pass(arg, baton);
+}
+
+static int
+readable(int fd)
+{
+	struct pollfd w = {fd, POLLIN, 0};
+
+	return poll(&w, 1, 0) != 0;   /* an error is for the read to report */
+}
+
+void
+rl_pool_idle(int fd, void *arg)
+{
+	struct rl_pool *P = arg;
+
+	if (!P->n || readable(fd))
+		return;
+	rl_provider_wake_on(P->p, fd);
+	while (P->n && rl_provider_busy(P->p) && !readable(fd))
+		step(P, 1000);
+	rl_provider_wake_on(P->p, -1);
 }
 
 int

@@ -10,6 +10,7 @@
  *
  *     rl_pool_init(&P, prov, jobs, unordered, done, arg);
  *     L.emit = rl_pool_emit; L.emit_arg = &P;   error batons keep their place
+ *     L.idle = rl_pool_idle; L.idle_arg = &P;   replies go out while input waits
  *     ... in the record callback:  rl_pool_call(&P, rec, prompt, system, 0);
  *                         or, to pass a record on:  rl_pool_pass(&P, rec);
  *     status = rl_loop_run(&L, ...);
@@ -62,7 +63,12 @@ struct rl_pool {
 void rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
 	int unordered, rl_pool_fn fn, void *arg);
 
-/* Send prompt (and system, may be NULL) for rec; copies all three. */
+/*
+ * Send prompt (and system, may be NULL) for rec; copies all three.  The
+ * request goes out at the pool's next wait: when it needs room, when the
+ * loop would wait for input (rl_pool_idle), or in rl_pool_drain; so the
+ * idle hook is not optional for a stage that reads a pipe.
+ */
 void rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
 	const char *system, int json);
 
@@ -71,6 +77,10 @@ void rl_pool_pass(struct rl_pool *P, const cJSON *rec);
 
 /* The loop's emit hook: an error baton (owned) takes its place. */
 void rl_pool_emit(cJSON *baton, void *arg);
+
+/* The loop's idle hook: until fd has input, let requests progress and
+ * emit what is done. */
+void rl_pool_idle(int fd, void *arg);
 
 /* Wait for every request and emit every record; the merged status. */
 int rl_pool_drain(struct rl_pool *P);

@@ -36,6 +36,26 @@ attempts() { grep -c '"method":"POST"' "$MOCK_LOG"; }
 	mock_stop
 }
 
+@test "ask -J: a reply goes out while the next record has not come" {
+	# a supervisor feeds a stage one baton and waits for it to come back
+	mock_start
+	mkfifo in
+	rl-provider ask -J -j 4 -p "$MOCK_URL" -m m < in > out &
+	pid=$!
+	exec 7> in
+	echo '{"prompt":"first"}' >&7
+	for _ in $(seq 600); do [ -s out ] && break; sleep 0.05; done
+	seen=$(wc -l < out)
+	echo '{"prompt":"second"}' >&7
+	exec 7>&-
+	wait "$pid"
+	mock_stop
+	[ "$seen" -eq 1 ]
+	run jq -r .reply out
+	expect "echo: first
+echo: second"
+}
+
 @test "ask -J: a bad line and a failed request become error batons in place" {
 	mock_start -s <(printf '%s\n' '{"status":400}')
 	printf '%s\n' '{"prompt":"a"}' 'not json' '{"prompt":"b"}' '{"no":"prompt"}' > in.ndjson
