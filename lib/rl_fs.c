@@ -12,36 +12,42 @@
 #include "rl_fs.h"
 
 int
-rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max)
+rl_fs_read_fd(int fd, struct rl_buf *out, size_t max)
 {
-	char chunk[65536];
 	size_t total = 0;
 	ssize_t n;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), saved;
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
+		rl_buf_grow(out, 65536);
+		out->data[out->len] = 0;    /* terminated, even when empty */
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		total += (size_t)n;
-		if (total > max) {
-			close(fd);
+		if ((total += (size_t)n) > max) {
 			errno = EFBIG;
 			return -1;
 		}
-		rl_buf_add(out, chunk, (size_t)n);
+		out->len += (size_t)n;
+		out->data[out->len] = 0;
 	}
-	if (n < 0) {
+	return n < 0 ? -1 : 0;
+}
+
+int
+rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC), saved;
+
+	if (fd < 0)
+		return -1;
+	if (rl_fs_read_fd(fd, out, max) < 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
-	rl_buf_grow(out, 0);        /* terminated, even when empty */
 	return close(fd);
 }
 

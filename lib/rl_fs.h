@@ -29,6 +29,10 @@ int rl_fs_read(const char *path, struct rl_buf *out, size_t max);
 /* The same for name in the directory open as dirfd. */
 int rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max);
 
+/* The same from fd, read to its end and left open (for a file whose
+ * descriptor was checked first, as a key file is). */
+int rl_fs_read_fd(int fd, struct rl_buf *out, size_t max);
+
 /* Replace path with the n bytes at data, crash-safely (see above). */
 int rl_fs_replace(const char *path, const void *data, size_t n, mode_t mode);
 

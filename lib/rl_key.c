@@ -37,7 +37,7 @@ from_file(const char *path, char **key, struct rl_error *e)
 {
 	struct rl_buf b = {0};
 	struct stat st;
-	int fd;
+	int fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return rl_error_set(e, "provider.no_key", "cannot open key file %s: %s",
@@ -54,12 +54,15 @@ from_file(const char *path, char **key, struct rl_error *e)
 		    "run: chmod 600 %s", path, (unsigned)(st.st_mode & 07777),
 		    (unsigned long)st.st_uid, path);
 	}
-	close(fd);
-	if (rl_fs_read(path, &b, KEY_MAX) < 0) {
+	/* read what was checked, not whatever the path names by now */
+	if (rl_fs_read_fd(fd, &b, KEY_MAX) < 0) {
+		saved = errno;
+		close(fd);
 		rl_buf_free(&b);
 		return rl_error_set(e, "provider.no_key", "cannot read key file %s: %s",
-		    path, strerror(errno));
+		    path, strerror(saved));
 	}
+	close(fd);
 	*key = b.len ? first_line(b.data, b.len) : NULL;
 	if (b.data)
 		explicit_bzero(b.data, b.len);

@@ -67,7 +67,9 @@ int
 rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size)
 {
-	int pin[2], pout[2], perr[2], rep[2], status = 0, e = 0, timed_out = 0;
+	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
+	int status = 0, e = 0, timed_out = 0;
 	struct rl_buf err = {0};
 	size_t off = 0, len = text ? strlen(text) : 0;
 	long long end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
@@ -80,15 +82,13 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 
 	if (err_line && size)
 		err_line[0] = 0;
-	if (pipe2(pin, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0 ||
-	    pipe2(rep, O_CLOEXEC) < 0)
-		return -1;
-	if ((pid = fork()) < 0) {
+	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
+	    pipe2(perr, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+	    (pid = fork()) < 0) {
 		e = errno;
-		close(pin[0]); close(pin[1]); close(pout[0]); close(pout[1]);
-		close(perr[0]); close(perr[1]); close(rep[0]); close(rep[1]);
+		for (i = 0; i < 8; i++)
+			if (fd[i / 2][i % 2] >= 0)
+				close(fd[i / 2][i % 2]);
 		errno = e;
 		return -1;
 	}
@@ -194,4 +194,24 @@ rl_proc_status(int status, char *out, size_t size)
 		snprintf(out, size, "killed by signal %d", WTERMSIG(status));
 	else
 		snprintf(out, size, "wait status %d", status);
+}
+
+int
+rl_proc_findable(const char *argv0)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char full[4096];
+
+	if (strchr(argv0, '/'))
+		return access(argv0, X_OK) == 0;
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		if (snprintf(full, sizeof full, "%.*s/%s", (int)(end - p),
+		    end == p ? "." : p, argv0) < (int)sizeof full &&
+		    access(full, X_OK) == 0)
+			return 1;
+	}
+	return 0;
 }

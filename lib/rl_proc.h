@@ -30,6 +30,12 @@
 int rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size);
 
+/*
+ * 1 when argv0 names a program this process could run: a path that is
+ * executable, or a name found executable in PATH as execvp would look.
+ */
+int rl_proc_findable(const char *argv0);
+
 /* "exit 3", "killed by signal 9" for a wait status, in out (size bytes). */
 void rl_proc_status(int status, char *out, size_t size);
 #endif

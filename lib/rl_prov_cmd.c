@@ -73,27 +73,6 @@ split(const char *s, char ***argv)
 	return n;
 }
 
-/* 1 when argv0 names a program this process could run. */
-static int
-findable(const char *argv0)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char full[4096];
-
-	if (strchr(argv0, '/'))
-		return access(argv0, X_OK) == 0;
-	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
-		end = strchr(p, ':');
-		if (!end)
-			end = p + strlen(p);
-		if (snprintf(full, sizeof full, "%.*s/%s", (int)(end - p),
-		    end == p ? "." : p, argv0) < (int)sizeof full &&
-		    access(full, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int
 cmd_open(struct rl_provider *p, struct rl_error *e)
 {
@@ -183,7 +162,7 @@ cmd_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 {
 	struct cmd *c = p->impl;
 
-	if (!findable(c->argv[0]))
+	if (!rl_proc_findable(c->argv[0]))
 		return rl_error_set(e, "provider.cmd",
 		    "program '%s' is not found in PATH or not executable", c->argv[0]);
 	if (info)
