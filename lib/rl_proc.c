@@ -21,8 +21,11 @@
 #include "rl_key.h"
 #include "rl_proc.h"
 
-static long long
-mono_ms(void)
+/* stderr kept to find its last line: a model command's complaint */
+#define ERR_KEEP 65536
+
+long long
+rl_proc_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -64,21 +67,86 @@ keep_last_line(struct rl_buf *err, char *line, size_t size)
 }
 
 int
+rl_proc_pump(struct rl_pump *p)
+{
+	struct pollfd fds[3] = {{p->out, POLLIN, 0}, {p->err, POLLIN, 0},
+	    {p->in, POLLOUT, 0}};
+	struct rl_buf *buf[2] = {p->obuf, p->ebuf};
+	unsigned long long *bytes[2] = {&p->obytes, &p->ebytes};
+	size_t cap[2] = {p->ocap, p->ecap}, off = 0, k;
+	struct sigaction old_pipe;
+	char chunk[65536];
+	int i, timed_out = 0;
+	ssize_t n;
+
+	/* a program that exits without reading all its input must not take
+	 * us down with SIGPIPE: the write fails with EPIPE instead */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
+	if (fds[2].fd >= 0 && p->len == 0) {
+		close(fds[2].fd);
+		fds[2].fd = -1;
+	}
+	if (fds[2].fd >= 0)
+		fcntl(fds[2].fd, F_SETFL, O_NONBLOCK);
+	while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
+		long long left = -1;
+
+		if (p->end_ms) {
+			left = p->end_ms - rl_proc_mono_ms();
+			if (left <= 0) {
+				timed_out = 1;
+				break;
+			}
+		}
+		if (poll(fds, 3, (int)(left > 1000000 ? 1000000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, chunk, sizeof chunk);
+			if (n <= 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				continue;
+			}
+			*bytes[i] += (unsigned long long)n;
+			if (buf[i] && buf[i]->len < cap[i]) {
+				k = cap[i] - buf[i]->len;
+				rl_buf_add(buf[i], chunk, (size_t)n < k ? (size_t)n : k);
+			}
+		}
+		if (fds[2].fd >= 0 && fds[2].revents) {
+			n = write(fds[2].fd, p->text + off, p->len - off);
+			if (n > 0)
+				off += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == p->len) {
+				close(fds[2].fd);
+				fds[2].fd = -1;
+			}
+		}
+	}
+	for (i = 0; i < 3; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	return timed_out ? RL_PROC_TIMEOUT : 0;
+}
+
+int
 rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size)
 {
 	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
 	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
-	int status = 0, e = 0, timed_out = 0;
+	int status = 0, e = 0, i, rc;
 	struct rl_buf err = {0};
-	size_t off = 0, len = text ? strlen(text) : 0;
-	long long end = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
-	struct pollfd fds[3];
-	struct sigaction old_pipe;
-	char chunk[65536];
+	struct rl_pump pump = {0};
 	pid_t pid;
-	ssize_t n;
-	int i, open_fds;
 
 	if (err_line && size)
 		err_line[0] = 0;
@@ -109,80 +177,19 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 		return -1;
 	}
 	close(rep[0]);
-	/* a program that exits without reading all its input must not take
-	 * us down with SIGPIPE: the write fails with EPIPE instead */
-	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old_pipe);
-	fcntl(pin[1], F_SETFL, O_NONBLOCK);
-	if (len == 0) {
-		close(pin[1]);
-		pin[1] = -1;
-	}
-	fds[0] = (struct pollfd){.fd = pout[0], .events = POLLIN};
-	fds[1] = (struct pollfd){.fd = perr[0], .events = POLLIN};
-	fds[2] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
-	for (;;) {
-		long long left = -1;
-
-		open_fds = (fds[0].fd >= 0) + (fds[1].fd >= 0) + (fds[2].fd >= 0);
-		if (!open_fds)
-			break;
-		if (end) {
-			left = end - mono_ms();
-			if (left <= 0) {
-				timed_out = 1;
-				break;
-			}
-		}
-		if (poll(fds, 3, (int)(left > 1000000 ? 1000000 : left)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			n = read(fds[i].fd, chunk, sizeof chunk);
-			if (n <= 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				continue;
-			}
-			if (i == 0 && out->len < max)
-				rl_buf_add(out, chunk, (size_t)n > max - out->len ?
-				    max - out->len : (size_t)n);
-			else if (i == 1) {
-				rl_buf_add(&err, chunk, (size_t)n);
-				if (err.len > 65536) {
-					/* keep the tail: the last line is what counts */
-					memmove(err.data, err.data + err.len - 4096, 4096);
-					err.len = 4096;
-				}
-			}
-		}
-		if (fds[2].fd >= 0 && fds[2].revents) {
-			n = write(fds[2].fd, text + off, len - off);
-			if (n > 0)
-				off += (size_t)n;
-			if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
-				close(fds[2].fd);
-				fds[2].fd = -1;
-			}
-		}
-	}
-	for (i = 0; i < 3; i++)
-		if (fds[i].fd >= 0)
-			close(fds[i].fd);
-	if (timed_out)
+	pump = (struct rl_pump){.in = pin[1], .out = pout[0], .err = perr[0],
+	    .text = text, .len = text ? strlen(text) : 0,
+	    .end_ms = timeout_ms > 0 ? rl_proc_mono_ms() + timeout_ms : 0,
+	    .obuf = out, .ocap = max, .ebuf = &err, .ecap = ERR_KEEP};
+	rc = rl_proc_pump(&pump);
+	if (rc == RL_PROC_TIMEOUT)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	sigaction(SIGPIPE, &old_pipe, NULL);
 	if (err_line && size && err.len)
 		keep_last_line(&err, err_line, size);
 	rl_buf_free(&err);
-	return timed_out ? RL_PROC_TIMEOUT : status;
+	return rc == RL_PROC_TIMEOUT ? RL_PROC_TIMEOUT : status;
 }
 
 void

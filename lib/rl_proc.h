@@ -22,13 +22,35 @@
 /*
  * Run argv with text (may be NULL: empty stdin), killed after timeout_ms
  * (0: never).  At most max bytes of stdout go to out; the rest is read and
- * dropped.  The last non-empty line of stderr goes to err_line (size
- * bytes; may be NULL).  Returns the wait status (waitpid), RL_PROC_TIMEOUT,
- * or -1 when it could not start (errno set; ENOENT when argv[0] is not
- * found).
+ * dropped.  The last non-empty line of the first 64 KiB of stderr goes
+ * to err_line (size bytes; may be NULL).  Returns the wait status
+ * (waitpid), RL_PROC_TIMEOUT, or -1 when it could not start (errno set;
+ * ENOENT when argv[0] is not found).
  */
 int rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size);
+
+/*
+ * Feed a child and collect its output: text (len bytes) is written to in,
+ * out and err are read until both end, at most ocap and ecap bytes kept
+ * in obuf and ebuf (either may be NULL), obytes and ebytes counting all.
+ * Each descriptor may be -1; all are closed on return.  SIGPIPE is
+ * ignored meanwhile.  Returns 0, or RL_PROC_TIMEOUT when end_ms (on
+ * rl_proc_mono_ms's clock; 0: none) came first.
+ */
+struct rl_pump {
+	int in, out, err;
+	const char *text;
+	size_t len;
+	long long end_ms;
+	struct rl_buf *obuf, *ebuf;
+	size_t ocap, ecap;
+	unsigned long long obytes, ebytes;
+};
+int rl_proc_pump(struct rl_pump *p);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+long long rl_proc_mono_ms(void);
 
 /*
  * 1 when argv0 names a program this process could run: a path that is
