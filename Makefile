@@ -26,6 +26,7 @@ CFLAGS  ?= -O2 -g
 RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
 LDLIBS   = -lcjson -lm
 CURLLIBS = -lcurl
+SECCOMPLIBS = -lseccomp
 
 B   ?= build/default
 BIN ?= bin
@@ -33,16 +34,18 @@ BIN ?= bin
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
 CMDS     = rl-validate rl-config rl-mem rl-queue
 NET_CMDS = rl-provider
+# Commands that run tools link libseccomp.
+SANDBOX_CMDS = rl-act
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
-PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%)
+PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%) $(SANDBOX_CMDS:%=$(BIN)/%)
 PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 
-DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev pkg-config \
-           bats jq mandoc lcov valgrind bc curl
+DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev \
+           pkg-config bats jq mandoc lcov valgrind bc curl
 
 all: $(PROGS)
 
@@ -63,13 +66,14 @@ $(B)/librl.a: $(LIB_OBJ)
 $(BIN)/%: $(B)/cmd/%.o $(B)/librl.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librl.a $(LDLIBS) \
-	    $(if $(filter $*,$(NET_CMDS)),$(CURLLIBS))
+	    $(if $(filter $*,$(NET_CMDS)),$(CURLLIBS)) \
+	    $(if $(filter $*,$(SANDBOX_CMDS)),$(SECCOMPLIBS))
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
 	@mkdir -p $(@D)
 	$(CC) $(RLFLAGS) -Itests/unit -DRL_TOP='"$(abspath .)"' $(CPPFLAGS) \
 	    $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(B)/librl.a $(LDLIBS) $(CURLLIBS)
+	    $(B)/librl.a $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS)
 
 -include $(wildcard $(B)/*/*.d)
 
@@ -116,7 +120,7 @@ asan:
 
 valgrind: all units
 	@rm -rf build/valgrind && mkdir -p build/valgrind/bin
-	@for c in $(CMDS) $(NET_CMDS); do \
+	@for c in $(CMDS) $(NET_CMDS) $(SANDBOX_CMDS); do \
 	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
 	        "$(abspath $(BIN))/$$c" > build/valgrind/bin/$$c; \
 	    chmod +x build/valgrind/bin/$$c; done
@@ -169,7 +173,7 @@ install: all
 	    install -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s; done
 
 uninstall:
-	for c in $(CMDS) $(NET_CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for c in $(CMDS) $(NET_CMDS) $(SANDBOX_CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
 	for p in $(PAGES); do s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
 	rm -rf $(DESTDIR)$(SHAREDIR)
 

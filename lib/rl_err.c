@@ -89,8 +89,12 @@ static const struct code codes[] = {
 	/* tool, sandbox, budget: running what a plan asks */
 	{"tool.timeout", "timeout", 0, RL_EXIT_FAIL},
 	{"tool.denied", "policy", 0, RL_EXIT_FAIL},
+	{"tool.not_found", "tool", 0, RL_EXIT_FAIL},
+	{"tool.exec", "tool", 0, RL_EXIT_FAIL},
+	{"tool.output_cut", "tool", 0, RL_EXIT_FAIL},
 	{"tool.*", "tool", 0, RL_EXIT_FAIL},
 	{"sandbox.unavailable", "sandbox", 0, RL_EXIT_USAGE},
+	{"sandbox.setup", "sandbox", 1, RL_EXIT_TEMP},
 	{"sandbox.*", "sandbox", 0, RL_EXIT_FAIL},
 	{"budget.*", "budget", 0, RL_EXIT_FAIL},
 	/* family defaults */

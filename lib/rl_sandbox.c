@@ -1,0 +1,734 @@
+/*
+ * rl_sandbox.c - the sandbox every tool runs in; see rl_sandbox.h.
+ *
+ * Three processes:
+ *
+ *   rl-act ---clone3(NEWUSER|NEWNS|NEWNET|NEWPID)---> keeper ---fork---> command
+ *   (pumps stdin, stdout, stderr)   (PID 1 of the namespace: mounts,
+ *                                    deadline, reaps, kills what is left)
+ *
+ * The keeper is the command's parent and the init of its PID namespace,
+ * so every process the command starts, even one that left its session
+ * with setsid, dies when the keeper does.  Without namespaces the keeper
+ * is a plain child made a subreaper, and kills the orphans that come to
+ * it.  The keeper reports on a pipe: a setup failure, or the command's
+ * status.  The command locks itself down last, in this order: session,
+ * descriptors, directory, rlimits, capabilities, no_new_privs, Landlock,
+ * seccomp, exec.  Any failure before exec is reported and nothing runs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <linux/sched.h>
+#include <linux/securebits.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rl_fs.h"
+#include "rl_proc.h"
+#include "rl_sandbox.h"
+
+/* Landlock beyond Debian 12's headers (ABI 2): the kernel's own values. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#define LL_NET_BIND_TCP (1ULL << 0)
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+
+struct ll_ruleset_attr {         /* struct landlock_ruleset_attr, ABI 6 */
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;    /* ABI 4 */
+	uint64_t scoped;                /* ABI 6 */
+};
+
+#define FS_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
+	LANDLOCK_ACCESS_FS_READ_DIR)
+#define FS_WRITE (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM | \
+	LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE)
+/* handled, and so denied where no rule grants them: device files made */
+#define FS_ALL (FS_READ | FS_WRITE | LANDLOCK_ACCESS_FS_MAKE_CHAR | \
+	LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+
+/* What the keeper tells rl-act, one write each (atomic on a pipe). */
+enum { REP_SETUP = 1, REP_EXEC, REP_DONE };
+struct report {
+	int kind, err, status, timed_out, proc;
+	char what[96];
+};
+
+/* The kernel's Landlock ABI; RL_SANDBOX_MAX_ABI may only lower it, so a
+ * test can see the refusal of a kernel without it. */
+static int
+landlock_abi(void)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	const char *cap = getenv("RL_SANDBOX_MAX_ABI");
+
+	if (cap && *cap && atoi(cap) < abi)
+		abi = atoi(cap);
+	return abi;
+}
+
+int
+rl_sandbox_probe(char *layers, size_t size, struct rl_error *e)
+{
+	int abi = landlock_abi();
+
+	snprintf(layers, size, "none");
+	if (abi < RL_SANDBOX_LANDLOCK_ABI)
+		return rl_error_set(e, "sandbox.unavailable", "Landlock ABI %d is "
+		    "needed and this kernel has %s", RL_SANDBOX_LANDLOCK_ABI,
+		    abi < 0 ? "none (or it is disabled)" : "an older one");
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
+		return rl_error_set(e, "sandbox.unavailable",
+		    "seccomp is not available in this kernel");
+	snprintf(layers, size, "landlock:%d seccomp", abi);
+	return 0;
+}
+
+/* --- in the keeper and the command: report and die ------------------- */
+
+static void __attribute__((noreturn))
+fail(int rep, int kind, const char *what)
+{
+	struct report m = {kind, errno, 0, 0, 0, ""};
+
+	snprintf(m.what, sizeof m.what, "%s", what);
+	if (write(rep, &m, sizeof m) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = rl_fs_write_all(fd, text, strlen(text));
+	close(fd);
+	return rc;
+}
+
+/* Bind path onto itself read-only, keeping the flags a user namespace
+ * may not clear. */
+static int
+read_only(const char *path)
+{
+	struct statvfs v;
+	unsigned long keep = 0;
+
+	if (statvfs(path, &v) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (v.f_flag & ST_NOSUID)
+		keep |= MS_NOSUID;
+	if (v.f_flag & ST_NODEV)
+		keep |= MS_NODEV;
+	if (v.f_flag & ST_NOEXEC)
+		keep |= MS_NOEXEC;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL);
+}
+
+static void
+drop_caps(int rep)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	int cap;
+
+	for (cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL &&
+		    errno != EPERM)
+			fail(rep, REP_SETUP, "dropping the capability bounding set");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/* root gets no capabilities back on exec */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+	    SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+	    SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) < 0 && errno != EPERM)
+		fail(rep, REP_SETUP, "setting securebits");
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capset, &h, d) < 0)
+		fail(rep, REP_SETUP, "dropping capabilities");
+}
+
+static int
+ll_allow(int rs, const char *path, uint64_t access)
+{
+	struct landlock_path_beneath_attr pb = {access, -1};
+	int rc;
+
+	if ((pb.parent_fd = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return -1;
+	rc = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0);
+	close(pb.parent_fd);
+	return rc;
+}
+
+/* The ruleset this kernel's ABI can hold: what it cannot handle stays
+ * with the other layers (seccomp denies every socket, the PID namespace
+ * keeps signals in). */
+static void
+landlock(int rep, const char *dir, const char *tmp)
+{
+	int abi = landlock_abi();
+	struct ll_ruleset_attr a = {FS_ALL, LL_NET_BIND_TCP | LL_NET_CONNECT_TCP,
+	    LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL};
+	size_t size = abi >= 6 ? sizeof a : abi >= 4 ? 2 * sizeof(uint64_t) :
+	    sizeof(uint64_t);
+	int rs;
+
+	if (abi < 5)
+		a.handled_access_fs &= ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	rs = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
+
+	if (rs < 0)
+		fail(rep, REP_SETUP, "creating the Landlock ruleset");
+	if (ll_allow(rs, "/", FS_READ) < 0 ||
+	    ll_allow(rs, dir, FS_READ | FS_WRITE) < 0 ||
+	    ll_allow(rs, tmp, FS_READ | FS_WRITE) < 0 ||
+	    ll_allow(rs, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE |
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE) < 0)
+		fail(rep, REP_SETUP, "adding Landlock rules");
+	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+		fail(rep, REP_SETUP, "enforcing Landlock");
+	close(rs);
+}
+
+static void
+seccomp(int rep)
+{
+	static const int deny[] = {
+		SCMP_SYS(socket), SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
+		SCMP_SYS(process_vm_writev), SCMP_SYS(mount), SCMP_SYS(umount2),
+		SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(unshare),
+		SCMP_SYS(setns), SCMP_SYS(bpf), SCMP_SYS(io_uring_setup),
+		SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
+		SCMP_SYS(init_module), SCMP_SYS(finit_module),
+		SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
+		SCMP_SYS(kexec_file_load), SCMP_SYS(reboot), SCMP_SYS(add_key),
+		SCMP_SYS(request_key), SCMP_SYS(keyctl), SCMP_SYS(perf_event_open),
+		SCMP_SYS(userfaultfd), SCMP_SYS(open_by_handle_at),
+		SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(move_mount),
+		SCMP_SYS(open_tree), SCMP_SYS(mount_setattr), SCMP_SYS(swapon),
+		SCMP_SYS(swapoff), SCMP_SYS(acct), SCMP_SYS(quotactl),
+	};
+	static const unsigned long ns[] = {CLONE_NEWUSER, CLONE_NEWNS,
+	    CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS,
+	    CLONE_NEWCGROUP};
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+	size_t i;
+	int rc = f ? 0 : -1;
+
+	/* other architectures' syscalls (x32, i386) kill: the default */
+	for (i = 0; rc == 0 && i < sizeof deny / sizeof *deny; i++)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), deny[i], 0);
+	for (i = 0; rc == 0 && i < sizeof ns / sizeof *ns; i++)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]));
+	/* clone3's flags are behind a pointer: say it is not there, and libc
+	 * falls back to clone, whose flags are checked above */
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, TIOCSTI));
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, TIOCLINUX));
+	if (rc == 0)
+		rc = seccomp_load(f);
+	seccomp_release(f);
+	if (rc < 0) {
+		errno = -rc;
+		fail(rep, REP_SETUP, "loading the seccomp filter");
+	}
+}
+
+static void
+limit(int rep, int res, long long v)
+{
+	struct rlimit r = {(rlim_t)v, (rlim_t)v};
+
+	if (v > 0 && setrlimit(res, &r) < 0)
+		fail(rep, REP_SETUP, "setting a resource limit");
+}
+
+/* Processes whose real uid is ours, for RLIMIT_NPROC (which counts them
+ * all, not only the sandbox's). */
+static long
+count_procs(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct stat st;
+	char path[300];
+	long n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9') {
+			snprintf(path, sizeof path, "/proc/%s", de->d_name);
+			if (stat(path, &st) == 0 && st.st_uid == uid)
+				n++;
+		}
+	closedir(d);
+	return n;
+}
+
+struct plan {
+	const struct rl_sandbox *sb;
+	char *const *argv;
+	char *const *envp;
+	const char *dir, *tmp;      /* both absolute */
+	int in, out, err, rep;      /* the command's ends, and the report pipe */
+	int theirs[5];              /* rl-act's ends, closed in the keeper */
+	int ns;                     /* the keeper is in new namespaces */
+	long nproc;                 /* RLIMIT_NPROC to set; 0: none */
+	uid_t uid;
+	gid_t gid;
+};
+
+static void __attribute__((noreturn))
+command(const struct plan *pl)
+{
+	const struct rl_sandbox *sb = pl->sb;
+
+	setsid();           /* no controlling terminal: nothing to inject into */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (dup2(pl->in, 0) < 0 || dup2(pl->out, 1) < 0 || dup2(pl->err, 2) < 0)
+		fail(pl->rep, REP_SETUP, "connecting stdin, stdout and stderr");
+	if (pl->rep != 3 && (dup2(pl->rep, 3) < 0 ||
+	    fcntl(3, F_SETFD, FD_CLOEXEC) < 0))
+		fail(pl->rep, REP_SETUP, "keeping the report pipe");
+	syscall(SYS_close_range, 4, ~0U, 0);
+	if (chdir(pl->dir) < 0)
+		fail(3, REP_SETUP, "entering the directory");
+	if (setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}) < 0)
+		fail(3, REP_SETUP, "setting a resource limit");
+	limit(3, RLIMIT_CPU, sb->cpu_s);
+	limit(3, RLIMIT_AS, sb->mem_bytes);
+	limit(3, RLIMIT_FSIZE, sb->file_bytes);
+	limit(3, RLIMIT_NOFILE, sb->files);
+	limit(3, RLIMIT_NPROC, pl->nproc);
+	if (!sb->off) {
+		drop_caps(3);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			fail(3, REP_SETUP, "setting no_new_privs");
+		landlock(3, pl->dir, pl->tmp);
+		seccomp(3);
+	}
+	execvpe(pl->argv[0], pl->argv, pl->envp);
+	fail(3, REP_EXEC, pl->argv[0]);
+}
+
+/* Kill every process the keeper is left with, and reap them all. */
+static void
+kill_rest(int ns)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[300], buf[512], *p;
+	int fd, found;
+	long ppid;
+	ssize_t n;
+
+	if (ns) {
+		kill(-1, SIGKILL);    /* from a namespace's init: all but itself */
+		while (wait(NULL) > 0 || errno == EINTR)
+			;
+		return;
+	}
+	/* a subreaper: orphans come to us; kill our children until none */
+	do {
+		found = 0;
+		if (!(d = opendir("/proc")))
+			break;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			n = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			buf[n > 0 ? n : 0] = 0;
+			/* "PID (COMM) S PPID ...": COMM may hold anything */
+			if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %ld",
+			    &ppid) != 1 || ppid != (long)getpid())
+				continue;
+			kill((pid_t)atol(de->d_name), SIGKILL);
+			found = 1;
+		}
+		closedir(d);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	} while (found);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static long long
+left_ms(long long end)
+{
+	long long l = end - rl_proc_mono_ms();
+
+	return l > 0 ? l : 0;
+}
+
+/* Wait for pid until end (0: forever), reaping others; 1 when it ended. */
+static int
+await(pid_t pid, long long end, int *status)
+{
+	sigset_t chld;
+	struct timespec ts;
+	long long l;
+	pid_t w;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		while ((w = waitpid(-1, status, WNOHANG)) > 0)
+			if (w == pid)
+				return 1;
+		if (w < 0 && errno == ECHILD)
+			return 1;
+		if (end && (l = left_ms(end)) == 0)
+			return 0;
+		l = end ? left_ms(end) : 1000;
+		ts.tv_sec = l / 1000;
+		ts.tv_nsec = (l % 1000) * 1000000;
+		sigtimedwait(&chld, NULL, &ts);
+	}
+}
+
+static void __attribute__((noreturn))
+keeper(const struct plan *pl, int go)
+{
+	const struct rl_sandbox *sb = pl->sb;
+	const char *const *ro;
+	struct report m = {REP_DONE, 0, 0, 0, 0, ""};
+	char map[64], c;
+	sigset_t chld;
+	long long end;
+	pid_t pid;
+	int status = 0, i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (i = 0; i < 5; i++)
+		close(pl->theirs[i]);
+	if (read(go, &c, 1) != 1)     /* rl-act gone, or put us in no cgroup */
+		_exit(127);
+	close(go);
+	if (pl->ns) {
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)pl->uid,
+		    (unsigned long)pl->uid);
+		if (write_file("/proc/self/setgroups", "deny") < 0 ||
+		    write_file("/proc/self/uid_map", map) < 0)
+			fail(pl->rep, REP_SETUP, "mapping the user namespace");
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)pl->gid,
+		    (unsigned long)pl->gid);
+		if (write_file("/proc/self/gid_map", map) < 0)
+			fail(pl->rep, REP_SETUP, "mapping the user namespace");
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			fail(pl->rep, REP_SETUP, "making mounts private");
+		for (ro = sb->ro; ro && *ro; ro++)
+			if (read_only(*ro) < 0)
+				fail(pl->rep, REP_SETUP, "mounting a path read-only");
+		/* a /proc of the namespace's processes only; a kernel may refuse
+		 * it (an overmounted /proc), and the host's then stays, showing
+		 * pids but no more: rl-act is not dumpable, its memory and
+		 * environment are closed to the sandbox */
+		m.proc = mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV |
+		    MS_NOEXEC, NULL) == 0;
+	} else {
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	end = sb->timeout_ms > 0 ? rl_proc_mono_ms() + sb->timeout_ms : 0;
+	if ((pid = fork()) < 0)
+		fail(pl->rep, REP_SETUP, "starting the command");
+	if (pid == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		command(pl);
+	}
+	close(pl->in);
+	close(pl->out);
+	close(pl->err);
+	if (!await(pid, end, &status)) {
+		m.timed_out = 1;
+		kill(-pid, SIGTERM);
+		if (!await(pid, rl_proc_mono_ms() + RL_SANDBOX_GRACE_MS, &status)) {
+			kill(-pid, SIGKILL);
+			await(pid, 0, &status);
+		}
+	}
+	kill_rest(pl->ns);
+	m.status = status;
+	if (write(pl->rep, &m, sizeof m) < 0)
+		_exit(127);
+	_exit(0);
+}
+
+/* --- in rl-act -------------------------------------------------------- */
+
+static pid_t
+start_keeper(struct plan *pl, int go)
+{
+	struct clone_args ca = {.flags = NS_FLAGS, .exit_signal = SIGCHLD};
+	pid_t pid = -1;
+
+	if (!pl->sb->off)
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	pl->ns = pid >= 0;
+	if (pid < 0)
+		pid = fork();
+	if (pid == 0)
+		keeper(pl, go);
+	return pid;
+}
+
+/* A pids cgroup for the keeper, when cgroup v1's pids controller is
+ * mounted where it usually is and we may make one; its path in out. */
+static int
+cgroup_for(pid_t pid, long procs, char *out, size_t size)
+{
+	char path[256], num[32];
+
+	if (procs <= 0 || access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) < 0)
+		return -1;
+	snprintf(out, size, "/sys/fs/cgroup/pids/redline.%ld", (long)pid);
+	if (mkdir(out, 0700) < 0)
+		return -1;
+	snprintf(path, sizeof path, "%s/pids.max", out);
+	snprintf(num, sizeof num, "%ld", procs);
+	if (write_file(path, num) == 0) {
+		snprintf(path, sizeof path, "%s/cgroup.procs", out);
+		snprintf(num, sizeof num, "%ld", (long)pid);
+		if (write_file(path, num) == 0)
+			return 0;
+	}
+	rmdir(out);
+	return -1;
+}
+
+/* The environment the command gets: nothing of ours but these. */
+static char **
+environment(const char *tmp, struct rl_buf *b)
+{
+	static const char *keep[] = {"PATH", "LANG", "TERM", "LC_ALL", NULL};
+	char **envp = rl_xcalloc(8, sizeof *envp);
+	size_t offs[8], n = 0, i;
+	const char *v;
+
+	for (i = 0; keep[i]; i++)
+		if ((v = getenv(keep[i]))) {
+			offs[n++] = b->len;
+			rl_buf_printf(b, "%s=%s", keep[i], v);
+			rl_buf_addc(b, 0);
+		}
+	if (!getenv("PATH")) {
+		offs[n++] = b->len;
+		rl_buf_adds(b, "PATH=/usr/local/bin:/usr/bin:/bin");
+		rl_buf_addc(b, 0);
+	}
+	offs[n++] = b->len;
+	rl_buf_printf(b, "HOME=%s", tmp);
+	rl_buf_addc(b, 0);
+	offs[n++] = b->len;
+	rl_buf_printf(b, "TMPDIR=%s", tmp);
+	rl_buf_addc(b, 0);
+	for (i = 0; i < n; i++)
+		envp[i] = b->data + offs[i];
+	return envp;
+}
+
+static void
+remove_tree(const char *path)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+
+	rl_proc_run(argv, NULL, 60000, NULL, 0, NULL, 0);
+}
+
+static void
+add_layers(char *out, size_t size, const struct plan *pl, int proc, int cgroup)
+{
+	size_t n = strlen(out);
+
+	snprintf(out + n, size - n, "%s%s%s rlimits%s",
+	    pl->ns ? " userns mountns netns pidns" : "", proc ? " proc" : "",
+	    pl->sb->off ? "" : " caps", cgroup ? " cgroup" : "");
+}
+
+int
+rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
+	struct rl_sandbox_result *r, struct rl_error *e)
+{
+	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}, gop[2] = {-1, -1};
+	char tmp[] = "/tmp/rl-act.XXXXXX", cg[128], *dir = NULL;
+	struct rl_buf envb = {0};
+	struct plan pl = {0};
+	struct report m = {0, 0, 0, 0, 0, ""};
+	struct rl_pump pump;
+	long long t0 = rl_proc_mono_ms();
+	int status = 0, i, rc = -1, cgroup = 0, pumped;
+	char **envp = NULL;
+	pid_t pid;
+	ssize_t n;
+
+	memset(r, 0, sizeof *r);
+	r->exit_code = -1;
+	/* /proc/PID/environ and mem of this process: closed to what it runs */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	snprintf(r->layers, sizeof r->layers, "none");
+	if (!sb->off && rl_sandbox_probe(r->layers, sizeof r->layers, e) < 0)
+		return -1;
+	if (!(dir = realpath(sb->dir, NULL)))
+		return rl_error_set(e, "sandbox.setup", "%s: %s", sb->dir,
+		    strerror(errno));
+	if (!mkdtemp(tmp)) {
+		free(dir);
+		return rl_error_set(e, "sandbox.setup", "cannot make a private "
+		    "directory in /tmp: %s", strerror(errno));
+	}
+	envp = environment(tmp, &envb);
+	pl = (struct plan){.sb = sb, .argv = argv, .envp = envp, .dir = dir,
+	    .tmp = tmp, .uid = getuid(), .gid = getgid()};
+	if (sb->procs > 0 && getuid() != 0)
+		pl.nproc = count_procs(getuid()) + sb->procs;
+	for (i = 0; i < 4; i++)
+		if (pipe2(fd[i], O_CLOEXEC) < 0)
+			goto out_sys;
+	if (pipe2(gop, O_CLOEXEC) < 0)
+		goto out_sys;
+	pl.in = fd[0][0];
+	pl.out = fd[1][1];
+	pl.err = fd[2][1];
+	pl.rep = fd[3][1];
+	pl.theirs[0] = fd[0][1];
+	pl.theirs[1] = fd[1][0];
+	pl.theirs[2] = fd[2][0];
+	pl.theirs[3] = fd[3][0];
+	pl.theirs[4] = gop[1];
+	if ((pid = start_keeper(&pl, gop[0])) < 0)
+		goto out_sys;
+	cgroup = cgroup_for(pid, sb->off ? 0 : sb->procs, cg, sizeof cg) == 0;
+	if (write(gop[1], "g", 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out_sys;
+	}
+	for (i = 0; i < 4; i++) {
+		close(fd[i][i == 0 ? 0 : 1]);
+		fd[i][i == 0 ? 0 : 1] = -1;
+	}
+	pump = (struct rl_pump){.in = fd[0][1], .out = fd[1][0], .err = fd[2][0],
+	    .text = sb->input, .len = sb->input ? sb->input_len : 0,
+	    .end_ms = sb->timeout_ms > 0 ? t0 + sb->timeout_ms +
+	    RL_SANDBOX_GRACE_MS + 10000 : 0,
+	    .obuf = &r->out, .ebuf = &r->err, .ocap = sb->out_cap,
+	    .ecap = sb->out_cap};
+	fd[0][1] = fd[1][0] = fd[2][0] = -1;
+	pumped = rl_proc_pump(&pump);
+	if (pumped == RL_PROC_TIMEOUT)
+		kill(pid, SIGKILL);     /* the keeper hung: its namespace dies */
+	n = read(fd[3][0], &m, sizeof m);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (cgroup)
+		rmdir(cg);
+	r->out_bytes = pump.obytes;
+	r->err_bytes = pump.ebytes;
+	r->ms = rl_proc_mono_ms() - t0;
+	if (sb->off)
+		snprintf(r->layers, sizeof r->layers, "none");
+	add_layers(r->layers, sizeof r->layers, &pl, m.proc, cgroup);
+	if (n != (ssize_t)sizeof m) {
+		rc = rl_error_set(e, "sandbox.setup", "the sandbox's keeper ended "
+		    "without a report");
+	} else if (m.kind == REP_SETUP) {
+		rc = rl_error_set(e, "sandbox.setup", "%s: %s; nothing was run",
+		    m.what, strerror(m.err));
+	} else if (m.kind == REP_EXEC) {
+		rc = rl_error_set(e, m.err == ENOENT ? "tool.not_found" :
+		    "tool.exec", "cannot run %s: %s", m.what, strerror(m.err));
+	} else {
+		r->timed_out = m.timed_out;
+		if (WIFEXITED(m.status))
+			r->exit_code = WEXITSTATUS(m.status);
+		else if (WIFSIGNALED(m.status))
+			r->signal = WTERMSIG(m.status);
+		rc = 0;
+	}
+	goto out;
+out_sys:
+	rc = rl_error_set(e, "sandbox.setup", "cannot start the sandbox: %s",
+	    strerror(errno));
+out:
+	for (i = 0; i < 8; i++)
+		if (fd[i / 2][i % 2] >= 0)
+			close(fd[i / 2][i % 2]);
+	if (gop[0] >= 0)
+		close(gop[0]);
+	if (gop[1] >= 0)
+		close(gop[1]);
+	remove_tree(tmp);
+	free(dir);
+	free(envp);
+	rl_buf_free(&envb);
+	return rc;
+}
+
+int
+rl_sandbox_status(const struct rl_sandbox_result *r)
+{
+	if (r->timed_out)
+		return 124;
+	if (r->signal)
+		return 128 + r->signal;
+	return r->exit_code < 0 ? 127 : r->exit_code;
+}
+
+void
+rl_sandbox_result_free(struct rl_sandbox_result *r)
+{
+	rl_buf_free(&r->out);
+	rl_buf_free(&r->err);
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# rl-act exec: the sandbox (lib/rl_sandbox.c).  Each protection has a
+# case that fails if the protection is removed: the command tries the
+# forbidden thing, and the test checks that it did not happen.
+
+load helpers/common
+
+setup_file() {
+	# valgrind 3.19 knows neither Landlock's syscalls nor clone3
+	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind cannot run the sandbox's syscalls"
+}
+
+# a repository in the scratch directory, with a state directory beside it
+repo() {
+	mkdir -p "$S/repo" "$RL_HOME"
+	cd "$S/repo"
+	git init -q .
+	git config user.email t@example.com
+	git config user.name t
+}
+
+@test "exec: the command's output and status are rl-act's; -v names the layers" {
+	repo
+	run --separate-stderr rl-act exec -v -- sh -c 'echo out; echo err >&2; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = out ]
+	[ "${stderr_lines[0]}" = err ]
+	[[ "${stderr_lines[1]}" == "rl-act: sandbox: landlock:"*" seccomp userns mountns netns pidns"*" caps rlimits"* ]]
+	printf 'in\n' | rl-act exec -- cat > got
+	[ "$(cat got)" = in ]
+	run -127 --separate-stderr rl-act exec -- no-such-program
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == "rl-act: tool.not_found: cannot run no-such-program:"* ]]
+}
+
+@test "writes go to the repository and the private temp dir, nowhere else" {
+	repo
+	run rl-act exec -- sh -c 'echo kept > inside; echo t > "$TMPDIR/t" && echo tmp-ok;
+	    echo x > "$HOME/h" && echo home-is-private;
+	    echo x > '"$S"'/outside; echo x > /tmp/rl-act-escape.$$; echo x > /etc/rl-act-escape;
+	    echo x > /dev/null && echo devnull-ok'
+	[ "$(cat inside)" = kept ]
+	[ ! -e "$S/outside" ]
+	[ ! -e /etc/rl-act-escape ]
+	[ -z "$(ls /tmp/rl-act-escape.* 2>/dev/null)" ]
+	[[ "$output" == *tmp-ok* && "$output" == *home-is-private* && "$output" == *devnull-ok* ]]
+	[[ "$output" == *"outside: Permission denied"* ]]
+	# the private directory is gone after the run
+	run rl-act exec -- sh -c 'echo "$TMPDIR"'
+	[ ! -e "$output" ]
+}
+
+@test "no hook can be planted in .git, and the state directory is read-only" {
+	repo
+	mkdir -p "$RL_HOME/mem"
+	run rl-act exec -- sh -c 'echo "#!/bin/sh" > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit;
+	    echo x > .git/config; echo x > "$1/mem/planted"' _ "$RL_HOME"
+	[ ! -e .git/hooks/pre-commit ]
+	[ ! -e "$RL_HOME/mem/planted" ]
+	grep -q repositoryformatversion .git/config
+	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "symlinks in the repository do not lead out of it" {
+	repo
+	echo secret > "$S/target"
+	ln -s "$S/target" link
+	ln -s "$S" up
+	run rl-act exec -- sh -c 'echo changed > link; echo x > up/planted; cat link'
+	[ "$(cat "$S/target")" = secret ]
+	[ ! -e "$S/planted" ]
+	[[ "$output" == *secret* ]]     # reading is allowed everywhere
+}
+
+@test "no network: TCP, UDP and Unix sockets all fail" {
+	repo
+	mock_start
+	port=${MOCK_URL#http://127.0.0.1:}
+	port=${port%%/*}
+	run rl-act exec -- bash -c "echo > /dev/tcp/127.0.0.1/$port && echo tcp-open;
+	    echo > /dev/udp/127.0.0.1/53 && echo udp-open;
+	    perl -MSocket -e 'socket(my \$s, AF_UNIX, SOCK_STREAM, 0) or die \"unix: \$!\\n\"; print \"unix-open\\n\"'"
+	mock_stop
+	[[ "$output" != *tcp-open* && "$output" != *udp-open* && "$output" != *unix-open* ]]
+	[[ "$output" == *"unix: Operation not permitted"* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[ ! -s "$MOCK_LOG" ]
+}
+
+@test "a fork bomb is held to sandbox.processes and ends with the deadline" {
+	repo
+	export RL_SANDBOX_PROCESSES=64
+	run --separate-stderr rl-act exec -t 3 -- bash -c 'b() { b | b & }; b; sleep 30'
+	[ "$status" -eq 124 ]
+	[[ "$stderr" == *"Resource temporarily unavailable"* ]]
+	[[ "$stderr" == *"rl-act: tool.timeout: bash ran past its deadline of 3.0 s"* ]]
+}
+
+@test "a memory bomb fails at sandbox.memory_bytes; a full disk at file_bytes" {
+	repo
+	export RL_SANDBOX_MEMORY_BYTES=$((256 << 20)) RL_SANDBOX_FILE_BYTES=$((1 << 20))
+	run rl-act exec -- perl -e '$b = "x" x (1 << 30); print "allocated\n"'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Out of memory"* && "$output" != *allocated* ]]
+	run rl-act exec -- sh -c 'head -c 3000000 /dev/zero > big'
+	[ "$status" -eq 153 ]     # 128 + SIGXFSZ
+	[ "$(stat -c %s big)" -eq $((1 << 20)) ]
+}
+
+@test "an infinite loop ends at the deadline with 124; CPU time is limited" {
+	repo
+	run --separate-stderr rl-act exec -t 1 -- sh -c 'while :; do :; done'
+	[ "$status" -eq 124 ]
+	export RL_SANDBOX_CPU_SECONDS=1
+	run rl-act exec -t 30 -- sh -c 'while :; do :; done'
+	[ "$status" -eq 137 ]     # SIGXCPU at the soft limit, then SIGKILL at the hard
+}
+
+@test "a process that escapes with setsid does not outlive the run" {
+	repo
+	marker=$((7000 + RANDOM % 1000)).$$
+	run rl-act exec -- sh -c "setsid sleep $marker & echo started"
+	[ "$output" = started ]
+	sleep 0.5
+	! pgrep -f "sleep $marker"
+	run rl-act exec -t 1 -- sh -c "setsid sleep $marker & sleep 60"
+	[ "$status" -eq 124 ]
+	sleep 0.5
+	! pgrep -f "sleep $marker"
+}
+
+@test "the command cannot signal rl-act or see its processes" {
+	repo
+	run --separate-stderr sh -c 'exec rl-act exec -- sh -c "kill -9 \$1 && echo killed; ls /proc | grep -c \"^[0-9]\"" _ $$'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *killed* ]]
+	# only the sandbox's own processes: the keeper, sh, ls, grep
+	[ "${lines[-1]}" -le 5 ]
+}
+
+@test "a canary key is in neither the environment nor /proc" {
+	repo
+	export OPENAI_API_KEY=sk-canary-4af1 RL_API_KEY_CMD="echo sk-canary-4af1"
+	run rl-act exec -- sh -c 'env; cat /proc/*/environ /proc/*/cmdline 2>/dev/null | tr "\0" "\n"'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *canary* ]]
+	[[ "$output" == *"HOME=/tmp/rl-act."* ]]
+	[ "$(printf '%s\n' "$output" | grep -c '^RL_')" -eq 0 ]
+}
+
+@test "no privilege: no capabilities as root, no setuid gain, no namespaces" {
+	repo
+	run rl-act exec -- sh -c 'grep -E "^Cap(Prm|Eff|Bnd|Amb)|^NoNewPrivs|^Seccomp:" /proc/self/status;
+	    unshare -r true && echo unshared; mount -t tmpfs x /mnt && echo mounted'
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" != *unshared* && "$output" != *mounted* ]]
+}
+
+@test "fail closed: without Landlock ABI 3, rl-act refuses unless --no-sandbox" {
+	repo
+	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -- sh -c 'echo ran > ran'
+	[ "$status" -eq 2 ]
+	[ ! -e ran ]
+	[[ "$stderr" == "rl-act: sandbox.unavailable: Landlock ABI 3 is needed and this kernel has an older one" ]]
+	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -v --no-sandbox -- sh -c 'echo ran > ran; env | grep ^RL_ | wc -l'
+	[ "$status" -eq 0 ]
+	[ -e ran ]
+	[ "$output" = 0 ]
+	[[ "$stderr" == *"warning: --no-sandbox"* && "$stderr" == *"sandbox: none rlimits"* ]]
+}
+
+@test "the normal path: build and test a C project, apply a patch, git status" {
+	repo
+	cat > add.c <<-'EOF'
+	int add(int a, int b) { return a - b; }
+	EOF
+	cat > test.c <<-'EOF'
+	#include <stdio.h>
+	int add(int, int);
+	int main(void) { if (add(2, 3) != 5) { puts("FAIL"); return 1; } puts("PASS"); return 0; }
+	EOF
+	git add . && git commit -qm start
+	run rl-act exec -- sh -c 'cc -o t add.c test.c && ./t'
+	[ "$status" -eq 1 ]
+	[ "$output" = FAIL ]
+	sed 's/a - b/a + b/' add.c > fixed.c
+	diff -u add.c fixed.c | sed '1s|.*|--- a/add.c|; 2s|.*|+++ b/add.c|' > fix.patch || true
+	rm fixed.c
+	run rl-act exec -- sh -c 'git apply fix.patch && cc -o t add.c test.c && ./t && git status --short'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = PASS ]
+	[[ "$output" == *" M add.c"* ]]
+}
