@@ -341,7 +341,6 @@ command(const struct plan *pl)
 	if (setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0}) < 0)
 		fail(3, REP_SETUP, "setting a resource limit");
 	limit(3, RLIMIT_CPU, sb->cpu_s);
-	limit(3, RLIMIT_AS, sb->mem_bytes);
 	limit(3, RLIMIT_FSIZE, sb->file_bytes);
 	limit(3, RLIMIT_NOFILE, sb->files);
 	limit(3, RLIMIT_NPROC, pl->nproc);
@@ -352,6 +351,9 @@ command(const struct plan *pl)
 		landlock(3, pl->dir, pl->tmp);
 		seccomp(3);
 	}
+	/* last: the setup above allocates, and under a sanitizer this very
+	 * process maps far more than a command may */
+	limit(3, RLIMIT_AS, sb->mem_bytes);
 	execvpe(pl->argv[0], pl->argv, pl->envp);
 	fail(3, REP_EXEC, pl->argv[0]);
 }
@@ -524,27 +526,49 @@ start_keeper(struct plan *pl, int go)
 	return pid;
 }
 
-/* A pids cgroup for the keeper, when cgroup v1's pids controller is
- * mounted where it usually is and we may make one; its path in out. */
+/*
+ * A pids cgroup for the keeper when we may make one: under cgroup v1's
+ * pids hierarchy, or the cgroup v2 root when it offers pids (then enabled
+ * for its children).  Its path goes to out.
+ */
 static int
 cgroup_for(pid_t pid, long procs, char *out, size_t size)
 {
+	static const char *bases[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup", NULL};
 	char path[256], num[32];
+	struct rl_buf ctl = {0};
+	size_t i;
+	int v2;
 
-	if (procs <= 0 || access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) < 0)
-		return -1;
-	snprintf(out, size, "/sys/fs/cgroup/pids/redline.%ld", (long)pid);
-	if (mkdir(out, 0700) < 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/pids.max", out);
-	snprintf(num, sizeof num, "%ld", procs);
-	if (write_file(path, num) == 0) {
-		snprintf(path, sizeof path, "%s/cgroup.procs", out);
-		snprintf(num, sizeof num, "%ld", (long)pid);
-		if (write_file(path, num) == 0)
-			return 0;
+	for (i = 0; procs > 0 && bases[i]; i++) {
+		snprintf(path, sizeof path, "%s/cgroup.controllers", bases[i]);
+		rl_buf_reset(&ctl);
+		v2 = rl_fs_read(path, &ctl, 4096) == 0;
+		if (v2 && !strstr(ctl.data, "pids"))
+			continue;
+		snprintf(path, sizeof path, "%s/cgroup.procs", bases[i]);
+		if (access(path, W_OK) < 0)
+			continue;
+		if (v2) {
+			snprintf(path, sizeof path, "%s/cgroup.subtree_control", bases[i]);
+			write_file(path, "+pids");
+		}
+		snprintf(out, size, "%s/redline.%ld", bases[i], (long)pid);
+		if (mkdir(out, 0700) < 0)
+			continue;
+		snprintf(path, sizeof path, "%s/pids.max", out);
+		snprintf(num, sizeof num, "%ld", procs);
+		if (write_file(path, num) == 0) {
+			snprintf(path, sizeof path, "%s/cgroup.procs", out);
+			snprintf(num, sizeof num, "%ld", (long)pid);
+			if (write_file(path, num) == 0) {
+				rl_buf_free(&ctl);
+				return 0;
+			}
+		}
+		rmdir(out);
 	}
-	rmdir(out);
+	rl_buf_free(&ctl);
 	return -1;
 }
 
