@@ -1,6 +1,11 @@
 /*
  * rl-act - run tools in redline's sandbox.
  *
+ *   rl-act [-C dir] [--no-sandbox] [file ...]
+ *            batons with next "act": run their plan's steps as tools,
+ *            append observations, pass them on to feedback
+ *   rl-act --tools        the tools, their versions and requirements
+ *   rl-act --check-tools  validate every manifest; exit 1 on a problem
  *   rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]
  *            run one command under exactly the sandbox a tool gets: its
  *            stdout and stderr on ours, its status as ours
@@ -12,12 +17,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rl_act.h"
 #include "rl_cmd.h"
 #include "rl_config.h"
 #include "rl_dur.h"
 #include "rl_err.h"
 #include "rl_fs.h"
+#include "rl_json.h"
+#include "rl_loop.h"
+#include "rl_out.h"
 #include "rl_sandbox.h"
+#include "rl_tool.h"
 
 /* The most input a command is given. */
 #define INPUT_MAX (64UL << 20)
@@ -25,7 +35,10 @@
 static struct rl_config cfg;
 
 static const char usage[] =
-    "usage: rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n";
+    "usage: rl-act [-C dir] [--no-sandbox] [file ...]\n"
+    "       rl-act --tools\n"
+    "       rl-act --check-tools\n"
+    "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n";
 
 static int
 bad_usage(void)
@@ -34,11 +47,10 @@ bad_usage(void)
 	return RL_EXIT_USAGE;
 }
 
-/* The policy of config sandbox.*, for commands run in dir. */
+/* The limits of config sandbox.*. */
 static void
-policy(struct rl_sandbox *sb, const char *dir, struct rl_buf *ro)
+limits(struct rl_sandbox *sb)
 {
-	sb->dir = dir;
 	sb->timeout_ms = (long long)(rl_config_num(&cfg, "sandbox.timeout", 120) * 1000);
 	sb->cpu_s = (long)rl_config_num(&cfg, "sandbox.cpu_seconds", 300);
 	sb->mem_bytes = (long long)rl_config_num(&cfg, "sandbox.memory_bytes", 4294967296.0);
@@ -46,6 +58,14 @@ policy(struct rl_sandbox *sb, const char *dir, struct rl_buf *ro)
 	sb->files = (long)rl_config_num(&cfg, "sandbox.open_files", 1024);
 	sb->procs = (long)rl_config_num(&cfg, "sandbox.processes", 512);
 	sb->out_cap = (size_t)rl_config_num(&cfg, "sandbox.output_bytes", 1048576);
+}
+
+/* The policy for commands run in dir. */
+static void
+policy(struct rl_sandbox *sb, const char *dir, struct rl_buf *ro)
+{
+	limits(sb);
+	sb->dir = dir;
 	/* where a hook or a memory could be planted: read-only */
 	rl_buf_printf(ro, "%s/.git", dir);
 	rl_buf_addc(ro, 0);
@@ -134,6 +154,141 @@ out_free:
 	return status;
 }
 
+/* --- the stage: batons in, observations added, batons out ------------- */
+
+struct stage {
+	struct rl_act A;
+	struct rl_loop *L;
+};
+
+static int
+act_each(struct rl_rec *r, void *arg)
+{
+	struct stage *st = arg;
+	struct rl_error e;
+	const char *next = rl_json_str(r->json, "next");
+	int failed;
+
+	/* not ours, or failed already: on, unchanged */
+	if (!cJSON_IsObject(r->json) || !next || strcmp(next, "act") != 0 ||
+	    cJSON_GetObjectItemCaseSensitive(r->json, "error")) {
+		rl_out_line(r->text, r->len);
+		return RL_EXIT_OK;
+	}
+	if ((failed = rl_act_baton(&st->A, r->json, &e)) < 0)
+		return rl_loop_reject(st->L, r, e.code, e.message, NULL);
+	rl_out_json(r->json);
+	return failed ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+static int
+cmd_stage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"no-sandbox", no_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0}
+	};
+	struct rl_loop L = {.fn = act_each, .stage = "act"};
+	struct rl_tools T = {0};
+	struct rl_sandbox sb = {0};
+	struct stage st = {0};
+	char layers[160];
+	struct rl_error e;
+	int c, status;
+
+	while ((c = getopt_long(argc, argv, "C:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': st.A.dir = optarg; break;
+		case 'n': sb.off = 1; break;
+		default: return bad_usage();
+		}
+	}
+	/* refuse before reading anything: every baton would fail alike */
+	if (!sb.off && rl_sandbox_probe(layers, sizeof layers, &e) < 0)
+		return rl_error_report(&e, NULL);
+	if (sb.off)
+		fprintf(stderr, "%s: warning: --no-sandbox: tools run with only "
+		    "limits, a deadline and a clean environment\n", rl_prog);
+	limits(&sb);
+	if (rl_tools_load(&cfg, &T))
+		rl_diag(NULL, 0, "tool.bad_manifest", "some tools are left out: "
+		    "rl-act --check-tools says why");
+	st.A.cfg = &cfg;
+	st.A.tools = &T;
+	st.A.policy = &sb;
+	st.A.agent = "act";
+	if (!st.A.dir)
+		st.A.dir = ".";
+	if (!(st.A.mem = rl_mem_open(&cfg))) {
+		rl_tools_free(&T);
+		return RL_EXIT_USAGE;
+	}
+	rl_cmd_limits(&cfg, &L);
+	L.arg = &st;
+	st.L = &L;
+	status = rl_loop_run(&L, argc - optind, argv + optind);
+	rl_mem_close(st.A.mem);
+	rl_tools_free(&T);
+	return status;
+}
+
+/* --- the catalog ------------------------------------------------------- */
+
+static int
+cmd_tools(int check)
+{
+	struct rl_tools T = {0};
+	const cJSON *p;
+	cJSON *o, *missing;
+	size_t i;
+	int tty = isatty(1) && !check, bad = 0, ok;
+
+	bad = rl_tools_load(&cfg, &T);
+	if (tty)
+		printf("%-14s %-8s %-4s %-7s %s\n", "TOOL", "VERSION", "ON", "WRITES",
+		    "REQUIREMENTS");
+	for (i = 0; i < T.n; i++) {
+		missing = cJSON_CreateArray();
+		ok = rl_tool_requirements(&T.t[i], missing);
+		if (check && !ok && T.t[i].enabled) {
+			cJSON_ArrayForEach(p, missing)
+				rl_diag(T.t[i].path, 0, "tool.missing", "%s", p->valuestring);
+			bad++;
+		}
+		if (tty) {
+			printf("%-14s %-8s %-4s %-7s %s\n", T.t[i].name, T.t[i].version,
+			    T.t[i].enabled ? "yes" : "no", T.t[i].writes ? "yes" : "no",
+			    ok ? "met" : cJSON_GetArrayItem(missing, 0)->valuestring);
+		} else if (!check) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "name", T.t[i].name);
+			cJSON_AddStringToObject(o, "version", T.t[i].version);
+			cJSON_AddStringToObject(o, "description", T.t[i].description);
+			cJSON_AddBoolToObject(o, "enabled", T.t[i].enabled);
+			cJSON_AddBoolToObject(o, "writes", T.t[i].writes);
+			cJSON_AddBoolToObject(o, "requirements_met", ok);
+			cJSON_AddItemToObject(o, "missing", missing);
+			missing = NULL;
+			cJSON_AddItemToObject(o, "agents", cJSON_Duplicate(
+			    cJSON_GetObjectItemCaseSensitive(T.t[i].doc, "agents"), 1));
+			cJSON_AddItemToObject(o, "args", cJSON_Duplicate(
+			    cJSON_GetObjectItemCaseSensitive(T.t[i].doc, "args"), 1));
+			cJSON_AddStringToObject(o, "file", T.t[i].path);
+			rl_out_json(o);
+			cJSON_Delete(o);
+		}
+		cJSON_Delete(missing);
+	}
+	cJSON_ArrayForEach(p, T.problems)
+		rl_diag(rl_json_str(p, "file"), 0, rl_json_str(p, "code"), "%s",
+		    rl_json_str(p, "message"));
+	if (check && !bad)
+		fprintf(stderr, "%s: %zu tools, every manifest valid and every "
+		    "requirement met\n", rl_prog, T.n);
+	rl_tools_free(&T);
+	return check && bad ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,20 +296,16 @@ main(int argc, char **argv)
 	int status;
 
 	rl_cmd_start(argv[0], &cfg);
-	if (argc < 2) {
-		rl_config_free(&cfg);
-		return bad_usage();
-	}
-	sub = argv[1];
+	sub = argc > 1 ? argv[1] : "";
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
 		fputs(usage, stdout);
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
 	}
-	argc--;
-	argv++;
 	if (strcmp(sub, "exec") == 0)
-		status = cmd_exec(argc, argv);
+		status = cmd_exec(argc - 1, argv + 1);
+	else if (strcmp(sub, "--tools") == 0 || strcmp(sub, "--check-tools") == 0)
+		status = argc == 2 ? cmd_tools(sub[2] == 'c') : bad_usage();
 	else
-		status = bad_usage();
+		status = cmd_stage(argc, argv);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -6,21 +6,11 @@
 load helpers/common
 
 setup_file() {
-	# valgrind 3.19 knows neither Landlock's syscalls nor clone3
-	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind cannot run the sandbox's syscalls"
-}
-
-# a repository in the scratch directory, with a state directory beside it
-repo() {
-	mkdir -p "$S/repo" "$RL_HOME"
-	cd "$S/repo"
-	git init -q .
-	git config user.email t@example.com
-	git config user.name t
+	sandbox_file_setup
 }
 
 @test "exec: the command's output and status are rl-act's; -v names the layers" {
-	repo
+	git_repo
 	run --separate-stderr rl-act exec -v -- sh -c 'echo out; echo err >&2; exit 3'
 	[ "$status" -eq 3 ]
 	[ "$output" = out ]
@@ -34,7 +24,7 @@ repo() {
 }
 
 @test "writes go to the repository and the private temp dir, nowhere else" {
-	repo
+	git_repo
 	run rl-act exec -- sh -c 'echo kept > inside; echo t > "$TMPDIR/t" && echo tmp-ok;
 	    echo x > "$HOME/h" && echo home-is-private;
 	    echo x > '"$S"'/outside; echo x > /tmp/rl-act-escape.$$; echo x > /etc/rl-act-escape;
@@ -51,7 +41,7 @@ repo() {
 }
 
 @test "no hook can be planted in .git, and the state directory is read-only" {
-	repo
+	git_repo
 	mkdir -p "$RL_HOME/mem"
 	run rl-act exec -- sh -c 'echo "#!/bin/sh" > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit;
 	    echo x > .git/config; echo x > "$1/mem/planted"' _ "$RL_HOME"
@@ -62,7 +52,7 @@ repo() {
 }
 
 @test "symlinks in the repository do not lead out of it" {
-	repo
+	git_repo
 	echo secret > "$S/target"
 	ln -s "$S/target" link
 	ln -s "$S" up
@@ -73,7 +63,7 @@ repo() {
 }
 
 @test "no network: TCP, UDP and Unix sockets all fail" {
-	repo
+	git_repo
 	mock_start
 	port=${MOCK_URL#http://127.0.0.1:}
 	port=${port%%/*}
@@ -88,7 +78,7 @@ repo() {
 }
 
 @test "a fork bomb is held to sandbox.processes and ends with the deadline" {
-	repo
+	git_repo
 	export RL_SANDBOX_PROCESSES=64
 	run --separate-stderr rl-act exec -t 3 -- bash -c 'b() { b | b & }; b; sleep 30'
 	[ "$status" -eq 124 ]
@@ -97,7 +87,7 @@ repo() {
 }
 
 @test "a memory bomb fails at sandbox.memory_bytes; a full disk at file_bytes" {
-	repo
+	git_repo
 	export RL_SANDBOX_MEMORY_BYTES=$((256 << 20)) RL_SANDBOX_FILE_BYTES=$((1 << 20))
 	run rl-act exec -- perl -e '$b = "x" x (1 << 30); print "allocated\n"'
 	[ "$status" -ne 0 ]
@@ -108,7 +98,7 @@ repo() {
 }
 
 @test "an infinite loop ends at the deadline with 124; CPU time is limited" {
-	repo
+	git_repo
 	run --separate-stderr rl-act exec -t 1 -- sh -c 'while :; do :; done'
 	[ "$status" -eq 124 ]
 	export RL_SANDBOX_CPU_SECONDS=1
@@ -117,7 +107,7 @@ repo() {
 }
 
 @test "a process that escapes with setsid does not outlive the run" {
-	repo
+	git_repo
 	marker=$((7000 + RANDOM % 1000)).$$
 	run rl-act exec -- sh -c "setsid sleep $marker & echo started"
 	[ "$output" = started ]
@@ -130,7 +120,7 @@ repo() {
 }
 
 @test "the command cannot signal rl-act or see its processes" {
-	repo
+	git_repo
 	run --separate-stderr sh -c 'exec rl-act exec -- sh -c "kill -9 \$1 && echo killed; ls /proc | grep -c \"^[0-9]\"" _ $$'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *killed* ]]
@@ -139,7 +129,7 @@ repo() {
 }
 
 @test "a canary key is in neither the environment nor /proc" {
-	repo
+	git_repo
 	export OPENAI_API_KEY=sk-canary-4af1 RL_API_KEY_CMD="echo sk-canary-4af1"
 	run rl-act exec -- sh -c 'env; cat /proc/*/environ /proc/*/cmdline 2>/dev/null | tr "\0" "\n"'
 	[ "$status" -eq 0 ]
@@ -149,7 +139,7 @@ repo() {
 }
 
 @test "no privilege: no capabilities as root, no setuid gain, no namespaces" {
-	repo
+	git_repo
 	run rl-act exec -- sh -c 'grep -E "^Cap(Prm|Eff|Bnd|Amb)|^NoNewPrivs|^Seccomp:" /proc/self/status;
 	    unshare -r true && echo unshared; mount -t tmpfs x /mnt && echo mounted'
 	[[ "$output" == *"CapEff:	0000000000000000"* ]]
@@ -160,7 +150,7 @@ repo() {
 }
 
 @test "fail closed: without Landlock ABI 3, rl-act refuses unless --no-sandbox" {
-	repo
+	git_repo
 	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -- sh -c 'echo ran > ran'
 	[ "$status" -eq 2 ]
 	[ ! -e ran ]
@@ -173,7 +163,7 @@ repo() {
 }
 
 @test "the normal path: build and test a C project, apply a patch, git status" {
-	repo
+	git_repo
 	cat > add.c <<-'EOF'
 	int add(int a, int b) { return a - b; }
 	EOF

@@ -65,3 +65,19 @@ mock_stop() {
 teardown() {
 	mock_stop
 }
+
+# sandbox_file_setup: for files whose tests run rl-act's sandbox, which
+# valgrind 3.19 cannot (it knows neither Landlock's syscalls nor clone3)
+sandbox_file_setup() {
+	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind cannot run the sandbox's syscalls"
+}
+
+# git_repo: a git repository at $S/repo, made the current directory, with
+# the state directory beside it
+git_repo() {
+	mkdir -p "$S/repo" "$RL_HOME"
+	cd "$S/repo"
+	git init -q .
+	git config user.email t@example.com
+	git config user.name t
+}

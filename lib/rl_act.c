@@ -1,0 +1,224 @@
+/* rl_act.c - run a baton's planned steps; see rl_act.h. */
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rl_act.h"
+#include "rl_json.h"
+#include "rl_metrics.h"
+
+/* --- has the tree changed: a hash of every file's name, size, time ----- */
+
+static uint64_t tree_hash;
+
+static void
+mix(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		tree_hash ^= *c++;
+		tree_hash *= 1099511628211ULL;      /* FNV-1a */
+	}
+}
+
+static int
+visit(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	if (type == FTW_D && strcmp(path + f->base, ".git") == 0)
+		return FTW_SKIP_SUBTREE;
+	mix(path, strlen(path) + 1);
+	mix(&st->st_size, sizeof st->st_size);
+	mix(&st->st_mtim, sizeof st->st_mtim);
+	mix(&st->st_mode, sizeof st->st_mode);
+	return FTW_CONTINUE;
+}
+
+static uint64_t
+tree_state(const char *dir)
+{
+	tree_hash = 14695981039346656037ULL;
+	if (nftw(dir, visit, 64, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
+		return 0;
+	return tree_hash;
+}
+
+/* --- one step ---------------------------------------------------------- */
+
+static void
+step_error(cJSON *obs, const struct rl_error *e)
+{
+	cJSON *err = cJSON_AddObjectToObject(obs, "error");
+
+	cJSON_AddStringToObject(err, "code", e->code);
+	cJSON_AddStringToObject(err, "message", e->message);
+}
+
+/* stdout or stderr into obs: the first RL_ACT_KEEP bytes, all of it in
+ * the memory store when that was cut. */
+static void
+keep_stream(const struct rl_act *A, cJSON *obs, const char *which,
+	const struct rl_buf *b, unsigned long long total, const char *id,
+	long iter, int step)
+{
+	struct rl_buf k = {0}, v = {0};
+	char name[32];
+	size_t n = b->len < RL_ACT_KEEP ? b->len : RL_ACT_KEEP;
+
+	/* never cut inside a UTF-8 sequence: the baton must stay valid */
+	while (n > 0 && n < b->len && ((unsigned char)b->data[n] & 0xc0) == 0x80)
+		n--;
+	rl_buf_add(&v, b->data ? b->data : "", n);
+	cJSON_AddStringToObject(obs, which, v.data ? v.data : "");
+	snprintf(name, sizeof name, "%s_bytes", which);
+	cJSON_AddNumberToObject(obs, name, (double)total);
+	if (n < b->len && A->mem) {
+		rl_buf_printf(&k, "%s/%ld/%d/%s", id, iter, step, which);
+		if (rl_mem_put(A->mem, "act", k.data, b->data, b->len, 0, NULL) == 0) {
+			snprintf(name, sizeof name, "%s_key", which);
+			cJSON_AddStringToObject(obs, name, k.data);
+		}
+	}
+	rl_buf_free(&k);
+	rl_buf_free(&v);
+}
+
+static void
+log_run(const char *tool, const struct rl_sandbox_result *r, int failed)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "tool", tool);
+	cJSON_AddNumberToObject(f, "ms", (double)r->ms);
+	cJSON_AddNumberToObject(f, "exit", r->exit_code);
+	cJSON_AddNumberToObject(f, "signal", r->signal);
+	cJSON_AddBoolToObject(f, "timed_out", r->timed_out);
+	cJSON_AddNumberToObject(f, "bytes_out", (double)r->out_bytes);
+	cJSON_AddNumberToObject(f, "bytes_err", (double)r->err_bytes);
+	cJSON_AddBoolToObject(f, "failed", failed);
+	rl_metrics_event("tool", f);
+}
+
+/* Run step i; 1 when it failed. */
+static int
+run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
+	const char *id, long iter, cJSON *obs)
+{
+	const char *name = rl_json_str(step, "tool");
+	const struct rl_tool *t = rl_tools_find(A->tools, name);
+	struct rl_sandbox sb = *A->policy;
+	struct rl_sandbox_result r = {0};
+	struct rl_error e;
+	struct rl_buf in = {0}, ro = {0};
+	cJSON *missing = cJSON_CreateArray(), *av;
+	const char *ros[3];
+	char **argv = NULL;
+	uint64_t before;
+	int failed = 1, k;
+
+	cJSON_AddNumberToObject(obs, "step", i);
+	cJSON_AddNumberToObject(obs, "iter", (double)iter);
+	cJSON_AddStringToObject(obs, "tool", name ? name : "");
+	if (!t || !t->enabled || !rl_tool_allowed(t, A->agent)) {
+		rl_error_set(&e, "tool.denied", !name ? "the step names no tool" :
+		    !t ? "no tool is called '%s'" : !t->enabled ? "tool '%s' is turned "
+		    "off (tools.enable turns it on)" : "the %s agent may not use '%s'",
+		    !t || !t->enabled ? name : A->agent, name);
+		step_error(obs, &e);
+		goto out;
+	}
+	if (!rl_tool_requirements(t, missing)) {
+		rl_error_set(&e, "tool.missing", "%s: %s", name,
+		    cJSON_GetArrayItem(missing, 0)->valuestring);
+		step_error(obs, &e);
+		goto out;
+	}
+	if (rl_tool_argv(t, cJSON_GetObjectItemCaseSensitive(step, "args"), A->cfg,
+	    &argv, &in, &e) < 0) {
+		step_error(obs, &e);
+		goto out;
+	}
+	av = cJSON_AddArrayToObject(obs, "argv");
+	for (k = 0; argv[k]; k++)
+		cJSON_AddItemToArray(av, cJSON_CreateString(argv[k]));
+	sb.dir = dir;
+	rl_buf_printf(&ro, "%s/.git", dir);
+	rl_buf_addc(&ro, 0);
+	rl_config_state_dir(A->cfg, &ro);
+	ros[0] = ro.data;
+	ros[1] = ro.data + strlen(ro.data) + 1;
+	ros[2] = NULL;
+	sb.ro = ros;
+	sb.input = in.data;
+	sb.input_len = in.len;
+	if (t->timeout > 0)
+		sb.timeout_ms = (long long)(t->timeout * 1000);
+	if (t->output_bytes > 0)
+		sb.out_cap = (size_t)t->output_bytes;
+	before = tree_state(dir);
+	if (rl_sandbox_run(&sb, argv, &r, &e) < 0) {
+		step_error(obs, &e);
+		goto out;
+	}
+	/* as a shell says it: 124 at the deadline, 128 + a signal */
+	cJSON_AddNumberToObject(obs, "exit", rl_sandbox_status(&r));
+	cJSON_AddNumberToObject(obs, "signal", r.signal);
+	cJSON_AddBoolToObject(obs, "timed_out", r.timed_out);
+	cJSON_AddNumberToObject(obs, "ms", (double)r.ms);
+	keep_stream(A, obs, "stdout", &r.out, r.out_bytes, id, iter, i);
+	keep_stream(A, obs, "stderr", &r.err, r.err_bytes, id, iter, i);
+	cJSON_AddBoolToObject(obs, "changed", before != tree_state(dir));
+	cJSON_AddStringToObject(obs, "sandbox", r.layers);
+	failed = rl_sandbox_status(&r) != 0;
+	log_run(name, &r, failed);
+out:
+	rl_sandbox_result_free(&r);
+	cJSON_Delete(missing);
+	free(argv);
+	rl_buf_free(&in);
+	rl_buf_free(&ro);
+	return failed;
+}
+
+int
+rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
+{
+	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(baton, "plan"), "steps"), *s;
+	const char *dir = rl_json_str(baton, "repo"), *id = rl_json_str(baton, "id");
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(baton, "iter");
+	long iter = cJSON_IsNumber(it) ? (long)it->valuedouble : 0;
+	cJSON *all = cJSON_GetObjectItemCaseSensitive(baton, "observations"), *obs;
+	struct stat st;
+	int i = 0, failed = 0;
+
+	if (!cJSON_IsArray(steps))
+		return rl_error_set(e, "validate.schema", "the baton has no plan.steps "
+		    "array to act on");
+	if (!dir)
+		dir = A->dir;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return rl_error_set(e, "tool.no_repo", "repository %s is not a "
+		    "directory", dir);
+	if (!cJSON_IsArray(all)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(baton, "observations");
+		all = cJSON_AddArrayToObject(baton, "observations");
+	}
+	cJSON_ArrayForEach(s, steps) {
+		obs = cJSON_CreateObject();
+		cJSON_AddItemToArray(all, obs);
+		if (cJSON_IsObject(s) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    s, "goal")))
+			cJSON_AddStringToObject(obs, "goal", rl_json_str(s, "goal"));
+		if (run_step(A, s, i++, dir, id ? id : "baton", iter, obs)) {
+			failed++;
+			break;     /* what follows depends on this step */
+		}
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(baton, "next");
+	cJSON_AddStringToObject(baton, "next", "feedback");
+	return failed;
+}

@@ -1,0 +1,49 @@
+/*
+ * rl_act.h - run a baton's planned steps as tools in the sandbox.
+ *
+ * For a baton addressed to "act", each step of plan.steps
+ *     {"tool": "search", "args": {"pattern": "TODO"}, "goal": "..."}
+ * is checked (a known, enabled tool the act agent may use, arguments valid
+ * against its schema) and run under rl_sandbox in the baton's repository.
+ * One observation per step is appended to `observations`:
+ *     {"step": 0, "tool": "search", "argv": [...], "exit": 0, "signal": 0,
+ *      "timed_out": false, "ms": 12, "stdout": "...", "stderr": "",
+ *      "stdout_bytes": 1234, "stderr_bytes": 0, "stdout_key": "...",
+ *      "changed": false, "iter": 1}
+ * where exit is as a shell says it (124 when the deadline ended the step,
+ * 128 + the signal that killed it), with stdout and stderr cut to RL_ACT_KEEP bytes in the baton and, when
+ * cut, kept whole in the memory store (namespace "act") under the key
+ * named.  A step that cannot run has "error" {code, message} instead
+ * (tool.denied, tool.bad_args, tool.missing, tool.not_found, ...).  The
+ * first step that fails ends the run of the plan: what follows depends on
+ * it.  Then next is "feedback".
+ */
+#ifndef RL_ACT_H
+#define RL_ACT_H
+#include <cjson/cJSON.h>
+#include "rl_config.h"
+#include "rl_mem.h"
+#include "rl_sandbox.h"
+#include "rl_tool.h"
+
+/* Bytes of each stream an observation holds. */
+#define RL_ACT_KEEP 4096
+
+struct rl_act {
+	const struct rl_config *cfg;
+	const struct rl_tools *tools;
+	struct rl_mem *mem;            /* NULL: long output is only cut */
+	const struct rl_sandbox *policy;   /* limits; dir and ro set per baton */
+	const char *dir;               /* repository when a baton names none */
+	const char *agent;             /* "act" */
+};
+
+/*
+ * Run baton's steps and set next = "feedback".  Returns the number of
+ * steps that failed (0 when all ran and exited 0), or -1 with e set when
+ * the baton itself cannot be acted on (no plan.steps array, a repository
+ * that is not a directory): the caller makes it an error baton.
+ */
+int rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e);
+
+#endif
