@@ -131,7 +131,8 @@ coverage:
 	@$(MAKE) --no-print-directory need-deps
 	@rm -rf build/cov
 	@$(MAKE) --no-print-directory B=build/cov BIN=build/cov/bin \
-	    CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" all units
+	    CFLAGS="-O0 -g --coverage -DRL_COVERAGE -DRL_COVERAGE_DIR='\"$(abspath build/cov)\"'" \
+	    LDFLAGS="--coverage" all units
 	@RL_BIN=$(abspath build/cov/bin) RL_UNITS=$(abspath build/cov/unit) tests/run
 	@lcov -q --capture --directory build/cov --output-file build/cov/all.info 2>/dev/null
 	@lcov -q --extract build/cov/all.info '$(abspath .)/lib/*' '$(abspath .)/cmd/*' \

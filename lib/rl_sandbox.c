@@ -46,6 +46,10 @@
 #include "rl_proc.h"
 #include "rl_sandbox.h"
 
+#ifdef RL_COVERAGE
+void __gcov_dump(void);
+#endif
+
 /* Landlock beyond Debian 12's headers (ABI 2): the kernel's own values. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
@@ -125,6 +129,9 @@ fail(int rep, int kind, const char *what)
 	snprintf(m.what, sizeof m.what, "%s", what);
 	if (write(rep, &m, sizeof m) < 0)
 		_exit(127);
+#ifdef RL_COVERAGE
+	__gcov_dump();
+#endif
 	_exit(127);
 }
 
@@ -222,6 +229,12 @@ landlock(int rep, const char *dir, const char *tmp)
 	    ll_allow(rs, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE |
 	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE) < 0)
 		fail(rep, REP_SETUP, "adding Landlock rules");
+#ifdef RL_COVERAGE_DIR
+	/* the coverage build only: the command's own counters are written
+	 * to the build tree before exec */
+	if (ll_allow(rs, RL_COVERAGE_DIR, FS_READ | FS_WRITE) < 0)
+		fail(rep, REP_SETUP, "adding Landlock rules");
+#endif
 	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
 		fail(rep, REP_SETUP, "enforcing Landlock");
 	close(rs);
@@ -354,6 +367,9 @@ command(const struct plan *pl)
 	/* last: the setup above allocates, and under a sanitizer this very
 	 * process maps far more than a command may */
 	limit(3, RLIMIT_AS, sb->mem_bytes);
+#ifdef RL_COVERAGE
+	__gcov_dump();      /* exec and _exit skip it */
+#endif
 	execvpe(pl->argv[0], pl->argv, pl->envp);
 	fail(3, REP_EXEC, pl->argv[0]);
 }
@@ -505,6 +521,9 @@ keeper(const struct plan *pl, int go)
 	m.status = status;
 	if (write(pl->rep, &m, sizeof m) < 0)
 		_exit(127);
+#ifdef RL_COVERAGE
+	__gcov_dump();      /* _exit skips it, and the keeper's lines count */
+#endif
 	_exit(0);
 }
 

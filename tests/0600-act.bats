@@ -184,3 +184,11 @@ setup_file() {
 	[ "${lines[0]}" = PASS ]
 	[[ "$output" == *" M add.c"* ]]
 }
+
+@test "a directory that does not exist is a setup error; nothing runs" {
+	git_repo
+	run --separate-stderr rl-act exec -C "$S/nowhere" -- sh -c 'echo ran'
+	[ "$status" -eq 111 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "rl-act: sandbox.setup: $S/nowhere: No such file or directory" ]]
+}

@@ -4,12 +4,10 @@
 
 load helpers/common
 
-setup_file() {
-	sandbox_file_setup
-}
-
-# a repository with one committed file
+# a repository with one committed file, for a test that runs tools (the
+# catalog's tests run under valgrind too; the sandbox cannot)
 repo() {
+	sandbox_file_setup
 	git_repo
 	printf 'one\ntwo TODO\nthree\n' > a.txt
 	git add a.txt && git commit -qm start
@@ -142,6 +140,7 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 }
 
 @test "apply_patch without git falls back to patch(1)" {
+	sandbox_file_setup
 	mkdir -p "$S/plain" && cd "$S/plain"
 	printf 'one\ntwo TODO\n' > a.txt
 	printf -- '--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two TODO\n+two\n' > p
@@ -192,4 +191,16 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	[ "$status" -eq 1 ]
 	jqo -c '[(.observations | length), .observations[0].exit, .observations[0].timed_out]'
 	expect '[1,124,true]'
+}
+
+@test "--no-sandbox: steps run with limits alone, and the observation says so" {
+	git_repo     # runs under valgrind too: no Landlock, no clone3
+	printf 'x TODO\n' > a.txt
+	baton '[{"tool":"search","args":{"pattern":"TODO"}},{"tool":"nope"}]' > "$S/in"
+	# valgrind refuses a child's RLIMIT_NOFILE: leave that one unset
+	RL_SANDBOX_OPEN_FILES=0 run --separate-stderr rl-act --no-sandbox "$S/in"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"warning: --no-sandbox: tools run with only limits"* ]]
+	jqo -c '.observations | map([.tool, .exit, .stdout, .sandbox, .error.code])'
+	expect '[["search",0,"./a.txt:1:x TODO\n","none rlimits",null],["nope",null,null,null,"tool.denied"]]'
 }

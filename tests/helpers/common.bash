@@ -66,8 +66,9 @@ teardown() {
 	mock_stop
 }
 
-# sandbox_file_setup: for files whose tests run rl-act's sandbox, which
-# valgrind 3.19 cannot (it knows neither Landlock's syscalls nor clone3)
+# sandbox_file_setup: for tests (or a file's setup_file) that run rl-act's
+# sandbox, which valgrind 3.19 cannot (it knows neither Landlock's
+# syscalls nor clone3)
 sandbox_file_setup() {
 	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind cannot run the sandbox's syscalls"
 }
