@@ -47,32 +47,6 @@ bad_usage(void)
 	return RL_EXIT_USAGE;
 }
 
-/* The limits of config sandbox.*. */
-static void
-limits(struct rl_sandbox *sb)
-{
-	sb->timeout_ms = (long long)(rl_config_num(&cfg, "sandbox.timeout", 120) * 1000);
-	sb->cpu_s = (long)rl_config_num(&cfg, "sandbox.cpu_seconds", 300);
-	sb->mem_bytes = (long long)rl_config_num(&cfg, "sandbox.memory_bytes", 4294967296.0);
-	sb->file_bytes = (long long)rl_config_num(&cfg, "sandbox.file_bytes", 1073741824.0);
-	sb->files = (long)rl_config_num(&cfg, "sandbox.open_files", 1024);
-	sb->procs = (long)rl_config_num(&cfg, "sandbox.processes", 512);
-	sb->out_cap = (size_t)rl_config_num(&cfg, "sandbox.output_bytes", 1048576);
-}
-
-/* The policy for commands run in dir. */
-static void
-policy(struct rl_sandbox *sb, const char *dir, struct rl_buf *ro)
-{
-	limits(sb);
-	sb->dir = dir;
-	/* where a hook or a memory could be planted: read-only */
-	rl_buf_printf(ro, "%s/.git", dir);
-	rl_buf_addc(ro, 0);
-	rl_config_state_dir(&cfg, ro);
-	rl_buf_addc(ro, 0);
-}
-
 static int
 cmd_exec(int argc, char **argv)
 {
@@ -105,10 +79,9 @@ cmd_exec(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad_usage();
-	policy(&sb, dir, &ro);
-	ros[0] = ro.data;
-	ros[1] = ro.data + strlen(ro.data) + 1;
-	ros[2] = NULL;
+	rl_act_limits(&cfg, &sb);
+	sb.dir = dir;
+	rl_act_read_only(&cfg, dir, &ro, ros);
 	sb.ro = ros;
 	sb.off = off;
 	if (secs >= 0)
@@ -209,7 +182,7 @@ cmd_stage(int argc, char **argv)
 	if (sb.off)
 		fprintf(stderr, "%s: warning: --no-sandbox: tools run with only "
 		    "limits, a deadline and a clean environment\n", rl_prog);
-	limits(&sb);
+	rl_act_limits(&cfg, &sb);
 	if (rl_tools_load(&cfg, &T))
 		rl_diag(NULL, 0, "tool.bad_manifest", "some tools are left out: "
 		    "rl-act --check-tools says why");

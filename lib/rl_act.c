@@ -46,6 +46,38 @@ tree_state(const char *dir)
 	return tree_hash;
 }
 
+/* --- the policy --------------------------------------------------------- */
+
+void
+rl_act_limits(const struct rl_config *cfg, struct rl_sandbox *sb)
+{
+	sb->timeout_ms = (long long)(rl_config_num(cfg, "sandbox.timeout", 120) * 1000);
+	sb->cpu_s = (long)rl_config_num(cfg, "sandbox.cpu_seconds", 300);
+	sb->mem_bytes = (long long)rl_config_num(cfg, "sandbox.memory_bytes",
+	    4294967296.0);
+	sb->file_bytes = (long long)rl_config_num(cfg, "sandbox.file_bytes",
+	    1073741824.0);
+	sb->files = (long)rl_config_num(cfg, "sandbox.open_files", 1024);
+	sb->procs = (long)rl_config_num(cfg, "sandbox.processes", 512);
+	sb->out_cap = (size_t)rl_config_num(cfg, "sandbox.output_bytes", 1048576);
+}
+
+void
+rl_act_read_only(const struct rl_config *cfg, const char *dir,
+	struct rl_buf *buf, const char *ro[3])
+{
+	size_t git;
+
+	rl_buf_printf(buf, "%s/.git", dir);
+	rl_buf_addc(buf, 0);
+	git = buf->len;
+	rl_config_state_dir(cfg, buf);
+	rl_buf_addc(buf, 0);
+	ro[0] = buf->data;
+	ro[1] = buf->data + git;
+	ro[2] = NULL;
+}
+
 /* --- one step ---------------------------------------------------------- */
 
 static void
@@ -145,12 +177,7 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	for (k = 0; argv[k]; k++)
 		cJSON_AddItemToArray(av, cJSON_CreateString(argv[k]));
 	sb.dir = dir;
-	rl_buf_printf(&ro, "%s/.git", dir);
-	rl_buf_addc(&ro, 0);
-	rl_config_state_dir(A->cfg, &ro);
-	ros[0] = ro.data;
-	ros[1] = ro.data + strlen(ro.data) + 1;
-	ros[2] = NULL;
+	rl_act_read_only(A->cfg, dir, &ro, ros);
 	sb.ro = ros;
 	sb.input = in.data;
 	sb.input_len = in.len;

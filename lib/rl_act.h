@@ -38,6 +38,18 @@ struct rl_act {
 	const char *agent;             /* "act" */
 };
 
+/* The limits of config sandbox.* into sb. */
+void rl_act_limits(const struct rl_config *cfg, struct rl_sandbox *sb);
+
+/*
+ * What stays read-only when commands run in dir: its .git, where a hook
+ * could be planted, and the state directory, where a memory could.  The
+ * paths are kept in buf, and ro (three slots) points at them, ready for
+ * rl_sandbox's ro.
+ */
+void rl_act_read_only(const struct rl_config *cfg, const char *dir,
+	struct rl_buf *buf, const char *ro[3]);
+
 /*
  * Run baton's steps and set next = "feedback".  Returns the number of
  * steps that failed (0 when all ran and exited 0), or -1 with e set when
