@@ -5,12 +5,9 @@
 
 load helpers/common
 
-setup_file() {
-	sandbox_file_setup
-}
 
 @test "exec: the command's output and status are rl-act's; -v names the layers" {
-	git_repo
+	sandbox_repo
 	run --separate-stderr rl-act exec -v -- sh -c 'echo out; echo err >&2; exit 3'
 	[ "$status" -eq 3 ]
 	[ "$output" = out ]
@@ -24,7 +21,7 @@ setup_file() {
 }
 
 @test "writes go to the repository and the private temp dir, nowhere else" {
-	git_repo
+	sandbox_repo
 	run rl-act exec -- sh -c 'echo kept > inside; echo t > "$TMPDIR/t" && echo tmp-ok;
 	    echo x > "$HOME/h" && echo home-is-private;
 	    echo x > '"$S"'/outside; echo x > /tmp/rl-act-escape.$$; echo x > /etc/rl-act-escape;
@@ -41,7 +38,7 @@ setup_file() {
 }
 
 @test "no hook can be planted in .git, and the state directory is read-only" {
-	git_repo
+	sandbox_repo
 	mkdir -p "$RL_HOME/mem"
 	run rl-act exec -- sh -c 'echo "#!/bin/sh" > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit;
 	    echo x > .git/config; echo x > "$1/mem/planted"' _ "$RL_HOME"
@@ -52,7 +49,7 @@ setup_file() {
 }
 
 @test "symlinks in the repository do not lead out of it" {
-	git_repo
+	sandbox_repo
 	echo secret > "$S/target"
 	ln -s "$S/target" link
 	ln -s "$S" up
@@ -63,7 +60,7 @@ setup_file() {
 }
 
 @test "no network: TCP, UDP and Unix sockets all fail" {
-	git_repo
+	sandbox_repo
 	mock_start
 	port=${MOCK_URL#http://127.0.0.1:}
 	port=${port%%/*}
@@ -78,7 +75,7 @@ setup_file() {
 }
 
 @test "a fork bomb is held to sandbox.processes and ends with the deadline" {
-	git_repo
+	sandbox_repo
 	export RL_SANDBOX_PROCESSES=64
 	run --separate-stderr rl-act exec -t 3 -- bash -c 'b() { b | b & }; b; sleep 30'
 	[ "$status" -eq 124 ]
@@ -87,7 +84,7 @@ setup_file() {
 }
 
 @test "a memory bomb fails at sandbox.memory_bytes; a full disk at file_bytes" {
-	git_repo
+	sandbox_repo
 	export RL_SANDBOX_MEMORY_BYTES=$((256 << 20)) RL_SANDBOX_FILE_BYTES=$((1 << 20))
 	run rl-act exec -- perl -e '$b = "x" x (1 << 30); print "allocated\n"'
 	[ "$status" -ne 0 ]
@@ -98,7 +95,7 @@ setup_file() {
 }
 
 @test "an infinite loop ends at the deadline with 124; CPU time is limited" {
-	git_repo
+	sandbox_repo
 	run --separate-stderr rl-act exec -t 1 -- sh -c 'while :; do :; done'
 	[ "$status" -eq 124 ]
 	export RL_SANDBOX_CPU_SECONDS=1
@@ -107,7 +104,7 @@ setup_file() {
 }
 
 @test "a process that escapes with setsid does not outlive the run" {
-	git_repo
+	sandbox_repo
 	marker=$((7000 + RANDOM % 1000)).$$
 	run rl-act exec -- sh -c "setsid sleep $marker & echo started"
 	[ "$output" = started ]
@@ -120,7 +117,7 @@ setup_file() {
 }
 
 @test "the command cannot signal rl-act or see its processes" {
-	git_repo
+	sandbox_repo
 	run --separate-stderr sh -c 'exec rl-act exec -- sh -c "kill -9 \$1 && echo killed; ls /proc | grep -c \"^[0-9]\"" _ $$'
 	[ "$status" -eq 0 ]
 	[[ "$output" != *killed* ]]
@@ -129,7 +126,7 @@ setup_file() {
 }
 
 @test "a canary key is in neither the environment nor /proc" {
-	git_repo
+	sandbox_repo
 	export OPENAI_API_KEY=sk-canary-4af1 RL_API_KEY_CMD="echo sk-canary-4af1"
 	run rl-act exec -- sh -c 'env; cat /proc/*/environ /proc/*/cmdline 2>/dev/null | tr "\0" "\n"'
 	[ "$status" -eq 0 ]
@@ -139,7 +136,7 @@ setup_file() {
 }
 
 @test "no privilege: no capabilities as root, no setuid gain, no namespaces" {
-	git_repo
+	sandbox_repo
 	run rl-act exec -- sh -c 'grep -E "^Cap(Prm|Eff|Bnd|Amb)|^NoNewPrivs|^Seccomp:" /proc/self/status;
 	    unshare -r true && echo unshared; mount -t tmpfs x /mnt && echo mounted'
 	[[ "$output" == *"CapEff:	0000000000000000"* ]]
@@ -150,7 +147,7 @@ setup_file() {
 }
 
 @test "fail closed: without Landlock ABI 3, rl-act refuses unless --no-sandbox" {
-	git_repo
+	sandbox_repo
 	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -- sh -c 'echo ran > ran'
 	[ "$status" -eq 2 ]
 	[ ! -e ran ]
@@ -163,7 +160,7 @@ setup_file() {
 }
 
 @test "the normal path: build and test a C project, apply a patch, git status" {
-	git_repo
+	sandbox_repo
 	cat > add.c <<-'EOF'
 	int add(int a, int b) { return a - b; }
 	EOF
@@ -186,7 +183,7 @@ setup_file() {
 }
 
 @test "a directory that does not exist is a setup error; nothing runs" {
-	git_repo
+	sandbox_repo
 	run --separate-stderr rl-act exec -C "$S/nowhere" -- sh -c 'echo ran'
 	[ "$status" -eq 111 ]
 	[ -z "$output" ]

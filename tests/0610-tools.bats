@@ -7,8 +7,7 @@ load helpers/common
 # a repository with one committed file, for a test that runs tools (the
 # catalog's tests run under valgrind too; the sandbox cannot)
 repo() {
-	sandbox_file_setup
-	git_repo
+	sandbox_repo
 	printf 'one\ntwo TODO\nthree\n' > a.txt
 	git add a.txt && git commit -qm start
 }
@@ -140,7 +139,7 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 }
 
 @test "apply_patch without git falls back to patch(1)" {
-	sandbox_file_setup
+	skip_without_sandbox
 	mkdir -p "$S/plain" && cd "$S/plain"
 	printf 'one\ntwo TODO\n' > a.txt
 	printf -- '--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1,2 @@\n one\n-two TODO\n+two\n' > p

@@ -66,10 +66,9 @@ teardown() {
 	mock_stop
 }
 
-# sandbox_file_setup: for tests (or a file's setup_file) that run rl-act's
-# sandbox, which valgrind 3.19 cannot (it knows neither Landlock's
-# syscalls nor clone3)
-sandbox_file_setup() {
+# skip_without_sandbox: for a test that runs rl-act's sandbox, which
+# valgrind 3.19 cannot (it knows neither Landlock's syscalls nor clone3)
+skip_without_sandbox() {
 	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind cannot run the sandbox's syscalls"
 }
 
@@ -81,4 +80,10 @@ git_repo() {
 	git init -q .
 	git config user.email t@example.com
 	git config user.name t
+}
+
+# sandbox_repo: git_repo, for a test that runs the sandbox
+sandbox_repo() {
+	skip_without_sandbox
+	git_repo
 }
