@@ -167,7 +167,8 @@ ask_plain(struct ask *a, int argc, char **argv)
 	if (c.err.code) {
 		status = rl_error_report(&c.err, NULL);
 	} else {
-		if (!c.on_text || !c.attempts)
+		/* a reply that was not streamed to us has yet to be shown */
+		if (!c.streamed)
 			to_stdout(&c, c.text.data ? c.text.data : "", c.text.len);
 		if (!c.text.len || c.text.data[c.text.len - 1] != '\n')
 			to_stdout(&c, "\n", 1);

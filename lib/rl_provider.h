@@ -82,9 +82,11 @@ struct rl_call {
 	int attempts;             /* requests made, retries included */
 	long long ms;             /* from submit to done */
 	long long wait_ms;        /* of that, waiting for retries and limits */
+	int streamed;             /* on_text was given the reply (in pieces
+	                             or whole); else it is only in text */
 	/* private to rl_provider.c and the provider */
 	long long t0, deadline, wake, sent, est;
-	int retries, streamed, queued;
+	int retries, queued;
 	struct rl_call *next;
 	void *impl;
 };

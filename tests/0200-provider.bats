@@ -232,6 +232,21 @@ true"
 	mock_stop
 }
 
+@test "ask on a terminal streams the reply, and shows it whole when not streamed" {
+	mock_start
+	# util-linux script(1) gives ask a terminal (this file's script() writes
+	# mock scripts)
+	run command script -qc "rl-provider ask -p '$MOCK_URL' -m m on a tty" /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s' "$output" | tr -d '\r')" = "echo: on a tty" ]
+	RL_STREAM=never run command script -qc "rl-provider ask -p '$MOCK_URL' -m m not streamed" /dev/null
+	[ "$(printf '%s' "$output" | tr -d '\r')" = "echo: not streamed" ]
+	run jq -c '.body.stream' "$MOCK_LOG"
+	expect "true
+null"
+	mock_stop
+}
+
 @test "an empty prompt is an error, never a request" {
 	mock_start
 	run --separate-stderr rl-provider ask -p "$MOCK_URL" -m m ""
