@@ -15,6 +15,7 @@
 #include "rl_err.h"
 
 const char *rl_prog = "redline";
+void (*rl_diag_hook)(const char *code, const char *message);
 
 struct code {
 	const char *code;
@@ -177,6 +178,8 @@ vdiag(const char *where, unsigned long line, const char *code,
 	if (code)
 		fprintf(stderr, "%s: ", code);
 	fprintf(stderr, "%s\n", msg);
+	if (rl_diag_hook && code)
+		rl_diag_hook(code, msg);
 	errno = saved;
 }
 

@@ -35,6 +35,10 @@ enum {
 /* The program's name for diagnostics; "redline" until rl_init is called. */
 extern const char *rl_prog;
 
+/* Called with each diagnostic that has a code, after it is printed
+ * (rl_metrics.h counts them for the log); NULL: nothing. */
+extern void (*rl_diag_hook)(const char *code, const char *message);
+
 /* Set rl_prog from argv[0] (its last path component). */
 void rl_init(const char *argv0);
 

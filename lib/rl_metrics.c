@@ -12,11 +12,58 @@
 #include "rl_json.h"
 #include "rl_metrics.h"
 
+/* Distinct error codes a process reports, counted for one event each at
+ * exit: a stream of a million bad lines is one event, not a million. */
+#define MAX_CODES 64
+
+struct tally {
+	char code[64];
+	unsigned long count;
+	char sample[256];        /* the first message */
+};
+
 static struct {
 	struct timespec start;
 	char *path;
 	int failed;
+	struct tally codes[MAX_CODES];
+	int ncodes, hooked;
 } M;
+
+static void
+count_error(const char *code, const char *message)
+{
+	int i;
+
+	for (i = 0; i < M.ncodes; i++)
+		if (strcmp(M.codes[i].code, code) == 0) {
+			M.codes[i].count++;
+			return;
+		}
+	if (M.ncodes == MAX_CODES)
+		return;
+	snprintf(M.codes[i].code, sizeof M.codes[i].code, "%s", code);
+	M.codes[i].count = 1;
+	snprintf(M.codes[i].sample, sizeof M.codes[i].sample, "%s", message);
+	M.ncodes++;
+}
+
+static void
+log_errors(void)
+{
+	cJSON *f;
+	int i, n = M.ncodes;
+
+	M.ncodes = 0;            /* an event that fails is not counted again */
+	for (i = 0; i < n; i++) {
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "code", M.codes[i].code);
+		cJSON_AddStringToObject(f, "category", rl_err_category(M.codes[i].code));
+		cJSON_AddNumberToObject(f, "count", (double)M.codes[i].count);
+		cJSON_AddStringToObject(f, "message", M.codes[i].sample);
+		rl_metrics_event("error", f);
+	}
+}
 
 void
 rl_metrics_open(const struct rl_config *cfg)
@@ -28,6 +75,11 @@ rl_metrics_open(const struct rl_config *cfg)
 	M.path = NULL;
 	if (!rl_config_bool(cfg, "metrics.enabled", 1))
 		return;
+	/* every diagnostic with a code is counted, and logged at exit as
+	 * "error" events; a forked child that ends in _exit logs nothing */
+	rl_diag_hook = count_error;
+	if (!M.hooked && atexit(log_errors) == 0)
+		M.hooked = 1;
 	rl_config_state_dir(cfg, &dir);
 	if (rl_fs_mkdirs(dir.data, 0700) < 0) {
 		rl_diag(dir.data, 0, "io.write", "cannot create the state "

@@ -17,6 +17,10 @@
  * and the fields the caller adds; rl_metrics_add_usage adds wall_ms,
  * cpu_ms and max_rss_kb from getrusage(2).
  *
+ * Every diagnostic with a code (rl_diag) is counted per code, and each
+ * code is logged once at exit as an "error" event with its count, its
+ * category and its first message.
+ *
  * Logging never fails a command: if the log cannot be written the first
  * failure is reported on stderr (io.write) and later events are dropped.
  * Set metrics.enabled to false (RL_METRICS=0) to log nothing.
