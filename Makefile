@@ -32,7 +32,7 @@ B   ?= build/default
 BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
-CMDS     = rl-validate rl-config rl-mem rl-queue
+CMDS     = rl-validate rl-config rl-mem rl-queue rl-stats
 NET_CMDS = rl-provider
 # Commands that run tools link libseccomp.
 SANDBOX_CMDS = rl-act

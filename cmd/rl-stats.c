@@ -1,0 +1,178 @@
+/*
+ * rl-stats - what the metrics log says: summaries and error patterns.
+ *
+ *   rl-stats [-J] [--since time] [--until time] [--by key]
+ *   rl-stats errors [-J] [--since time] [--until time] [--top n]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rl_cmd.h"
+#include "rl_config.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_out.h"
+#include "rl_stats.h"
+
+static struct rl_config cfg;
+
+static const char usage[] =
+    "usage: rl-stats [-J] [--since time] [--until time] [--by key]\n"
+    "       rl-stats errors [-J] [--since time] [--until time] [--top n]\n";
+
+static int
+bad_usage(void)
+{
+	fputs(usage, stderr);
+	return RL_EXIT_USAGE;
+}
+
+static double
+n_of(const cJSON *o, const char *k)
+{
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static void
+table_summary(const cJSON *rows, const char *by)
+{
+	const cJSON *r, *l;
+	char lat[64];
+
+	if (by)
+		printf("%-24s", by);
+	else
+		printf("%-14s %-12s %-18s", "CMD", "PROVIDER", "MODEL");
+	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %8s\n", "EVENTS", "REQS",
+	    "FAIL", "RETRY", "ERRS", "P50/P95/P99 MS", "TOK IN", "TOK OUT",
+	    "CPU MS", "RSS KB");
+	cJSON_ArrayForEach(r, rows) {
+		if (by) {
+			struct rl_buf v = {0};
+
+			rl_json_print(cJSON_GetObjectItemCaseSensitive(r, by), &v);
+			printf("%-24.24s", v.data);
+			rl_buf_free(&v);
+		} else {
+			printf("%-14.14s %-12.12s %-18.18s", rl_json_str(r, "cmd"),
+			    rl_json_str(r, "provider"), rl_json_str(r, "model"));
+		}
+		l = cJSON_GetObjectItemCaseSensitive(r, "latency_ms");
+		if (l)
+			snprintf(lat, sizeof lat, "%.0f/%.0f/%.0f", n_of(l, "p50"),
+			    n_of(l, "p95"), n_of(l, "p99"));
+		else
+			snprintf(lat, sizeof lat, "-");
+		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %8.0f\n",
+		    n_of(r, "events"), n_of(r, "requests"), n_of(r, "failed_requests"),
+		    n_of(r, "retries"), n_of(r, "errors"), lat, n_of(r, "prompt_tokens"),
+		    n_of(r, "completion_tokens"), n_of(r, "cpu_ms"), n_of(r, "max_rss_kb"));
+	}
+}
+
+static void
+table_errors(const cJSON *rows)
+{
+	const cJSON *r;
+
+	printf("%7s %-24s %-13s %-7s %-24s %s\n", "COUNT", "CODE", "CMD", "TREND",
+	    "LAST", "MESSAGE");
+	cJSON_ArrayForEach(r, rows)
+		printf("%7.0f %-24.24s %-13.13s %-7s %-24s %s\n", n_of(r, "count"),
+		    rl_json_str(r, "code"), rl_json_str(r, "cmd"), rl_json_str(r, "trend"),
+		    rl_json_str(r, "last"), rl_json_str(r, "message"));
+}
+
+static int
+run(int argc, char **argv, int errors)
+{
+	static const struct option opts[] = {
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
+		{"by", required_argument, NULL, 'b'},
+		{"top", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0}
+	};
+	struct rl_stats_window w = {0};
+	struct rl_buf path = {0};
+	char since[64], until[64], *end;
+	const char *by = NULL;
+	const cJSON *r;
+	cJSON *rows;
+	int c, nd = !isatty(1), top = 0;
+
+	while ((c = getopt_long(argc, argv, "J", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J': nd = 1; break;
+		case 's':
+		case 'u':
+			if (rl_stats_time(optarg, c == 's' ? since : until, sizeof since) < 0) {
+				rl_diag(NULL, 0, "usage.bad_value", "--%s %s: not a time "
+				    "(2026-11-24T10:00) or a duration (1h, 7d)",
+				    c == 's' ? "since" : "until", optarg);
+				return RL_EXIT_USAGE;
+			}
+			if (c == 's')
+				w.since = since;
+			else
+				w.until = until;
+			break;
+		case 'b':
+			if (errors)
+				return bad_usage();
+			by = optarg;
+			break;
+		case 't':
+			top = (int)strtol(optarg, &end, 10);
+			if (!errors || *end || top < 1)
+				return bad_usage();
+			break;
+		default: return bad_usage();
+		}
+	}
+	if (optind != argc)
+		return bad_usage();
+	rl_config_state_dir(&cfg, &path);
+	rl_buf_adds(&path, "/metrics.ndjson");
+	rows = errors ? rl_stats_errors(path.data, &w, top) :
+	    rl_stats_summary(path.data, &w, by);
+	if (!rows) {
+		rl_diag(path.data, 0, "io.read", "%m");
+		rl_buf_free(&path);
+		return RL_EXIT_TEMP;
+	}
+	if (w.skipped)
+		rl_diag(path.data, 0, "input.not_json", "skipped %ld line%s that %s "
+		    "not an event (a torn last line, or damage)", w.skipped,
+		    w.skipped == 1 ? "" : "s", w.skipped == 1 ? "is" : "are");
+	if (!nd && errors)
+		table_errors(rows);
+	else if (!nd)
+		table_summary(rows, by);
+	else
+		cJSON_ArrayForEach(r, rows)
+			rl_out_json(r);
+	cJSON_Delete(rows);
+	rl_buf_free(&path);
+	return RL_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	int status;
+
+	rl_cmd_start(argv[0], &cfg);
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(usage, stdout);
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
+	}
+	if (argc > 1 && strcmp(argv[1], "errors") == 0)
+		status = run(argc - 1, argv + 1, 1);
+	else
+		status = run(argc, argv, 0);
+	return rl_cmd_finish(&cfg, NULL, status);
+}

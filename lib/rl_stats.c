@@ -1,0 +1,382 @@
+/* rl_stats.c - summaries of the metrics log; see rl_stats.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rl_buf.h"
+#include "rl_dur.h"
+#include "rl_json.h"
+#include "rl_metrics.h"
+#include "rl_stats.h"
+
+struct group {
+	char *key;
+	cJSON *o;                 /* the output object */
+	double *lat;              /* latencies, ms */
+	size_t nlat, caplat;
+};
+
+struct acc {
+	struct rl_stats_window *w;
+	const char *by;
+	struct group *g;
+	size_t n, cap;
+	int errors_mode;
+	double t_first, t_last;   /* of the events in the window, seconds */
+};
+
+static const char *
+str_or(const cJSON *ev, const char *k, const char *dflt)
+{
+	const char *s = rl_json_str(ev, k);
+
+	return s ? s : dflt;
+}
+
+static double
+num(const cJSON *ev, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Seconds since the epoch of an ISO 8601 UTC time; NAN when it is not. */
+static double
+seconds(const char *iso)
+{
+	struct tm tm = {0};
+	int ms = 0;
+
+	if (!iso || sscanf(iso, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+		return NAN;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm) + ms / 1000.0;
+}
+
+static struct group *
+group_for(struct acc *A, const char *key, const cJSON *ev)
+{
+	struct group *g;
+	size_t i;
+
+	for (i = 0; i < A->n; i++)
+		if (strcmp(A->g[i].key, key) == 0)
+			return &A->g[i];
+	if (A->n == A->cap) {
+		A->cap = A->cap ? 2 * A->cap : 16;
+		A->g = rl_xrealloc(A->g, A->cap * sizeof *A->g);
+	}
+	g = &A->g[A->n++];
+	memset(g, 0, sizeof *g);
+	g->key = rl_xstrdup(key);
+	g->o = cJSON_CreateObject();
+	if (A->errors_mode) {
+		cJSON_AddStringToObject(g->o, "code", str_or(ev, "code", "-"));
+		cJSON_AddStringToObject(g->o, "category", str_or(ev, "category", "-"));
+		cJSON_AddStringToObject(g->o, "cmd", str_or(ev, "cmd", "-"));
+		cJSON_AddNumberToObject(g->o, "count", 0);
+	} else if (A->by) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, A->by);
+
+		cJSON_AddItemToObject(g->o, A->by, v ? cJSON_Duplicate(v, 1) :
+		    cJSON_CreateString("-"));
+	} else {
+		cJSON_AddStringToObject(g->o, "cmd", str_or(ev, "cmd", "-"));
+		cJSON_AddStringToObject(g->o, "provider", str_or(ev, "provider", "-"));
+		cJSON_AddStringToObject(g->o, "model", str_or(ev, "model", "-"));
+	}
+	if (!A->errors_mode) {
+		static const char *zero[] = {"events", "requests", "failed_requests",
+		    "retries", "errors", "prompt_tokens", "completion_tokens", "cpu_ms",
+		    "max_rss_kb", "bytes_in", "bytes_out", NULL};
+
+		for (i = 0; zero[i]; i++)
+			cJSON_AddNumberToObject(g->o, zero[i], 0);
+	}
+	cJSON_AddStringToObject(g->o, "first", str_or(ev, "at", ""));
+	cJSON_AddStringToObject(g->o, "last", str_or(ev, "at", ""));
+	return g;
+}
+
+static void
+add(cJSON *o, const char *k, double v)
+{
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	cJSON_SetNumberValue(n, n->valuedouble + v);
+}
+
+static void
+set_max(cJSON *o, const char *k, double v)
+{
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	if (v > n->valuedouble)
+		cJSON_SetNumberValue(n, v);
+}
+
+static void
+set_str(cJSON *o, const char *k, const char *v)
+{
+	if (cJSON_GetObjectItemCaseSensitive(o, k))
+		cJSON_ReplaceItemInObjectCaseSensitive(o, k, cJSON_CreateString(v));
+	else
+		cJSON_AddStringToObject(o, k, v);
+}
+
+static int
+in_window(const struct rl_stats_window *w, const char *at)
+{
+	if (!at)
+		return 0;
+	if (w->since && strcmp(at, w->since) < 0)
+		return 0;
+	return !w->until || strcmp(at, w->until) < 0;
+}
+
+static void
+note_time(struct acc *A, const char *at)
+{
+	double t = seconds(at);
+
+	if (isnan(t))
+		return;
+	if (isnan(A->t_first) || t < A->t_first)
+		A->t_first = t;
+	if (isnan(A->t_last) || t > A->t_last)
+		A->t_last = t;
+}
+
+static int
+summarize(const cJSON *ev, void *arg)
+{
+	struct acc *A = arg;
+	const char *kind = str_or(ev, "kind", ""), *at = rl_json_str(ev, "at");
+	struct rl_buf key = {0};
+	struct group *g;
+	const cJSON *ms;
+
+	if (!in_window(A->w, at))
+		return 0;
+	A->w->events++;
+	if (A->by) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, A->by);
+
+		if (v)
+			rl_json_print(v, &key);
+		else
+			rl_buf_adds(&key, "-");
+	} else {
+		rl_buf_printf(&key, "%s\037%s\037%s", str_or(ev, "cmd", "-"),
+		    str_or(ev, "provider", "-"), str_or(ev, "model", "-"));
+	}
+	g = group_for(A, key.data, ev);
+	rl_buf_free(&key);
+	add(g->o, "events", 1);
+	set_str(g->o, "last", at);
+	if (strcmp(kind, "request") == 0) {
+		add(g->o, "requests", 1);
+		if (rl_json_str(ev, "code"))
+			add(g->o, "failed_requests", 1);
+		if (num(ev, "attempt") > 1)
+			add(g->o, "retries", 1);
+		add(g->o, "prompt_tokens", num(ev, "prompt_tokens"));
+		add(g->o, "completion_tokens", num(ev, "completion_tokens"));
+	} else if (strcmp(kind, "error") == 0) {
+		add(g->o, "errors", num(ev, "count") > 0 ? num(ev, "count") : 1);
+	} else if (strcmp(kind, "tool") == 0) {
+		add(g->o, "bytes_out", num(ev, "bytes_out") + num(ev, "bytes_err"));
+	}
+	if ((strcmp(kind, "request") == 0 || strcmp(kind, "tool") == 0) &&
+	    cJSON_IsNumber(ms = cJSON_GetObjectItemCaseSensitive(ev, "ms"))) {
+		if (g->nlat == g->caplat) {
+			g->caplat = g->caplat ? 2 * g->caplat : 64;
+			g->lat = rl_xrealloc(g->lat, g->caplat * sizeof *g->lat);
+		}
+		g->lat[g->nlat++] = ms->valuedouble;
+	}
+	add(g->o, "cpu_ms", num(ev, "cpu_ms"));
+	set_max(g->o, "max_rss_kb", num(ev, "max_rss_kb"));
+	add(g->o, "bytes_in", num(ev, "bytes_in"));
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+rank(const double *v, size_t n, double p)
+{
+	size_t r = (size_t)ceil(p / 100 * (double)n);
+
+	return v[(r ? r : 1) - 1];
+}
+
+/* The groups as the result array; frees the accumulator. */
+static cJSON *
+finish(struct acc *A)
+{
+	cJSON *out = cJSON_CreateArray(), *l;
+	size_t i;
+
+	for (i = 0; i < A->n; i++) {
+		struct group *g = &A->g[i];
+
+		if (g->nlat) {
+			qsort(g->lat, g->nlat, sizeof *g->lat, cmp_double);
+			l = cJSON_AddObjectToObject(g->o, "latency_ms");
+			cJSON_AddNumberToObject(l, "p50", rank(g->lat, g->nlat, 50));
+			cJSON_AddNumberToObject(l, "p95", rank(g->lat, g->nlat, 95));
+			cJSON_AddNumberToObject(l, "p99", rank(g->lat, g->nlat, 99));
+			cJSON_AddNumberToObject(l, "max", g->lat[g->nlat - 1]);
+		}
+		cJSON_AddItemToArray(out, g->o);
+		free(g->key);
+		free(g->lat);
+	}
+	free(A->g);
+	return out;
+}
+
+static long
+read_log(const char *path, int (*fn)(const cJSON *, void *), struct acc *A)
+{
+	long n;
+
+	A->w->skipped = A->w->events = 0;
+	A->t_first = A->t_last = NAN;
+	n = rl_metrics_read(path, fn, A, &A->w->skipped);
+	if (n < 0 && errno == ENOENT)
+		return 0;     /* no log yet: nothing happened */
+	return n;
+}
+
+cJSON *
+rl_stats_summary(const char *path, struct rl_stats_window *w, const char *by)
+{
+	struct acc A = {w, by, NULL, 0, 0, 0, NAN, NAN};
+
+	if (read_log(path, summarize, &A) < 0) {
+		cJSON_Delete(finish(&A));
+		return NULL;
+	}
+	return finish(&A);
+}
+
+/* --- errors -------------------------------------------------------------- */
+
+static int
+collect_errors(const cJSON *ev, void *arg)
+{
+	struct acc *A = arg;
+	const char *at = rl_json_str(ev, "at");
+	struct rl_buf key = {0};
+	struct group *g;
+
+	if (!in_window(A->w, at) || strcmp(str_or(ev, "kind", ""), "error") != 0)
+		return 0;
+	A->w->events++;
+	note_time(A, at);
+	rl_buf_printf(&key, "%s\037%s", str_or(ev, "code", "-"), str_or(ev, "cmd", "-"));
+	g = group_for(A, key.data, ev);
+	rl_buf_free(&key);
+	add(g->o, "count", num(ev, "count") > 0 ? num(ev, "count") : 1);
+	set_str(g->o, "last", at);
+	set_str(g->o, "message", str_or(ev, "message", ""));
+	/* when, to split the counts into halves afterwards */
+	if (g->nlat == g->caplat) {
+		g->caplat = g->caplat ? 2 * g->caplat : 16;
+		g->lat = rl_xrealloc(g->lat, 2 * g->caplat * sizeof *g->lat);
+	}
+	g->lat[2 * g->nlat] = seconds(at);
+	g->lat[2 * g->nlat + 1] = num(ev, "count") > 0 ? num(ev, "count") : 1;
+	g->nlat++;
+	return 0;
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	double cx = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x->o, "count"));
+	double cy = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(y->o, "count"));
+
+	if (cx != cy)
+		return (cx < cy) - (cx > cy);
+	/* ties in the order they were first seen, so the output is stable */
+	return strcmp(rl_json_str(x->o, "first"), rl_json_str(y->o, "first"));
+}
+
+cJSON *
+rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
+{
+	struct acc A = {w, NULL, NULL, 0, 0, 1, NAN, NAN};
+	double start, mid, end, early, late;
+	size_t i, k;
+
+	if (read_log(path, collect_errors, &A) < 0) {
+		cJSON_Delete(finish(&A));
+		return NULL;
+	}
+	start = w->since ? seconds(w->since) : A.t_first;
+	end = w->until ? seconds(w->until) : A.t_last;
+	if (isnan(start))
+		start = A.t_first;
+	if (isnan(end))
+		end = A.t_last;
+	mid = (start + end) / 2;
+	for (i = 0; i < A.n; i++) {
+		struct group *g = &A.g[i];
+
+		early = late = 0;
+		for (k = 0; k < g->nlat; k++) {
+			if (g->lat[2 * k] < mid)
+				early += g->lat[2 * k + 1];
+			else
+				late += g->lat[2 * k + 1];
+		}
+		cJSON_AddStringToObject(g->o, "trend", late > early ? "rising" :
+		    late < early ? "falling" : "steady");
+		g->nlat = 0;   /* not latencies: finish must not report them */
+	}
+	qsort(A.g, A.n, sizeof *A.g, by_count);
+	while (top > 0 && A.n > (size_t)top) {
+		A.n--;
+		cJSON_Delete(A.g[A.n].o);
+		free(A.g[A.n].key);
+		free(A.g[A.n].lat);
+	}
+	return finish(&A);
+}
+
+int
+rl_stats_time(const char *arg, char *iso, size_t size)
+{
+	double secs;
+	time_t t;
+	struct tm tm;
+
+	if (arg[0] >= '0' && arg[0] <= '9' && strlen(arg) >= 10 && arg[4] == '-' &&
+	    arg[7] == '-') {
+		snprintf(iso, size, "%s", arg);
+		return 0;
+	}
+	if (rl_dur_parse(arg, &secs) < 0)
+		return -1;
+	t = time(NULL) - (time_t)secs;
+	gmtime_r(&t, &tm);
+	snprintf(iso, size, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 0;
+}

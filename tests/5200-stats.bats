@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# rl-stats: summaries and error patterns of the metrics log
+# (lib/rl_stats.c), and the error events every command logs
+# (lib/rl_metrics.c).
+
+load helpers/common
+
+# a state directory holding the fixture log (its last line torn)
+fixture() {
+	mkdir -p "$RL_HOME"
+	cp "$FIX/stats/metrics.ndjson" "$RL_HOME/metrics.ndjson"
+	export RL_METRICS=0     # rl-stats's own events stay out of the answers
+}
+
+@test "summary per command, provider and model, with exact percentiles" {
+	fixture
+	run --separate-stderr rl-stats
+	[ "$status" -eq 0 ]
+	jqo -c '[.cmd, .provider, .model, .events, .requests, .failed_requests, .retries, .errors, .prompt_tokens, .completion_tokens, .latency_ms]'
+	expect '["rl-provider","ollama","qwen",4,4,1,1,0,300,60,{"p50":20,"p95":40,"p99":40,"max":40}]
+["rl-provider","openai","gpt",1,1,0,0,0,50,5,{"p50":1000,"p95":1000,"p99":1000,"max":1000}]
+["rl-provider","-","-",2,0,0,0,1,0,0,null]
+["rl-act","-","-",3,0,0,0,0,0,0,{"p50":5,"p95":700,"p99":700,"max":700}]
+["rl-validate","-","-",4,0,0,0,8,0,0,null]'
+	run --separate-stderr rl-stats -J
+	jqo -c 'select(.cmd == "rl-act") | [.cpu_ms, .max_rss_kb, .bytes_in, .bytes_out]'
+	expect '[3,3000,512,1124]'
+	# the torn last line is skipped, and said so
+	[ "$stderr" = "rl-stats: $RL_HOME/metrics.ndjson: input.not_json: skipped 1 line that is not an event (a torn last line, or damage)" ]
+}
+
+@test "--by a field, --since and --until" {
+	fixture
+	run --separate-stderr rl-stats --by tool
+	jqo -c '[.tool, .events]'
+	expect '["-",12]
+["search",1]
+["run_tests",1]'
+	run --separate-stderr rl-stats --since 2026-11-20T11:00 --until 2026-11-20T13:00
+	jqo -c '[.cmd, .events]'
+	expect '["rl-act",3]
+["rl-validate",1]'
+	run --separate-stderr rl-stats --since yesterday
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"usage.bad_value: --since yesterday: not a time"* ]]
+}
+
+@test "errors: grouped by code and command, most frequent first, with trend and a sample" {
+	fixture
+	run --separate-stderr rl-stats errors
+	[ "$status" -eq 0 ]
+	jqo -c '[.code, .cmd, .count, .trend, .first, .last, .message]'
+	expect '["input.not_json","rl-validate",7,"rising","2026-11-20T12:00:00.000Z","2026-11-20T13:00:00.000Z","unexpected '"'"'y'"'"' at column 1"]
+["provider.http_500","rl-provider",1,"falling","2026-11-20T10:00:05.000Z","2026-11-20T10:00:05.000Z","server error"]
+["validate.schema","rl-validate",1,"rising","2026-11-20T13:30:00.000Z","2026-11-20T13:30:00.000Z","'"'"'id'"'"' is required"]'
+	run --separate-stderr rl-stats errors --top 1
+	jqo -r .code
+	expect input.not_json
+}
+
+@test "an empty or absent log is an empty summary, not an error" {
+	run --separate-stderr env RL_METRICS=0 rl-stats
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	mkdir -p "$RL_HOME" && : > "$RL_HOME/metrics.ndjson"
+	run --separate-stderr env RL_METRICS=0 rl-stats errors
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "every command logs its errors once per code, with a count" {
+	printf '%s\n' 'nope' 'nada' '{"rl":1}' | rl-validate > /dev/null 2>&1 || true
+	run jq -c 'select(.kind == "error") | [.cmd, .code, .count]' "$RL_HOME/metrics.ndjson"
+	expect '["rl-validate","input.not_json",2]
+["rl-validate","validate.schema",1]'
+	run --separate-stderr env RL_METRICS=0 rl-stats errors
+	jqo -c '[.code, .count]'
+	expect '["input.not_json",2]
+["validate.schema",1]'
+}
+
+@test "on a terminal, tables" {
+	fixture
+	run command script -qc "rl-stats; rl-stats errors" /dev/null
+	[[ "$output" == *"CMD "*"PROVIDER"*"P50/P95/P99 MS"* ]]
+	[[ "$output" == *"ollama"*"20/40/40"* ]]
+	[[ "$output" == *"COUNT CODE"* && "$output" == *"input.not_json"*"rising"* ]]
+}
