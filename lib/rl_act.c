@@ -9,6 +9,7 @@
 #include "rl_act.h"
 #include "rl_json.h"
 #include "rl_metrics.h"
+#include "rl_text.h"
 
 /* --- has the tree changed: a hash of every file's name, size, time ----- */
 
@@ -98,16 +99,26 @@ keep_stream(const struct rl_act *A, cJSON *obs, const char *which,
 {
 	struct rl_buf k = {0}, v = {0};
 	char name[32];
-	size_t n = b->len < RL_ACT_KEEP ? b->len : RL_ACT_KEEP;
+	size_t n = b->len < RL_ACT_KEEP ? b->len : RL_ACT_KEEP, i;
 
-	/* never cut inside a UTF-8 sequence: the baton must stay valid */
+	/* never cut inside a UTF-8 sequence, and keep the baton valid JSON
+	 * text whatever a tool wrote: invalid UTF-8 and NUL bytes become
+	 * U+FFFD (the whole output, as it was, is in the memory store) */
 	while (n > 0 && n < b->len && ((unsigned char)b->data[n] & 0xc0) == 0x80)
 		n--;
-	rl_buf_add(&v, b->data ? b->data : "", n);
+	rl_utf8_repair(b->data ? b->data : "", n, &k);
+	for (i = 0; i < k.len; i++)
+		if (k.data[i])
+			rl_buf_addc(&v, k.data[i]);
+		else
+			rl_buf_adds(&v, "\xef\xbf\xbd");
+	rl_buf_reset(&k);
 	cJSON_AddStringToObject(obs, which, v.data ? v.data : "");
 	snprintf(name, sizeof name, "%s_bytes", which);
 	cJSON_AddNumberToObject(obs, name, (double)total);
-	if (n < b->len && A->mem) {
+	/* the whole output, when the baton holds less or other than it */
+	if ((n < b->len || v.len != n || (n && memcmp(v.data, b->data, n))) &&
+	    A->mem) {
 		rl_buf_printf(&k, "%s/%ld/%d/%s", id, iter, step, which);
 		if (rl_mem_put(A->mem, "act", k.data, b->data, b->len, 0, NULL) == 0) {
 			snprintf(name, sizeof name, "%s_key", which);

@@ -11,12 +11,13 @@
  *      "stdout_bytes": 1234, "stderr_bytes": 0, "stdout_key": "...",
  *      "changed": false, "iter": 1}
  * where exit is as a shell says it (124 when the deadline ended the step,
- * 128 + the signal that killed it), with stdout and stderr cut to RL_ACT_KEEP bytes in the baton and, when
- * cut, kept whole in the memory store (namespace "act") under the key
- * named.  A step that cannot run has "error" {code, message} instead
- * (tool.denied, tool.bad_args, tool.missing, tool.not_found, ...).  The
- * first step that fails ends the run of the plan: what follows depends on
- * it.  Then next is "feedback".
+ * 128 + the signal that killed it), with stdout and stderr cut to
+ * RL_ACT_KEEP bytes in the baton (invalid UTF-8 and NUL bytes shown as
+ * U+FFFD) and, when cut or changed, kept whole in the memory store
+ * (namespace "act") under the key named.  A step that cannot run has
+ * "error" {code, message} instead (tool.denied, tool.bad_args,
+ * tool.missing, tool.not_found, ...).  The first step that fails ends the
+ * run of the plan: what follows depends on it.  Then next is "feedback".
  */
 #ifndef RL_ACT_H
 #define RL_ACT_H

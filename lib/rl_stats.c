@@ -350,7 +350,8 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 		    late < early ? "falling" : "steady");
 		g->nlat = 0;   /* not latencies: finish must not report them */
 	}
-	qsort(A.g, A.n, sizeof *A.g, by_count);
+	if (A.n)
+		qsort(A.g, A.n, sizeof *A.g, by_count);
 	while (top > 0 && A.n > (size_t)top) {
 		A.n--;
 		cJSON_Delete(A.g[A.n].o);

@@ -190,9 +190,7 @@ load_one(struct rl_tools *T, const struct rl_schema *schema, const char *dir,
 		cJSON_Delete(T->t[i].doc);
 		free(T->t[i].path);
 	} else {
-		T->t = realloc(T->t, (T->n + 1) * sizeof *T->t);
-		if (!T->t)
-			rl_die(RL_EXIT_TEMP, "internal.nomem", "out of memory");
+		T->t = rl_xrealloc(T->t, (T->n + 1) * sizeof *T->t);
 		T->n++;
 	}
 	T->t[i] = t;

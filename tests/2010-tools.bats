@@ -203,3 +203,13 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	jqo -c '.observations | map([.tool, .exit, .stdout, .sandbox, .error.code])'
 	expect '[["search",0,"./a.txt:1:x TODO\n","none rlimits",null],["nope",null,null,null,"tool.denied"]]'
 }
+
+@test "output that is not text keeps the baton valid, and is kept whole in memory" {
+	repo
+	printf 'a\377b\000c\n' > bin.dat
+	baton '[{"tool":"read_file","args":{"path":"bin.dat"}}]' | rl-act > out
+	rl-validate < out > /dev/null
+	[ "$(jq -r '.observations[0].stdout' out)" = "a�b�c" ]
+	key=$(jq -r '.observations[0].stdout_key' out)
+	rl-mem -n act get "$key" | cmp - bin.dat
+}
