@@ -3,8 +3,10 @@
  *
  *   rl-stats [-J] [--since time] [--until time] [--by key]
  *   rl-stats errors [-J] [--since time] [--until time] [--top n]
+ *   rl-stats check [--since time] [--until time]
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,8 @@ static struct rl_config cfg;
 
 static const char usage[] =
     "usage: rl-stats [-J] [--since time] [--until time] [--by key]\n"
-    "       rl-stats errors [-J] [--since time] [--until time] [--top n]\n";
+    "       rl-stats errors [-J] [--since time] [--until time] [--top n]\n"
+    "       rl-stats check [--since time] [--until time]\n";
 
 static int
 bad_usage(void)
@@ -86,8 +89,50 @@ table_errors(const cJSON *rows)
 		    rl_json_str(r, "last"), rl_json_str(r, "message"));
 }
 
+enum { SUMMARY, ERRORS, CHECK };
+
+/* Each gate of config gates.* that a row fails, as a diagnostic; the
+ * number failed. */
 static int
-run(int argc, char **argv, int errors)
+gates(const cJSON *rows)
+{
+	static const struct {
+		const char *key, *what, *unit;
+	} g[] = {
+		{"p95_ms", "p95 latency", "ms"}, {"rss_kb", "memory", "KiB"},
+		{"cpu_ms", "CPU time of a run", "ms"}, {"io_bytes", "I/O", "bytes"},
+	};
+	const cJSON *r;
+	char key[32], who[160];
+	double limit, v;
+	size_t i;
+	int failed = 0;
+
+	cJSON_ArrayForEach(r, rows) {
+		snprintf(who, sizeof who, "%s%s%s%s%s", rl_json_str(r, "cmd"),
+		    strcmp(rl_json_str(r, "provider"), "-") ? " " : "",
+		    strcmp(rl_json_str(r, "provider"), "-") ? rl_json_str(r, "provider") : "",
+		    strcmp(rl_json_str(r, "model"), "-") ? " " : "",
+		    strcmp(rl_json_str(r, "model"), "-") ? rl_json_str(r, "model") : "");
+		for (i = 0; i < sizeof g / sizeof *g; i++) {
+			snprintf(key, sizeof key, "gates.%s", g[i].key);
+			if ((limit = rl_config_num(&cfg, key, 0)) <= 0)
+				continue;
+			v = i == 0 ? n_of(cJSON_GetObjectItemCaseSensitive(r, "latency_ms"),
+			    "p95") : i == 1 ? n_of(r, "max_rss_kb") : i == 2 ?
+			    n_of(r, "max_cpu_ms") : n_of(r, "bytes_in") + n_of(r, "bytes_out");
+			if (isnan(v) || v <= limit)
+				continue;
+			rl_diag(NULL, 0, "stats.gate", "%s: %s %.0f %s is over %s (%.0f)",
+			    who, g[i].what, v, g[i].unit, key, limit);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static int
+run(int argc, char **argv, int mode)
 {
 	static const struct option opts[] = {
 		{"since", required_argument, NULL, 's'},
@@ -102,11 +147,15 @@ run(int argc, char **argv, int errors)
 	const char *by = NULL;
 	const cJSON *r;
 	cJSON *rows;
-	int c, nd = !isatty(1), top = 0;
+	int c, nd = !isatty(1), top = 0, status = RL_EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "J", opts, NULL)) != -1) {
 		switch (c) {
-		case 'J': nd = 1; break;
+		case 'J':
+			if (mode == CHECK)
+				return bad_usage();
+			nd = 1;
+			break;
 		case 's':
 		case 'u':
 			if (rl_stats_time(optarg, c == 's' ? since : until, sizeof since) < 0) {
@@ -121,13 +170,13 @@ run(int argc, char **argv, int errors)
 				w.until = until;
 			break;
 		case 'b':
-			if (errors)
+			if (mode != SUMMARY)
 				return bad_usage();
 			by = optarg;
 			break;
 		case 't':
 			top = (int)strtol(optarg, &end, 10);
-			if (!errors || *end || top < 1)
+			if (mode != ERRORS || *end || top < 1)
 				return bad_usage();
 			break;
 		default: return bad_usage();
@@ -137,7 +186,11 @@ run(int argc, char **argv, int errors)
 		return bad_usage();
 	rl_config_state_dir(&cfg, &path);
 	rl_buf_adds(&path, "/metrics.ndjson");
-	rows = errors ? rl_stats_errors(path.data, &w, top) :
+	if (mode == CHECK && !w.since) {
+		rl_stats_time("1h", since, sizeof since);   /* cron's usual hour */
+		w.since = since;
+	}
+	rows = mode == ERRORS ? rl_stats_errors(path.data, &w, top) :
 	    rl_stats_summary(path.data, &w, by);
 	if (!rows) {
 		rl_diag(path.data, 0, "io.read", "%m");
@@ -148,7 +201,9 @@ run(int argc, char **argv, int errors)
 		rl_diag(path.data, 0, "input.not_json", "skipped %ld line%s that %s "
 		    "not an event (a torn last line, or damage)", w.skipped,
 		    w.skipped == 1 ? "" : "s", w.skipped == 1 ? "is" : "are");
-	if (!nd && errors)
+	if (mode == CHECK)
+		status = gates(rows) ? RL_EXIT_FAIL : RL_EXIT_OK;
+	else if (!nd && mode == ERRORS)
 		table_errors(rows);
 	else if (!nd)
 		table_summary(rows, by);
@@ -157,7 +212,7 @@ run(int argc, char **argv, int errors)
 			rl_out_json(r);
 	cJSON_Delete(rows);
 	rl_buf_free(&path);
-	return RL_EXIT_OK;
+	return status;
 }
 
 int
@@ -171,8 +226,10 @@ main(int argc, char **argv)
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
 	}
 	if (argc > 1 && strcmp(argv[1], "errors") == 0)
-		status = run(argc - 1, argv + 1, 1);
+		status = run(argc - 1, argv + 1, ERRORS);
+	else if (argc > 1 && strcmp(argv[1], "check") == 0)
+		status = run(argc - 1, argv + 1, CHECK);
 	else
-		status = run(argc, argv, 0);
+		status = run(argc, argv, SUMMARY);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -102,6 +102,7 @@ static const struct code codes[] = {
 	{"sandbox.setup", "sandbox", 1, RL_EXIT_TEMP},
 	{"sandbox.*", "sandbox", 0, RL_EXIT_FAIL},
 	{"budget.*", "budget", 0, RL_EXIT_FAIL},
+	{"stats.gate", "stats", 0, RL_EXIT_FAIL},
 	/* family defaults */
 	{"input.*", "input", 0, RL_EXIT_FAIL},
 	{"validate.*", "validate", 0, RL_EXIT_FAIL},

@@ -94,7 +94,7 @@ group_for(struct acc *A, const char *key, const cJSON *ev)
 	if (!A->errors_mode) {
 		static const char *zero[] = {"events", "requests", "failed_requests",
 		    "retries", "errors", "prompt_tokens", "completion_tokens", "cpu_ms",
-		    "max_rss_kb", "bytes_in", "bytes_out", NULL};
+		    "max_cpu_ms", "max_rss_kb", "bytes_in", "bytes_out", NULL};
 
 		for (i = 0; zero[i]; i++)
 			cJSON_AddNumberToObject(g->o, zero[i], 0);
@@ -202,6 +202,7 @@ summarize(const cJSON *ev, void *arg)
 		g->lat[g->nlat++] = ms->valuedouble;
 	}
 	add(g->o, "cpu_ms", num(ev, "cpu_ms"));
+	set_max(g->o, "max_cpu_ms", num(ev, "cpu_ms"));
 	set_max(g->o, "max_rss_kb", num(ev, "max_rss_kb"));
 	add(g->o, "bytes_in", num(ev, "bytes_in"));
 	return 0;

@@ -26,8 +26,8 @@ struct rl_stats_window {
  * events, requests, failed_requests, retries, errors (the count of
  * diagnostics with a code), latency_ms {p50, p95, p99, max} over the ms
  * of requests and tool runs (absent when there are none), prompt_tokens,
- * completion_tokens, cpu_ms, max_rss_kb, bytes_in, bytes_out, first and
- * last.  Groups come in order of first appearance.  NULL when the log
+ * completion_tokens, cpu_ms (all runs) and max_cpu_ms (the largest one),
+ * max_rss_kb, bytes_in, bytes_out, first and last.  Groups come in order of first appearance.  NULL when the log
  * cannot be read (errno set); an absent log is an empty one.
  */
 cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,

@@ -86,3 +86,23 @@ fixture() {
 	[[ "$output" == *"ollama"*"20/40/40"* ]]
 	[[ "$output" == *"COUNT CODE"* && "$output" == *"input.not_json"*"rising"* ]]
 }
+
+@test "check: each gate over the window, for cron: exit 1 and which failed" {
+	fixture
+	run --separate-stderr rl-stats check --since 2026-11-20
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	RL_GATE_P95_MS=500 RL_GATE_RSS_KB=3500 RL_GATE_IO_BYTES=1000 \
+	    run --separate-stderr rl-stats check --since 2026-11-20
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | grep stats.gate)" = "rl-stats: stats.gate: rl-provider openai gpt: p95 latency 1000 ms is over gates.p95_ms (500)
+rl-stats: stats.gate: rl-provider: memory 4000 KiB is over gates.rss_kb (3500)
+rl-stats: stats.gate: rl-act: p95 latency 700 ms is over gates.p95_ms (500)
+rl-stats: stats.gate: rl-act: I/O 1636 bytes is over gates.io_bytes (1000)" ]
+	# by default the last hour, which holds none of these old events
+	RL_GATE_P95_MS=500 run --separate-stderr rl-stats check
+	[ "$status" -eq 0 ]
+	RL_GATE_CPU_MS=5 run --separate-stderr rl-stats check --since 2026-11-20
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"stats.gate: rl-provider: CPU time of a run 12 ms is over gates.cpu_ms (5)"* ]]
+}
