@@ -91,6 +91,30 @@ table_errors(const cJSON *rows)
 
 enum { SUMMARY, ERRORS, CHECK };
 
+/* The value a gate looks at in a summary row: NAN when there is none. */
+static double
+gate_value(const cJSON *r, int gate)
+{
+	switch (gate) {
+	case 0:
+		return n_of(cJSON_GetObjectItemCaseSensitive(r, "latency_ms"), "p95");
+	case 1: return n_of(r, "max_rss_kb");
+	case 2: return n_of(r, "max_cpu_ms");
+	default: return n_of(r, "bytes_in") + n_of(r, "bytes_out");
+	}
+}
+
+/* A row's name for a message: "rl-plan ollama qwen", or "rl-act". */
+static void
+row_name(const cJSON *r, char *out, size_t size)
+{
+	const char *p = rl_json_str(r, "provider"), *m = rl_json_str(r, "model");
+
+	snprintf(out, size, "%s%s%s%s%s", rl_json_str(r, "cmd"),
+	    strcmp(p, "-") ? " " : "", strcmp(p, "-") ? p : "",
+	    strcmp(m, "-") ? " " : "", strcmp(m, "-") ? m : "");
+}
+
 /* Each gate of config gates.* that a row fails, as a diagnostic; the
  * number failed. */
 static int
@@ -99,32 +123,25 @@ gates(const cJSON *rows)
 	static const struct {
 		const char *key, *what, *unit;
 	} g[] = {
-		{"p95_ms", "p95 latency", "ms"}, {"rss_kb", "memory", "KiB"},
-		{"cpu_ms", "CPU time of a run", "ms"}, {"io_bytes", "I/O", "bytes"},
+		{"gates.p95_ms", "p95 latency", "ms"},
+		{"gates.rss_kb", "memory", "KiB"},
+		{"gates.cpu_ms", "CPU time of a run", "ms"},
+		{"gates.io_bytes", "I/O", "bytes"},
 	};
 	const cJSON *r;
-	char key[32], who[160];
+	char who[160];
 	double limit, v;
-	size_t i;
-	int failed = 0;
+	int i, failed = 0;
 
 	cJSON_ArrayForEach(r, rows) {
-		snprintf(who, sizeof who, "%s%s%s%s%s", rl_json_str(r, "cmd"),
-		    strcmp(rl_json_str(r, "provider"), "-") ? " " : "",
-		    strcmp(rl_json_str(r, "provider"), "-") ? rl_json_str(r, "provider") : "",
-		    strcmp(rl_json_str(r, "model"), "-") ? " " : "",
-		    strcmp(rl_json_str(r, "model"), "-") ? rl_json_str(r, "model") : "");
-		for (i = 0; i < sizeof g / sizeof *g; i++) {
-			snprintf(key, sizeof key, "gates.%s", g[i].key);
-			if ((limit = rl_config_num(&cfg, key, 0)) <= 0)
-				continue;
-			v = i == 0 ? n_of(cJSON_GetObjectItemCaseSensitive(r, "latency_ms"),
-			    "p95") : i == 1 ? n_of(r, "max_rss_kb") : i == 2 ?
-			    n_of(r, "max_cpu_ms") : n_of(r, "bytes_in") + n_of(r, "bytes_out");
-			if (isnan(v) || v <= limit)
+		row_name(r, who, sizeof who);
+		for (i = 0; i < (int)(sizeof g / sizeof *g); i++) {
+			limit = rl_config_num(&cfg, g[i].key, 0);
+			v = gate_value(r, i);
+			if (limit <= 0 || isnan(v) || v <= limit)
 				continue;
 			rl_diag(NULL, 0, "stats.gate", "%s: %s %.0f %s is over %s (%.0f)",
-			    who, g[i].what, v, g[i].unit, key, limit);
+			    who, g[i].what, v, g[i].unit, g[i].key, limit);
 			failed++;
 		}
 	}
