@@ -347,8 +347,9 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 			else
 				late += g->lat[2 * k + 1];
 		}
-		cJSON_AddStringToObject(g->o, "trend", late > early ? "rising" :
-		    late < early ? "falling" : "steady");
+		/* a window of one instant has no halves */
+		cJSON_AddStringToObject(g->o, "trend", !(end > start) ? "steady" :
+		    late > early ? "rising" : late < early ? "falling" : "steady");
 		g->nlat = 0;   /* not latencies: finish must not report them */
 	}
 	if (A.n)

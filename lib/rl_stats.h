@@ -37,7 +37,8 @@ cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,
  * Error patterns: "error" events grouped by code and command, each with
  * category, count, first, last, message (the latest), and trend: rising,
  * falling or steady, from the counts in the first and second halves of
- * the window (since to until, or the first event's time to the last's).
+ * the window (since to until, or the first event's time to the last's;
+ * steady when that is one instant).
  * Most frequent first; at most top groups (0: all).
  */
 cJSON *rl_stats_errors(const char *path, struct rl_stats_window *w, int top);

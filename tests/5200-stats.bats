@@ -106,3 +106,10 @@ rl-stats: stats.gate: rl-act: I/O 1636 bytes is over gates.io_bytes (1000)" ]
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"stats.gate: rl-provider: CPU time of a run 12 ms is over gates.cpu_ms (5)"* ]]
 }
+
+@test "errors: one instant has no trend" {
+	printf '%s\n' 'not json' | rl-validate > /dev/null 2>&1 || true
+	run --separate-stderr env RL_METRICS=0 rl-stats errors
+	jqo -c '[.code, .count, .trend]'
+	expect '["input.not_json",1,"steady"]'
+}
