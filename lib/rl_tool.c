@@ -52,6 +52,24 @@ is_shell(const char *argv0)
 }
 
 /*
+ * The next {placeholder} of the template at p: returns where it opens,
+ * sets *close to its closing brace and name to what is between; NULL when
+ * there is none (an opening brace with no closing one included).
+ */
+static const char *
+next_ref(const char *p, const char **close, char *name, size_t size)
+{
+	const char *open = strchr(p, '{');
+	size_t n;
+
+	if (!open || !(*close = strchr(open, '}')))
+		return NULL;
+	n = (size_t)(*close - open - 1);
+	snprintf(name, size, "%.*s", (int)(n < size - 1 ? n : size - 1), open + 1);
+	return open;
+}
+
+/*
  * Check the {placeholders} of s.  In an element, each must be an argument
  * of props or config:KEY; in a shell script (script set), braces are the
  * shell's, but none may name an argument.  The first bad one goes to bad
@@ -61,26 +79,20 @@ static void
 check_refs(const char *s, const cJSON *props, int script, char *bad,
 	size_t size)
 {
-	const char *p, *end;
+	const char *p, *open, *close;
 	char name[128];
-	size_t n;
 	int arg;
 
 	bad[0] = 0;
-	for (p = strchr(s, '{'); p; p = strchr(end, '{')) {
-		if (!(end = strchr(p, '}'))) {
-			if (!script)
-				snprintf(bad, size, "%s", p);
-			return;
-		}
-		n = (size_t)(end - p - 1);
-		snprintf(name, sizeof name, "%.*s", (int)(n < 127 ? n : 127), p + 1);
+	for (p = s; (open = next_ref(p, &close, name, sizeof name)); p = close + 1) {
 		arg = cJSON_GetObjectItemCaseSensitive(props, name) != NULL;
 		if (strncmp(name, "config:", 7) != 0 && (script ? arg : !arg)) {
 			snprintf(bad, size, "{%s}", name);
 			return;
 		}
 	}
+	if (!script && (open = strchr(p, '{')))
+		snprintf(bad, size, "%s", open);     /* never closed */
 }
 
 /* The checks a schema cannot make; a message in msg when one fails. */
@@ -375,15 +387,13 @@ static int
 expand(const char *s, const cJSON *args, const struct rl_config *cfg,
 	int script, struct rl_buf *out)
 {
-	const char *p = s, *open, *close;
+	const char *p, *open, *close;
 	const cJSON *v;
 	char name[128];
 	int refs = 0, present = 0;
 
-	while ((open = strchr(p, '{')) && (close = strchr(open, '}'))) {
+	for (p = s; (open = next_ref(p, &close, name, sizeof name)); p = close + 1) {
 		rl_buf_add(out, p, (size_t)(open - p));
-		snprintf(name, sizeof name, "%.*s", (int)(close - open - 1 < 127 ?
-		    close - open - 1 : 127), open + 1);
 		if (strncmp(name, "config:", 7) == 0) {
 			rl_buf_adds(out, rl_config_str(cfg, name + 7, ""));
 		} else if (script) {
@@ -395,7 +405,6 @@ expand(const char *s, const cJSON *args, const struct rl_config *cfg,
 				value_text(v, out);
 			}
 		}
-		p = close + 1;
 	}
 	rl_buf_adds(out, p);
 	return refs && !present;
