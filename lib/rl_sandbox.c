@@ -17,6 +17,7 @@
  * seccomp, exec.  Any failure before exec is reported and nothing runs.
  */
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -299,27 +300,57 @@ limit(int rep, int res, long long v)
 		fail(rep, REP_SETUP, "setting a resource limit");
 }
 
-/* Processes whose real uid is ours, for RLIMIT_NPROC (which counts them
- * all, not only the sandbox's). */
+/* Call fn with the pid (as text) of every process in /proc; the number
+ * for which it returned nonzero. */
 static long
-count_procs(uid_t uid)
+each_process(int (*fn)(const char *pid, void *arg), void *arg)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	struct stat st;
-	char path[300];
 	long n = 0;
 
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9') {
-			snprintf(path, sizeof path, "/proc/%s", de->d_name);
-			if (stat(path, &st) == 0 && st.st_uid == uid)
-				n++;
-		}
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    fn(de->d_name, arg))
+			n++;
 	closedir(d);
 	return n;
+}
+
+static int
+owned_by(const char *pid, void *uid)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof path, "/proc/%s", pid);
+	return stat(path, &st) == 0 && st.st_uid == *(uid_t *)uid;
+}
+
+/* Kill pid if it is our child; 1 when it was. */
+static int
+kill_child(const char *pid, void *arg)
+{
+	char path[300], buf[512], *p;
+	long ppid;
+	ssize_t n;
+	int fd;
+
+	(void)arg;
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	/* "PID (COMM) S PPID ...": COMM may hold anything */
+	if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %ld", &ppid) != 1 ||
+	    ppid != (long)getpid())
+		return 0;
+	kill((pid_t)atol(pid), SIGKILL);
+	return 1;
 }
 
 struct plan {
@@ -378,12 +409,7 @@ command(const struct plan *pl)
 static void
 kill_rest(int ns)
 {
-	DIR *d;
-	struct dirent *de;
-	char path[300], buf[512], *p;
-	int fd, found;
-	long ppid;
-	ssize_t n;
+	long found;
 
 	if (ns) {
 		kill(-1, SIGKILL);    /* from a namespace's init: all but itself */
@@ -393,31 +419,10 @@ kill_rest(int ns)
 	}
 	/* a subreaper: orphans come to us; kill our children until none */
 	do {
-		found = 0;
-		if (!(d = opendir("/proc")))
-			break;
-		while ((de = readdir(d))) {
-			if (de->d_name[0] < '1' || de->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-				continue;
-			n = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			buf[n > 0 ? n : 0] = 0;
-			/* "PID (COMM) S PPID ...": COMM may hold anything */
-			if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %ld",
-			    &ppid) != 1 || ppid != (long)getpid())
-				continue;
-			kill((pid_t)atol(de->d_name), SIGKILL);
-			found = 1;
-		}
-		closedir(d);
+		found = each_process(kill_child, NULL);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	} while (found);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
 }
 
 static long long
@@ -622,12 +627,23 @@ environment(const char *tmp, struct rl_buf *b)
 	return envp;
 }
 
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove the private directory and what the command left in it. */
 static void
 remove_tree(const char *path)
 {
-	char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
-
-	rl_proc_run(argv, NULL, 60000, NULL, 0, NULL, 0);
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
@@ -675,7 +691,8 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	pl = (struct plan){.sb = sb, .argv = argv, .envp = envp, .dir = dir,
 	    .tmp = tmp, .uid = getuid(), .gid = getgid()};
 	if (sb->procs > 0 && getuid() != 0)
-		pl.nproc = count_procs(getuid()) + sb->procs;
+		/* RLIMIT_NPROC counts all of the user's processes */
+		pl.nproc = each_process(owned_by, &pl.uid) + sb->procs;
 	for (i = 0; i < 4; i++)
 		if (pipe2(fd[i], O_CLOEXEC) < 0)
 			goto out_sys;
