@@ -16,6 +16,7 @@
 #include "rl_config.h"
 #include "rl_err.h"
 #include "rl_json.h"
+#include "rl_metrics.h"
 #include "rl_out.h"
 #include "rl_stats.h"
 
@@ -201,8 +202,7 @@ run(int argc, char **argv, int mode)
 	}
 	if (optind != argc)
 		return bad_usage();
-	rl_config_state_dir(&cfg, &path);
-	rl_buf_adds(&path, "/metrics.ndjson");
+	rl_metrics_log_path(&cfg, &path);
 	if (mode == CHECK && !w.since) {
 		rl_stats_time("1h", since, sizeof since);   /* cron's usual hour */
 		w.since = since;

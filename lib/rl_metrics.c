@@ -86,8 +86,16 @@ rl_metrics_open(const struct rl_config *cfg)
 		    "directory: %s", strerror(errno));
 		M.failed = 1;
 	}
-	rl_buf_adds(&dir, "/metrics.ndjson");
+	rl_buf_reset(&dir);
+	rl_metrics_log_path(cfg, &dir);
 	M.path = rl_buf_detach(&dir);
+}
+
+void
+rl_metrics_log_path(const struct rl_config *cfg, struct rl_buf *out)
+{
+	rl_config_state_dir(cfg, out);
+	rl_buf_adds(out, "/metrics.ndjson");
 }
 
 const char *

@@ -35,6 +35,9 @@
 /* Start the clock and find the log from cfg.  Creates STATE (0700). */
 void rl_metrics_open(const struct rl_config *cfg);
 
+/* Append where cfg's log is, whether metrics are on or off (readers). */
+void rl_metrics_log_path(const struct rl_config *cfg, struct rl_buf *out);
+
 /* The log's path, or NULL when metrics are off or not opened. */
 const char *rl_metrics_path(void);
 

@@ -12,11 +12,17 @@
 #include "rl_metrics.h"
 #include "rl_stats.h"
 
+struct hit {
+	double t, n;              /* when (seconds), how many */
+};
+
 struct group {
 	char *key;
 	cJSON *o;                 /* the output object */
 	double *lat;              /* latencies, ms */
 	size_t nlat, caplat;
+	struct hit *hits;         /* errors: when they came, for the trend */
+	size_t nhits, caphits;
 };
 
 struct acc {
@@ -42,6 +48,13 @@ num(const cJSON *ev, const char *k)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, k);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The errors an "error" event stands for: its count, at least one. */
+static double
+count_of(const cJSON *ev)
+{
+	return num(ev, "count") > 0 ? num(ev, "count") : 1;
 }
 
 /* Seconds since the epoch of an ISO 8601 UTC time; NAN when it is not. */
@@ -189,7 +202,7 @@ summarize(const cJSON *ev, void *arg)
 		add(g->o, "prompt_tokens", num(ev, "prompt_tokens"));
 		add(g->o, "completion_tokens", num(ev, "completion_tokens"));
 	} else if (strcmp(kind, "error") == 0) {
-		add(g->o, "errors", num(ev, "count") > 0 ? num(ev, "count") : 1);
+		add(g->o, "errors", count_of(ev));
 	} else if (strcmp(kind, "tool") == 0) {
 		add(g->o, "bytes_out", num(ev, "bytes_out") + num(ev, "bytes_err"));
 	}
@@ -245,6 +258,7 @@ finish(struct acc *A)
 		cJSON_AddItemToArray(out, g->o);
 		free(g->key);
 		free(g->lat);
+		free(g->hits);
 	}
 	free(A->g);
 	return out;
@@ -292,17 +306,15 @@ collect_errors(const cJSON *ev, void *arg)
 	rl_buf_printf(&key, "%s\037%s", str_or(ev, "code", "-"), str_or(ev, "cmd", "-"));
 	g = group_for(A, key.data, ev);
 	rl_buf_free(&key);
-	add(g->o, "count", num(ev, "count") > 0 ? num(ev, "count") : 1);
+	add(g->o, "count", count_of(ev));
 	set_str(g->o, "last", at);
 	set_str(g->o, "message", str_or(ev, "message", ""));
 	/* when, to split the counts into halves afterwards */
-	if (g->nlat == g->caplat) {
-		g->caplat = g->caplat ? 2 * g->caplat : 16;
-		g->lat = rl_xrealloc(g->lat, 2 * g->caplat * sizeof *g->lat);
+	if (g->nhits == g->caphits) {
+		g->caphits = g->caphits ? 2 * g->caphits : 16;
+		g->hits = rl_xrealloc(g->hits, g->caphits * sizeof *g->hits);
 	}
-	g->lat[2 * g->nlat] = seconds(at);
-	g->lat[2 * g->nlat + 1] = num(ev, "count") > 0 ? num(ev, "count") : 1;
-	g->nlat++;
+	g->hits[g->nhits++] = (struct hit){seconds(at), count_of(ev)};
 	return 0;
 }
 
@@ -341,16 +353,15 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 		struct group *g = &A.g[i];
 
 		early = late = 0;
-		for (k = 0; k < g->nlat; k++) {
-			if (g->lat[2 * k] < mid)
-				early += g->lat[2 * k + 1];
+		for (k = 0; k < g->nhits; k++) {
+			if (g->hits[k].t < mid)
+				early += g->hits[k].n;
 			else
-				late += g->lat[2 * k + 1];
+				late += g->hits[k].n;
 		}
 		/* a window of one instant has no halves */
 		cJSON_AddStringToObject(g->o, "trend", !(end > start) ? "steady" :
 		    late > early ? "rising" : late < early ? "falling" : "steady");
-		g->nlat = 0;   /* not latencies: finish must not report them */
 	}
 	if (A.n)
 		qsort(A.g, A.n, sizeof *A.g, by_count);
@@ -359,6 +370,7 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 		cJSON_Delete(A.g[A.n].o);
 		free(A.g[A.n].key);
 		free(A.g[A.n].lat);
+		free(A.g[A.n].hits);
 	}
 	return finish(&A);
 }
