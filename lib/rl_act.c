@@ -97,7 +97,7 @@ keep_stream(const struct rl_act *A, cJSON *obs, const char *which,
 	const struct rl_buf *b, unsigned long long total, const char *id,
 	long iter, int step)
 {
-	struct rl_buf k = {0}, v = {0};
+	struct rl_buf fixed = {0}, v = {0}, key = {0};
 	char name[32];
 	size_t n = b->len < RL_ACT_KEEP ? b->len : RL_ACT_KEEP, i;
 
@@ -106,26 +106,26 @@ keep_stream(const struct rl_act *A, cJSON *obs, const char *which,
 	 * U+FFFD (the whole output, as it was, is in the memory store) */
 	while (n > 0 && n < b->len && ((unsigned char)b->data[n] & 0xc0) == 0x80)
 		n--;
-	rl_utf8_repair(b->data ? b->data : "", n, &k);
-	for (i = 0; i < k.len; i++)
-		if (k.data[i])
-			rl_buf_addc(&v, k.data[i]);
+	rl_utf8_repair(b->data ? b->data : "", n, &fixed);
+	for (i = 0; i < fixed.len; i++)
+		if (fixed.data[i])
+			rl_buf_addc(&v, fixed.data[i]);
 		else
 			rl_buf_adds(&v, "\xef\xbf\xbd");
-	rl_buf_reset(&k);
 	cJSON_AddStringToObject(obs, which, v.data ? v.data : "");
 	snprintf(name, sizeof name, "%s_bytes", which);
 	cJSON_AddNumberToObject(obs, name, (double)total);
 	/* the whole output, when the baton holds less or other than it */
 	if ((n < b->len || v.len != n || (n && memcmp(v.data, b->data, n))) &&
 	    A->mem) {
-		rl_buf_printf(&k, "%s/%ld/%d/%s", id, iter, step, which);
-		if (rl_mem_put(A->mem, "act", k.data, b->data, b->len, 0, NULL) == 0) {
+		rl_buf_printf(&key, "%s/%ld/%d/%s", id, iter, step, which);
+		if (rl_mem_put(A->mem, "act", key.data, b->data, b->len, 0, NULL) == 0) {
 			snprintf(name, sizeof name, "%s_key", which);
-			cJSON_AddStringToObject(obs, name, k.data);
+			cJSON_AddStringToObject(obs, name, key.data);
 		}
 	}
-	rl_buf_free(&k);
+	rl_buf_free(&fixed);
+	rl_buf_free(&key);
 	rl_buf_free(&v);
 }
 
