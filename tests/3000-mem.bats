@@ -288,15 +288,7 @@ apricot"
 
 @test "a read-only store: gets work, puts fail cleanly" {
 	rl-mem put k v
-	if [ "$(id -u)" -eq 0 ]; then
-		command -v unshare > /dev/null || skip "unshare is needed as root"
-		unshare -m true 2> /dev/null || skip "no mount namespaces here"
-		run --separate-stderr unshare -m sh -c "mount --bind -o ro '$RL_HOME/mem' '$RL_HOME/mem' && mount -o remount,bind,ro '$RL_HOME/mem' && rl-mem get k && rl-mem put k w"
-	else
-		chmod -R a-w "$RL_HOME/mem"
-		run --separate-stderr sh -c 'rl-mem get k && rl-mem put k w'
-		chmod -R u+w "$RL_HOME/mem"
-	fi
+	run_read_only "$RL_HOME/mem" 'rl-mem get k && rl-mem put k w'
 	[ "$status" -ne 0 ]
 	expect v
 	[[ "$stderr" == *"rl-mem: io."*"Read-only file system"* || "$stderr" == *"Permission denied"* ]]

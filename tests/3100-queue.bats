@@ -195,14 +195,7 @@ low2"
 
 @test "a read-only spool: stats work, a push fails cleanly" {
 	echo '{"n":1}' | rl-queue push
-	if [ "$(id -u)" -eq 0 ]; then
-		unshare -m true 2> /dev/null || skip "no mount namespaces here"
-		run --separate-stderr unshare -m sh -c "mount --bind '$RL_HOME/queue' '$RL_HOME/queue' && mount -o remount,bind,ro '$RL_HOME/queue' && echo '{\"n\":2}' | rl-queue push"
-	else
-		chmod -R a-w "$RL_HOME/queue"
-		run --separate-stderr sh -c "echo '{\"n\":2}' | rl-queue push"
-		chmod -R u+w "$RL_HOME/queue"
-	fi
+	run_read_only "$RL_HOME/queue" "echo '{\"n\":2}' | rl-queue push"
 	[ "$status" -eq 111 ]
 	[[ "$stderr" == "rl-queue: io.write: default: cannot write a message: "* ]]
 	run rl-queue stats

@@ -66,6 +66,22 @@ teardown() {
 	mock_stop
 }
 
+# run_read_only DIR SCRIPT: `run --separate-stderr sh -c SCRIPT` with DIR
+# read-only: a read-only bind mount in a mount namespace as root (whom
+# permissions do not stop), chmod otherwise
+run_read_only() {
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v unshare > /dev/null || skip "unshare is needed as root"
+		unshare -m true 2> /dev/null || skip "no mount namespaces here"
+		run --separate-stderr unshare -m sh -c "mount --bind '$1' '$1' &&
+		    mount -o remount,bind,ro '$1' && $2"
+	else
+		chmod -R a-w "$1"
+		run --separate-stderr sh -c "$2"
+		chmod -R u+w "$1"
+	fi
+}
+
 # skip_without_sandbox: for a test that runs rl-act's sandbox, which
 # valgrind 3.19 cannot (it knows neither Landlock's syscalls nor clone3)
 skip_without_sandbox() {
