@@ -73,14 +73,6 @@ usage_object(cJSON *o, const struct rl_call *c)
 		cJSON_AddTrueToObject(u, "estimated");
 }
 
-/* Replace (or add) rec's member key with v. */
-static void
-set(cJSON *rec, const char *key, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, key);
-	cJSON_AddItemToObject(rec, key, v);
-}
-
 /* The pool's done: the record with its reply, or with an error. */
 static int
 ask_done(cJSON *rec, struct rl_call *c, void *arg)
@@ -93,14 +85,14 @@ ask_done(cJSON *rec, struct rl_call *c, void *arg)
 		return cJSON_GetObjectItemCaseSensitive(rec, "error") ?
 		    RL_EXIT_FAIL : RL_EXIT_OK;
 	}
-	set(rec, "provider", cJSON_CreateString(rl_provider_name(a->p)));
+	rl_json_set(rec, "provider", cJSON_CreateString(rl_provider_name(a->p)));
 	if (*rl_provider_model(a->p))
-		set(rec, "model", cJSON_CreateString(rl_provider_model(a->p)));
+		rl_json_set(rec, "model", cJSON_CreateString(rl_provider_model(a->p)));
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "reply");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "usage");
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "error");
-	set(rec, "attempts", cJSON_CreateNumber(c->attempts));
-	set(rec, "ms", cJSON_CreateNumber((double)c->ms));
+	rl_json_set(rec, "attempts", cJSON_CreateNumber(c->attempts));
+	rl_json_set(rec, "ms", cJSON_CreateNumber((double)c->ms));
 	if (c->err.code) {
 		e = rl_err_object(c->err.code, c->err.message, "provider");
 		cJSON_AddItemToObject(rec, "error", e);
@@ -180,26 +172,6 @@ ask_plain(struct ask *a, int argc, char **argv)
 }
 
 static int
-parse_jobs(const char *s, int *jobs)
-{
-	char *end;
-	long n;
-
-	if (strcmp(s, "auto") == 0) {
-		*jobs = 0;
-		return 0;
-	}
-	n = strtol(s, &end, 10);
-	if (*end || n < 1 || n > 1024) {
-		rl_diag(NULL, 0, "config.invalid",
-		    "-j %s: give a number of requests from 1 to 1024, or auto", s);
-		return -1;
-	}
-	*jobs = (int)n;
-	return 0;
-}
-
-static int
 cmd_ask(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -218,7 +190,7 @@ cmd_ask(int argc, char **argv)
 		case 'p': name = optarg; break;
 		case 'm': model = optarg; break;
 		case 's': a.system = optarg; break;
-		case 'j': if (parse_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
+		case 'j': if (rl_pool_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
 		case 'x': a.json = 1; break;
 		case 'u': unordered = 1; break;
 		default: return bad_usage();

@@ -13,7 +13,10 @@ struct rl_pool_item {
 	cJSON *rec;
 	struct rl_call call;
 	char *prompt, *system;
-	int has_call, done;
+	int has_call, done, rounds;
+	struct rl_usage prior;     /* of the rounds before this call */
+	long long prior_ms;
+	int prior_attempts;
 };
 
 void
@@ -114,21 +117,54 @@ tune(struct rl_pool *P, const struct rl_call *c)
 	}
 }
 
+/* Send the item's call again with the prompt in buf (a repair round);
+ * what the earlier rounds cost is kept and added to the last. */
+static void
+resend(struct rl_pool *P, struct rl_pool_item *it, struct rl_buf *buf)
+{
+	struct rl_call *c = &it->call;
+
+	it->prior.prompt_tokens += c->usage.prompt_tokens;
+	it->prior.completion_tokens += c->usage.completion_tokens;
+	it->prior.estimated |= c->usage.estimated;
+	it->prior_ms += c->ms;
+	it->prior_attempts += c->attempts;
+	it->rounds++;
+	rl_call_clear(c);
+	free(it->prompt);
+	it->prompt = rl_buf_detach(buf);
+	c->prompt = it->prompt;
+	rl_provider_submit(P->p, c);
+}
+
 /* Let requests progress; collect those that ended. */
 static void
 step(struct rl_pool *P, long long timeout_ms)
 {
 	struct rl_call *c;
 	struct rl_pool_item *it;
+	struct rl_buf again = {0};
 
-	if (!rl_provider_busy(P->p))
+	if (!P->p || !rl_provider_busy(P->p))
 		return;
 	rl_provider_run(P->p, timeout_ms);
 	while ((c = rl_provider_done(P->p))) {
 		it = c->arg;
+		tune(P, c);
+		if (P->again && !c->err.code && it->rounds < P->rounds &&
+		    P->again(it->rec, c, P->arg, &again)) {
+			resend(P, it, &again);
+			continue;
+		}
+		rl_buf_free(&again);
+		c->usage.prompt_tokens += it->prior.prompt_tokens;
+		c->usage.completion_tokens += it->prior.completion_tokens;
+		c->usage.estimated |= it->prior.estimated;
+		c->ms += it->prior_ms;
+		c->attempts += it->prior_attempts;
+		c->rounds = it->rounds;
 		it->done = 1;
 		P->inflight--;
-		tune(P, c);
 	}
 	flush(P);
 }
@@ -202,7 +238,7 @@ rl_pool_idle(int fd, void *arg)
 {
 	struct rl_pool *P = arg;
 
-	if (!P->n || readable(fd))
+	if (!P->n || !P->p || readable(fd))
 		return;
 	rl_provider_wake_on(P->p, fd);
 	while (P->n && rl_provider_busy(P->p) && !readable(fd))
@@ -219,4 +255,24 @@ rl_pool_drain(struct rl_pool *P)
 	P->q = NULL;
 	P->cap = P->head = 0;
 	return P->status;
+}
+
+int
+rl_pool_jobs(const char *s, int *jobs)
+{
+	char *end;
+	long n;
+
+	if (strcmp(s, "auto") == 0) {
+		*jobs = 0;
+		return 0;
+	}
+	n = strtol(s, &end, 10);
+	if (*end || n < 1 || n > 1024) {
+		rl_diag(NULL, 0, "config.invalid",
+		    "-j %s: give a number of requests from 1 to 1024, or auto", s);
+		return -1;
+	}
+	*jobs = (int)n;
+	return 0;
 }

@@ -57,6 +57,16 @@ struct rl_pool {
 	int inflight, streak;
 	long long fastest;
 	unsigned long limited;    /* the provider's rate-limit count, seen */
+	/*
+	 * Optional, set after rl_pool_init: a repair round.  Called when a
+	 * request ends without an error, before fn; returning 1 with a new
+	 * prompt in buf sends the record's request again with it (at most
+	 * rounds times), keeping its place.  The call fn finally gets
+	 * counts the usage, time and attempts of every round.
+	 */
+	int (*again)(const cJSON *rec, const struct rl_call *c, void *arg,
+	    struct rl_buf *buf);
+	int rounds;
 };
 
 /* jobs: requests in flight (>= 1), or 0 for auto. */
@@ -81,6 +91,10 @@ void rl_pool_emit(cJSON *baton, void *arg);
 /* The loop's idle hook: until fd has input, let requests progress and
  * emit what is done. */
 void rl_pool_idle(int fd, void *arg);
+
+/* Parse a -j argument: 1 to 1024, or "auto" (0).  -1 after a
+ * diagnostic when it is neither. */
+int rl_pool_jobs(const char *s, int *jobs);
 
 /* Wait for every request and emit every record; the merged status. */
 int rl_pool_drain(struct rl_pool *P);

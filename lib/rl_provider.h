@@ -84,6 +84,7 @@ struct rl_call {
 	long long wait_ms;        /* of that, waiting for retries and limits */
 	int streamed;             /* on_text was given the reply (in pieces
 	                             or whole); else it is only in text */
+	int rounds;               /* repair rounds rl_pool made (rl_pool.h) */
 	/* private to rl_provider.c and the provider */
 	long long t0, deadline, wake, sent, est;
 	int retries, queued;
