@@ -62,3 +62,31 @@ rl_dur_format(long long ms, char *out, unsigned long size)
 	else
 		snprintf(out, size, "%lldd", s / 86400);
 }
+
+void
+rl_dur_iso(long long ms, char *out, unsigned long size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ms % 1000);
+}
+
+long long
+rl_dur_iso_parse(const char *s)
+{
+	struct tm tm = {0};
+	int msec = 0, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	if (s[n] == '.' && sscanf(s + n, ".%3d", &msec) != 1)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return (long long)timegm(&tm) * 1000 + msec;
+}

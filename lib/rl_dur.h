@@ -21,4 +21,12 @@ long long rl_now_ms(void);
  */
 void rl_dur_format(long long ms, char *out, unsigned long size);
 
+/* Write ms since the epoch as UTC ISO 8601 with milliseconds,
+ * "2026-11-24T07:30:00.123Z", into out (at least 32 bytes). */
+void rl_dur_iso(long long ms, char *out, unsigned long size);
+
+/* Parse such a time (the milliseconds and the Z may be left out) into
+ * ms since the epoch; -1 when s is not one. */
+long long rl_dur_iso_parse(const char *s);
+
 #endif

@@ -71,6 +71,12 @@ void rl_json_print_number(double d, struct rl_buf *out);
 /* The string member key of object o, or NULL if absent or not a string. */
 const char *rl_json_str(const cJSON *o, const char *key);
 
+/* Replace (or add) the member key of object o with v (owned). */
+void rl_json_set(cJSON *o, const char *key, cJSON *v);
+
+/* The number at member key of object o, or dflt when it is not one. */
+double rl_json_num(const cJSON *o, const char *key, double dflt);
+
 /* The JSON type name of v: "null", "boolean", "number", "string",
  * "array" or "object". */
 const char *rl_json_type(const cJSON *v);

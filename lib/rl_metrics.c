@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rl_dur.h"
 #include "rl_err.h"
 #include "rl_fs.h"
 #include "rl_json.h"
@@ -132,7 +133,6 @@ rl_metrics_event(const char *kind, cJSON *fields)
 {
 	struct rl_buf line = {0};
 	struct timespec ts;
-	struct tm tm;
 	char at[96];
 	cJSON *ev, *c;
 	int rc = -1;
@@ -142,10 +142,8 @@ rl_metrics_event(const char *kind, cJSON *fields)
 		return -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(at, sizeof at, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	rl_dur_iso((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, at,
+	    sizeof at);
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "at", at);
 	cJSON_AddStringToObject(ev, "cmd", rl_prog);

@@ -42,19 +42,11 @@ str_or(const cJSON *ev, const char *k, const char *dflt)
 	return s ? s : dflt;
 }
 
-static double
-num(const cJSON *ev, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, k);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 /* The errors an "error" event stands for: its count, at least one. */
 static double
 count_of(const cJSON *ev)
 {
-	return num(ev, "count") > 0 ? num(ev, "count") : 1;
+	return rl_json_num(ev, "count", 0) > 0 ? rl_json_num(ev, "count", 0) : 1;
 }
 
 /* Seconds since the epoch of an ISO 8601 UTC time; NAN when it is not. */
@@ -197,14 +189,14 @@ summarize(const cJSON *ev, void *arg)
 		add(g->o, "requests", 1);
 		if (rl_json_str(ev, "code"))
 			add(g->o, "failed_requests", 1);
-		if (num(ev, "attempt") > 1)
+		if (rl_json_num(ev, "attempt", 0) > 1)
 			add(g->o, "retries", 1);
-		add(g->o, "prompt_tokens", num(ev, "prompt_tokens"));
-		add(g->o, "completion_tokens", num(ev, "completion_tokens"));
+		add(g->o, "prompt_tokens", rl_json_num(ev, "prompt_tokens", 0));
+		add(g->o, "completion_tokens", rl_json_num(ev, "completion_tokens", 0));
 	} else if (strcmp(kind, "error") == 0) {
 		add(g->o, "errors", count_of(ev));
 	} else if (strcmp(kind, "tool") == 0) {
-		add(g->o, "bytes_out", num(ev, "bytes_out") + num(ev, "bytes_err"));
+		add(g->o, "bytes_out", rl_json_num(ev, "bytes_out", 0) + rl_json_num(ev, "bytes_err", 0));
 	}
 	if ((strcmp(kind, "request") == 0 || strcmp(kind, "tool") == 0) &&
 	    cJSON_IsNumber(ms = cJSON_GetObjectItemCaseSensitive(ev, "ms"))) {
@@ -214,10 +206,10 @@ summarize(const cJSON *ev, void *arg)
 		}
 		g->lat[g->nlat++] = ms->valuedouble;
 	}
-	add(g->o, "cpu_ms", num(ev, "cpu_ms"));
-	set_max(g->o, "max_cpu_ms", num(ev, "cpu_ms"));
-	set_max(g->o, "max_rss_kb", num(ev, "max_rss_kb"));
-	add(g->o, "bytes_in", num(ev, "bytes_in"));
+	add(g->o, "cpu_ms", rl_json_num(ev, "cpu_ms", 0));
+	set_max(g->o, "max_cpu_ms", rl_json_num(ev, "cpu_ms", 0));
+	set_max(g->o, "max_rss_kb", rl_json_num(ev, "max_rss_kb", 0));
+	add(g->o, "bytes_in", rl_json_num(ev, "bytes_in", 0));
 	return 0;
 }
 
@@ -379,8 +371,6 @@ int
 rl_stats_time(const char *arg, char *iso, size_t size)
 {
 	double secs;
-	time_t t;
-	struct tm tm;
 
 	if (arg[0] >= '0' && arg[0] <= '9' && strlen(arg) >= 10 && arg[4] == '-' &&
 	    arg[7] == '-') {
@@ -389,9 +379,6 @@ rl_stats_time(const char *arg, char *iso, size_t size)
 	}
 	if (rl_dur_parse(arg, &secs) < 0)
 		return -1;
-	t = time(NULL) - (time_t)secs;
-	gmtime_r(&t, &tm);
-	snprintf(iso, size, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	rl_dur_iso(((long long)time(NULL) - (long long)secs) * 1000, iso, size);
 	return 0;
 }
