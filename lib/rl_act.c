@@ -221,6 +221,32 @@ out:
 	return failed;
 }
 
+/* Whether step i already ran, and exited 0, in iteration iter: a baton
+ * sent back to act (feedback's "continue", or a resumed run) runs only
+ * what is left, so no step is applied twice. */
+static int
+done_before(const cJSON *all, int i, long iter)
+{
+	const cJSON *o, *x;
+
+	cJSON_ArrayForEach(o, all) {
+		x = cJSON_GetObjectItemCaseSensitive(o, "exit");
+		if (cJSON_IsNumber(x) && x->valuedouble == 0 &&
+		    rl_json_num(o, "step", -1) == i &&
+		    rl_json_num(o, "iter", -1) == iter &&
+		    !cJSON_GetObjectItemCaseSensitive(o, "error"))
+			return 1;
+	}
+	return 0;
+}
+
+int
+rl_act_step(const struct rl_act *A, const cJSON *step, int i,
+	const char *dir, const char *id, long iter, cJSON *obs)
+{
+	return run_step(A, step, i, dir, id, iter, obs);
+}
+
 int
 rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
 {
@@ -246,6 +272,10 @@ rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
 		all = cJSON_AddArrayToObject(baton, "observations");
 	}
 	cJSON_ArrayForEach(s, steps) {
+		if (done_before(all, i, iter)) {
+			i++;
+			continue;
+		}
 		obs = cJSON_CreateObject();
 		cJSON_AddItemToArray(all, obs);
 		if (cJSON_IsObject(s) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(

@@ -18,6 +18,9 @@
  * "error" {code, message} instead (tool.denied, tool.bad_args,
  * tool.missing, tool.not_found, ...).  The first step that fails ends the
  * run of the plan: what follows depends on it.  Then next is "feedback".
+ * A step that already has an observation of this iteration with exit 0
+ * is not run again: a baton sent back to act (feedback's "continue", or
+ * a run resumed from its journal) runs only the steps left.
  */
 #ifndef RL_ACT_H
 #define RL_ACT_H
@@ -58,5 +61,13 @@ void rl_act_read_only(const struct rl_config *cfg, const char *dir,
  * that is not a directory): the caller makes it an error baton.
  */
 int rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e);
+
+/*
+ * Run one step {"tool", "args"} as step number i of iteration iter in dir,
+ * filling the empty object obs as rl_act_baton does (id names the baton
+ * for the memory store's keys).  Returns 1 when the step failed.
+ */
+int rl_act_step(const struct rl_act *A, const cJSON *step, int i,
+	const char *dir, const char *id, long iter, cJSON *obs);
 
 #endif

@@ -90,7 +90,7 @@ baton() {
 	mkdir -p .redline/tools
 	echo '{"name":"peek","version":"1.0.0","description":"d","argv":["touch","peeked"],"args":{},"agents":["reason"]}' > .redline/tools/peek.json
 	for step in '{"tool":"rm_rf"}' '{"tool":"shell","args":{"command":"touch ran"}}' \
-	    '{"tool":"peek"}' '{"tool":"search","args":{}}' \
+	    '{"tool":"peek"}' '{"tool":"search","args":{"pattern":7}}' \
 	    '{"tool":"read_file","args":{"path":"-e"}}'; do
 		baton "[$step]"
 	done > "$S/in"
@@ -100,7 +100,7 @@ baton() {
 	expect "tool.denied	no tool is called 'rm_rf'
 tool.denied	tool 'shell' is turned off (tools.enable turns it on)
 tool.denied	the act agent may not use 'peek'
-tool.bad_args	search: arguments: 'pattern' is required
+tool.bad_args	search: argument pattern: must be string, not number
 tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	[ ! -e ran ] && [ ! -e peeked ]
 	# turned on, the shell tool runs
