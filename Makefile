@@ -32,16 +32,18 @@ B   ?= build/default
 BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
-CMDS     = rl-validate rl-config rl-mem rl-queue rl-stats
+CMDS     = rl-validate rl-config rl-mem rl-queue rl-stats rl-task redline
 NET_CMDS = rl-provider
-# Commands that run tools link libseccomp.
-SANDBOX_CMDS = rl-act
+# The agents run on the engine (rl_agent.c): they call models (libcurl)
+# and run tools (libseccomp).
+AGENT_CMDS = rl-reason rl-plan rl-act rl-feedback rl-complete
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
-PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%) $(SANDBOX_CMDS:%=$(BIN)/%)
+PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%) \
+           $(AGENT_CMDS:%=$(BIN)/%)
 PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 
 DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev \
@@ -66,8 +68,8 @@ $(B)/librl.a: $(LIB_OBJ)
 $(BIN)/%: $(B)/cmd/%.o $(B)/librl.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librl.a $(LDLIBS) \
-	    $(if $(filter $*,$(NET_CMDS)),$(CURLLIBS)) \
-	    $(if $(filter $*,$(SANDBOX_CMDS)),$(SECCOMPLIBS))
+	    $(if $(filter $*,$(NET_CMDS) $(AGENT_CMDS)),$(CURLLIBS)) \
+	    $(if $(filter $*,$(AGENT_CMDS)),$(SECCOMPLIBS))
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
 	@mkdir -p $(@D)
@@ -120,7 +122,7 @@ asan:
 
 valgrind: all units
 	@rm -rf build/valgrind && mkdir -p build/valgrind/bin
-	@for c in $(CMDS) $(NET_CMDS) $(SANDBOX_CMDS); do \
+	@for c in $(CMDS) $(NET_CMDS) $(AGENT_CMDS); do \
 	    printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
 	        "$(abspath $(BIN))/$$c" > build/valgrind/bin/$$c; \
 	    chmod +x build/valgrind/bin/$$c; done
@@ -174,7 +176,7 @@ install: all
 	    install -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s; done
 
 uninstall:
-	for c in $(CMDS) $(NET_CMDS) $(SANDBOX_CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for c in $(CMDS) $(NET_CMDS) $(AGENT_CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
 	for p in $(PAGES); do s=$${p##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
 	rm -rf $(DESTDIR)$(SHAREDIR)
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "rl_act.h"
+#include "rl_agent.h"
 #include "rl_cmd.h"
 #include "rl_config.h"
 #include "rl_dur.h"
@@ -35,7 +36,7 @@
 static struct rl_config cfg;
 
 static const char usage[] =
-    "usage: rl-act [-C dir] [--no-sandbox] [file ...]\n"
+    "usage: rl-act [-p provider] [-m model] [-j jobs] [--dry-run] [-C dir] [--no-sandbox] [file ...]\n"
     "       rl-act --tools\n"
     "       rl-act --check-tools\n"
     "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n";
@@ -127,83 +128,132 @@ out_free:
 	return status;
 }
 
-/* --- the stage: batons in, observations added, batons out ------------- */
+/* --- the stage: the act agent on the engine ----------------------------- */
 
-struct stage {
-	struct rl_act A;
-	struct rl_loop *L;
-};
-
+/* The steps whose tool wants an argument the step does not give. */
 static int
-act_each(struct rl_rec *r, void *arg)
+incomplete(const struct rl_tools *T, const cJSON *step)
 {
-	struct stage *st = arg;
-	struct rl_error e;
-	const char *next = rl_json_str(r->json, "next");
-	int failed;
+	const struct rl_tool *t = rl_tools_find(T, rl_json_str(step, "tool"));
+	const cJSON *req, *r, *args = cJSON_GetObjectItemCaseSensitive(step, "args");
 
-	/* not ours, or failed already: on, unchanged */
-	if (!cJSON_IsObject(r->json) || !next || strcmp(next, "act") != 0 ||
-	    cJSON_GetObjectItemCaseSensitive(r->json, "error")) {
-		rl_out_line(r->text, r->len);
-		return RL_EXIT_OK;
-	}
-	if ((failed = rl_act_baton(&st->A, r->json, &e)) < 0)
-		return rl_loop_reject(st->L, r, e.code, e.message, NULL);
-	rl_out_json(r->json);
-	return failed ? RL_EXIT_FAIL : RL_EXIT_OK;
+	if (!t)
+		return 0;     /* rl_act_baton says it is unknown */
+	req = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    t->doc, "args"), "required");
+	cJSON_ArrayForEach(r, req)
+		if (cJSON_IsString(r) && !cJSON_GetObjectItemCaseSensitive(args,
+		    r->valuestring))
+			return 1;
+	return 0;
+}
+
+static const cJSON *
+steps_of(const cJSON *baton)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    baton, "plan"), "steps");
 }
 
 static int
-cmd_stage(int argc, char **argv)
+run(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 {
-	static const struct option opts[] = {
-		{"no-sandbox", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0}
-	};
-	struct rl_loop L = {.fn = act_each, .stage = "act"};
-	struct rl_tools T = {0};
-	struct rl_sandbox sb = {0};
-	struct stage st = {0};
-	char layers[160];
-	struct rl_error e;
-	int c, status;
+	struct rl_act A = {R->cfg, &R->tools, R->mem, &R->sb, R->dir, "act"};
+	int failed = rl_act_baton(&A, baton, e);
 
-	while ((c = getopt_long(argc, argv, "C:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C': st.A.dir = optarg; break;
-		case 'n': sb.off = 1; break;
-		default: return bad_usage();
+	return failed < 0 ? -1 : failed ? 2 : 1;
+}
+
+/* Run the plan, unless a step lacks arguments: then ask the model. */
+static int
+local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, steps_of(baton))
+		if (incomplete(&R->tools, s))
+			return 0;
+	return run(R, baton, e);
+}
+
+/* The steps to complete, with their tools' argument schemas. */
+static void
+context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
+{
+	const cJSON *s;
+	int i = 0;
+
+	rl_buf_adds(p, "Steps lacking arguments:\n");
+	cJSON_ArrayForEach(s, steps_of(baton)) {
+		if (incomplete(&R->tools, s)) {
+			rl_buf_printf(p, "step %d: %s, goal: %s, given: ", i,
+			    rl_json_str(s, "tool"), rl_json_str(s, "goal") ?
+			    rl_json_str(s, "goal") : "");
+			if (cJSON_GetObjectItemCaseSensitive(s, "args"))
+				rl_json_print(cJSON_GetObjectItemCaseSensitive(s, "args"), p);
+			else
+				rl_buf_adds(p, "{}");
+			rl_buf_adds(p, ", schema: ");
+			rl_json_print(cJSON_GetObjectItemCaseSensitive(rl_tools_find(
+			    &R->tools, rl_json_str(s, "tool"))->doc, "args"), p);
+			rl_buf_addc(p, '\n');
 		}
+		i++;
 	}
-	/* refuse before reading anything: every baton would fail alike */
-	if (!sb.off && rl_sandbox_probe(layers, sizeof layers, &e) < 0)
-		return rl_error_report(&e, NULL);
-	if (sb.off)
-		fprintf(stderr, "%s: warning: --no-sandbox: tools run with only "
-		    "limits, a deadline and a clean environment\n", rl_prog);
-	rl_act_limits(&cfg, &sb);
-	if (rl_tools_load(&cfg, &T))
-		rl_diag(NULL, 0, "tool.bad_manifest", "some tools are left out: "
-		    "rl-act --check-tools says why");
-	st.A.cfg = &cfg;
-	st.A.tools = &T;
-	st.A.policy = &sb;
-	st.A.agent = "act";
-	if (!st.A.dir)
-		st.A.dir = ".";
-	if (!(st.A.mem = rl_mem_open(&cfg))) {
-		rl_tools_free(&T);
-		return RL_EXIT_USAGE;
-	}
-	rl_cmd_limits(&cfg, &L);
-	L.arg = &st;
-	st.L = &L;
-	status = rl_loop_run(&L, argc - optind, argv + optind);
-	rl_mem_close(st.A.mem);
-	rl_tools_free(&T);
-	return status;
 }
+
+/* Each step given is one that lacked arguments, and they are valid. */
+static int
+check(struct rl_agent_run *R, const cJSON *baton, const cJSON *reply,
+	cJSON *errs)
+{
+	const cJSON *r, *s;
+	cJSON *e, *x;
+	int ok = 1;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(reply, "steps")) {
+		s = cJSON_GetArrayItem(steps_of(baton), (int)rl_json_num(r, "step", -1));
+		e = cJSON_CreateArray();
+		if (!s || !incomplete(&R->tools, s)) {
+			rl_agent_error(errs, "/steps", "step", "names a step that "
+			    "lacks no arguments");
+			ok = 0;
+		} else if (!rl_schema_check(rl_tools_find(&R->tools,
+		    rl_json_str(s, "tool"))->args, cJSON_GetObjectItemCaseSensitive(
+		    r, "args"), e, 5)) {
+			while ((x = cJSON_DetachItemViaPointer(e, e->child)))
+				cJSON_AddItemToArray(errs, x);
+			ok = 0;
+		}
+		cJSON_Delete(e);
+	}
+	return ok;
+}
+
+static int
+apply(struct rl_agent_run *R, cJSON *baton, cJSON *reply, struct rl_error *e)
+{
+	cJSON *steps = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(baton, "plan"), "steps"), *r, *s;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(reply, "steps")) {
+		s = cJSON_GetArrayItem(steps, (int)rl_json_num(r, "step", -1));
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "args");
+		cJSON_AddItemToObject(s, "args", cJSON_DetachItemFromObjectCaseSensitive(
+		    r, "args"));
+	}
+	cJSON_Delete(reply);
+	return run(R, baton, e) < 0 ? -1 : 0;
+}
+
+static const struct rl_agent act = {
+	.name = "act",
+	.flags = RL_AGENT_TOOLS | RL_AGENT_SANDBOX | RL_AGENT_LAZY,
+	.local = local,
+	.context = context,
+	.check = check,
+	.apply = apply,
+};
 
 /* --- the catalog ------------------------------------------------------- */
 
@@ -268,17 +318,19 @@ main(int argc, char **argv)
 	const char *sub;
 	int status;
 
-	rl_cmd_start(argv[0], &cfg);
 	sub = argc > 1 ? argv[1] : "";
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+	if (strcmp(sub, "exec") != 0 && strcmp(sub, "--tools") != 0 &&
+	    strcmp(sub, "--check-tools") != 0 && strcmp(sub, "-h") != 0 &&
+	    strcmp(sub, "--help") != 0)
+		return rl_agent_main(&act, argc, argv);
+	rl_cmd_start(argv[0], &cfg);
+	if (sub[1] == 'h' || sub[2] == 'h') {
 		fputs(usage, stdout);
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
 	}
 	if (strcmp(sub, "exec") == 0)
 		status = cmd_exec(argc - 1, argv + 1);
-	else if (strcmp(sub, "--tools") == 0 || strcmp(sub, "--check-tools") == 0)
-		status = argc == 2 ? cmd_tools(sub[2] == 'c') : bad_usage();
 	else
-		status = cmd_stage(argc, argv);
+		status = argc == 2 ? cmd_tools(sub[2] == 'c') : bad_usage();
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -31,13 +31,16 @@ static const struct code codes[] = {
 	{"input.bad_utf8", "input", 0, RL_EXIT_FAIL},
 	{"input.too_deep", "input", 0, RL_EXIT_FAIL},
 	{"input.duplicate_key", "input", 0, RL_EXIT_FAIL},
+	{"input.unknown_stage", "input", 0, RL_EXIT_FAIL},
 	/* validate: a record that does not match its schema */
 	{"validate.schema", "validate", 0, RL_EXIT_FAIL},
 	{"validate.bad_schema", "config", 0, RL_EXIT_USAGE},
+	{"validate.reply", "validate", 0, RL_EXIT_FAIL},
 	/* config: files, keys, values, versions */
 	{"config.syntax", "config", 0, RL_EXIT_USAGE},
 	{"config.unknown_key", "config", 0, RL_EXIT_USAGE},
 	{"config.invalid", "config", 0, RL_EXIT_USAGE},
+	{"config.prompt", "config", 0, RL_EXIT_USAGE},
 	{"config.version", "config", 0, RL_EXIT_USAGE},
 	/* mem: the memory store */
 	{"mem.bad_key", "input", 0, RL_EXIT_FAIL},
@@ -111,6 +114,7 @@ static const struct code codes[] = {
 	{"config.*", "config", 0, RL_EXIT_USAGE},
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.curl", "internal", 0, RL_EXIT_TEMP},
+	{"internal.stage_crash", "internal", 1, RL_EXIT_TEMP},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},
 };
 

@@ -1,0 +1,111 @@
+/*
+ * rl-complete - the completion agent: verify, write the final status and
+ * a summary (rl-complete(1)).
+ *
+ * Batons with next "complete" are verified by running the run_tests tool
+ * in the sandbox (when it is enabled and its requirements are met), then
+ * get status FINISH (feedback said done and the tests pass), FAILED, or
+ * keep BUDGET when their budget ran out; a `verify` observation, a
+ * `summary` line, and next "done".  It asks no model: its summary is made
+ * from the baton, since tokens are cubed in the reward.  The outcome is
+ * kept in the reason agent's memory for the repository, so the next task
+ * there starts knowing it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rl_act.h"
+#include "rl_agent.h"
+#include "rl_json.h"
+
+/* Run the tests; -1 when there is no way to, else their exit status. */
+static int
+verify(struct rl_agent_run *R, cJSON *baton, const char *dir)
+{
+	const struct rl_tool *t = rl_tools_find(&R->tools, "run_tests");
+	struct rl_act A = {R->cfg, &R->tools, R->mem, &R->sb, R->dir, "complete"};
+	cJSON *step, *obs, *missing = cJSON_CreateArray();
+	const char *id = rl_json_str(baton, "id");
+	int ok = t && t->enabled && rl_tool_requirements(t, missing);
+
+	cJSON_Delete(missing);
+	if (!ok)
+		return -1;
+	step = cJSON_CreateObject();
+	cJSON_AddStringToObject(step, "tool", "run_tests");
+	obs = cJSON_CreateObject();
+	rl_act_step(&A, step, 0, dir, id ? id : "baton",
+	    (long)rl_json_num(baton, "iter", 0), obs);
+	cJSON_Delete(step);
+	rl_json_set(baton, "verify", obs);
+	return (int)rl_json_num(obs, "exit", 1);
+}
+
+static void
+remember(struct rl_agent_run *R, const cJSON *baton, const char *dir,
+	const char *summary)
+{
+	char key[32];
+
+	rl_agent_repo_key(dir, key, sizeof key);
+	if (rl_mem_put(R->mem, "reason", key, summary, strlen(summary), 0,
+	    "text/plain") < 0)
+		rl_diag(rl_json_str(baton, "id"), 0, R->mem->err.code, "%s",
+		    R->mem->err.message);
+}
+
+static int
+local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+{
+	const char *dir = rl_json_str(baton, "repo"), *status;
+	const char *verdict = rl_json_str(cJSON_GetObjectItemCaseSensitive(baton,
+	    "feedback"), "verdict");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
+	struct rl_buf sum = {0};
+	int tests = -1;
+
+	(void)e;
+	if (!dir)
+		dir = R->dir;
+	status = rl_json_str(baton, "status");
+	if (!status || strcmp(status, "BUDGET") != 0) {
+		if (verdict && strcmp(verdict, "done") == 0)
+			tests = verify(R, baton, dir);
+		status = verdict && strcmp(verdict, "done") == 0 && tests <= 0 ?
+		    "FINISH" : "FAILED";
+	}
+	rl_buf_printf(&sum, "%s: %s; %d steps observed in %.0f iterations; tests %s; "
+	    "%.0f tokens", status, rl_json_str(baton, "task") ?
+	    rl_json_str(baton, "task") : "",
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(baton,
+	    "observations")), rl_json_num(baton, "iter", 1),
+	    tests < 0 ? "not run" : tests == 0 ? "pass" : "fail",
+	    rl_json_num(u, "prompt_tokens", 0) + rl_json_num(u,
+	    "completion_tokens", 0));
+	if (strcmp(status, "BUDGET") == 0)
+		rl_buf_printf(&sum, "; budget spent: %s",
+		    rl_json_str(baton, "budget_spent") ?
+		    rl_json_str(baton, "budget_spent") : "?");
+	else if (strcmp(status, "FAILED") == 0)
+		rl_buf_printf(&sum, "; %s", verdict ? rl_json_str(
+		    cJSON_GetObjectItemCaseSensitive(baton, "feedback"), "reason") :
+		    "feedback never judged it done");
+	rl_json_set(baton, "status", cJSON_CreateString(status));
+	rl_json_set(baton, "summary", cJSON_CreateString(sum.data));
+	rl_json_set(baton, "next", cJSON_CreateString("done"));
+	remember(R, baton, dir, sum.data);
+	rl_buf_free(&sum);
+	return strcmp(status, "FINISH") == 0 ? 1 : 2;
+}
+
+static const struct rl_agent complete = {
+	.name = "complete",
+	.flags = RL_AGENT_TOOLS | RL_AGENT_SANDBOX | RL_AGENT_LAZY,
+	.local = local,
+};
+
+int
+main(int argc, char **argv)
+{
+	return rl_agent_main(&complete, argc, argv);
+}

@@ -1,0 +1,136 @@
+/*
+ * rl-plan - the planning agent: a plan of tool calls (rl-plan(1)).
+ *
+ * Batons with next "plan" get a `plan` member {steps, iter}, each step
+ * {tool, args, goal} naming a tool from rl-act's catalog that the act
+ * agent may use, and go on to act.  A reply naming any other tool, or
+ * giving arguments its tool does not take, is sent back once for repair.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rl_agent.h"
+#include "rl_json.h"
+
+#define FILES_SHOWN 60
+
+/* "name(arg, opt?): description" for each tool act may use. */
+static void
+catalog(const struct rl_tools *T, struct rl_buf *out)
+{
+	const cJSON *args, *req, *p;
+	const char *sep;
+	size_t i;
+
+	rl_buf_adds(out, "Tools:\n");
+	for (i = 0; i < T->n; i++) {
+		if (!T->t[i].enabled || !rl_tool_allowed(&T->t[i], "act"))
+			continue;
+		args = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(T->t[i].doc, "args"), "properties");
+		req = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(T->t[i].doc, "args"), "required");
+		rl_buf_printf(out, "%s(", T->t[i].name);
+		sep = "";
+		cJSON_ArrayForEach(p, args) {
+			const cJSON *r;
+			int must = 0;
+
+			cJSON_ArrayForEach(r, req)
+				must |= cJSON_IsString(r) && strcmp(r->valuestring, p->string) == 0;
+			rl_buf_printf(out, "%s%s%s", sep, p->string, must ? "" : "?");
+			sep = ", ";
+		}
+		rl_buf_printf(out, "): %s\n", T->t[i].description);
+	}
+}
+
+static void
+context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *prompt)
+{
+	const char *repo = rl_json_str(baton, "repo");
+
+	catalog(&R->tools, prompt);
+	rl_buf_adds(prompt, "Files:\n");
+	rl_agent_files(repo ? repo : R->dir, FILES_SHOWN, prompt);
+}
+
+static void
+bad(cJSON *errs, int i, const char *what, const char *msg)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/steps/%d/%s", i, what);
+	rl_agent_error(errs, path, what, msg);
+}
+
+/* Every step names a tool act may use, with arguments it takes. */
+static int
+check(struct rl_agent_run *R, const cJSON *baton, const cJSON *reply,
+	cJSON *errs)
+{
+	const cJSON *s, *args;
+	const struct rl_tool *t;
+	struct rl_buf msg = {0};
+	int i = 0, ok = 1;
+
+	(void)baton;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(reply, "steps")) {
+		t = rl_tools_find(&R->tools, rl_json_str(s, "tool"));
+		args = cJSON_GetObjectItemCaseSensitive(s, "args");
+		if (!t || !t->enabled || !rl_tool_allowed(t, "act")) {
+			rl_buf_reset(&msg);
+			rl_buf_printf(&msg, "unknown tool '%s': use one of the tools "
+			    "listed", rl_json_str(s, "tool"));
+			bad(errs, i, "tool", msg.data);
+			ok = 0;
+		} else if (args) {
+			cJSON *e = cJSON_CreateArray(), *x;
+
+			/* a missing required argument is for act to ask for */
+			if (!rl_schema_check(t->args, args, e, 5)) {
+				cJSON_ArrayForEach(x, e) {
+					if (strcmp(rl_json_str(x, "keyword"), "required") == 0)
+						continue;
+					rl_buf_reset(&msg);
+					rl_buf_printf(&msg, "%s%s: %s", t->name,
+					    rl_json_str(x, "path"), rl_json_str(x, "message"));
+					bad(errs, i, "args", msg.data);
+					ok = 0;
+				}
+			}
+			cJSON_Delete(e);
+		}
+		i++;
+	}
+	rl_buf_free(&msg);
+	return ok;
+}
+
+static int
+apply(struct rl_agent_run *R, cJSON *baton, cJSON *reply, struct rl_error *e)
+{
+	(void)R;
+	(void)e;
+	cJSON_AddNumberToObject(reply, "iter", rl_json_num(baton, "iter", 1));
+	rl_json_set(baton, "plan", reply);
+	rl_json_set(baton, "next", cJSON_CreateString("act"));
+	return 0;
+}
+
+static const char *const fields[] = {"reasoning", "feedback", NULL};
+
+static const struct rl_agent plan = {
+	.name = "plan",
+	.fields = fields,
+	.flags = RL_AGENT_TOOLS,
+	.context = context,
+	.check = check,
+	.apply = apply,
+};
+
+int
+main(int argc, char **argv)
+{
+	return rl_agent_main(&plan, argc, argv);
+}

@@ -1,0 +1,213 @@
+/*
+ * rl-task - make task batons, so a pipeline can start from a sentence
+ * (rl-task(1)).
+ *
+ *   rl-task [-C dir] [-P priority] [--tokens n] [--steps n]
+ *           [--seconds duration] [task ...]
+ *
+ * With words, one baton whose task is the words; without, one baton per
+ * line of stdin: a line of text is a task, a line that is a JSON object
+ * may also give repo, priority and budget (the flags are its defaults).
+ * The baton is addressed to reason, at iteration 1, with zero usage, the
+ * time it was created and its budget (flags, else the configuration's
+ * agent.tokens, agent.steps and agent.seconds) written out, so that
+ * nothing outside the line is needed to continue it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_baton.h"
+#include "rl_cmd.h"
+#include "rl_dur.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_out.h"
+
+static const char usage[] =
+    "usage: rl-task [-C dir] [-P priority] [--tokens n] [--steps n] "
+    "[--seconds duration] [task ...]\n";
+
+static struct rl_config cfg;
+
+struct defaults {
+	char repo[PATH_MAX];
+	double priority, tokens, steps, seconds;
+};
+
+static int
+number(const char *flag, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || v < lo || v > hi || v != (long long)v) {
+		rl_diag(NULL, 0, "usage.bad_value", "%s %s: give a whole number from "
+		    "%.0f to %.0f", flag, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static double
+given(const cJSON *o, const char *key, double dflt)
+{
+	return rl_json_num(o, key, dflt);
+}
+
+/* One baton for task; from, when not NULL, is the line's object. */
+static int
+emit(const struct defaults *D, const char *task, const cJSON *from,
+	const char *where, unsigned long line)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(from, "budget");
+	const char *repo = rl_json_str(from, "repo");
+	char id[RL_BATON_ID_LEN + 1], at[32], abs[PATH_MAX];
+	cJSON *o, *budget, *u;
+	double v;
+
+	if (!task || !*task) {
+		rl_diag(where, line, "validate.schema", "a task needs its text");
+		return RL_EXIT_FAIL;
+	}
+	if (repo && !realpath(repo, abs)) {
+		rl_diag(where, line, "tool.no_repo", "repository %s: %s", repo,
+		    strerror(errno));
+		return RL_EXIT_FAIL;
+	}
+	rl_baton_new_id(id);
+	rl_dur_iso(rl_now_ms(), at, sizeof at);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "rl", RL_BATON_VERSION);
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "task", task);
+	cJSON_AddStringToObject(o, "repo", repo ? abs : D->repo);
+	cJSON_AddStringToObject(o, "next", "reason");
+	cJSON_AddNumberToObject(o, "iter", 1);
+	cJSON_AddNumberToObject(o, "priority", given(from, "priority", D->priority));
+	budget = cJSON_AddObjectToObject(o, "budget");
+	if ((v = given(b, "tokens", D->tokens)) > 0)
+		cJSON_AddNumberToObject(budget, "tokens", v);
+	if ((v = given(b, "steps", D->steps)) > 0)
+		cJSON_AddNumberToObject(budget, "steps", v);
+	if ((v = given(b, "seconds", D->seconds)) > 0)
+		cJSON_AddNumberToObject(budget, "seconds", v);
+	u = cJSON_AddObjectToObject(o, "usage");
+	cJSON_AddNumberToObject(u, "prompt_tokens", 0);
+	cJSON_AddNumberToObject(u, "completion_tokens", 0);
+	cJSON_AddNumberToObject(u, "requests", 0);
+	cJSON_AddNumberToObject(u, "ms", 0);
+	cJSON_AddStringToObject(o, "created", at);
+	rl_out_json(o);
+	cJSON_Delete(o);
+	return RL_EXIT_OK;
+}
+
+static int
+from_stdin(const struct defaults *D)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long ln = 0;
+	cJSON *j;
+	int status = RL_EXIT_OK;
+
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		ln++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (strspn(line, " \t") == (size_t)n)
+			continue;
+		if (line[strspn(line, " \t")] == '{') {
+			if (!(j = cJSON_ParseWithLength(line, (size_t)n)) ||
+			    !cJSON_IsObject(j)) {
+				rl_diag("stdin", ln, "input.not_json", "a line that starts "
+				    "with { must be a JSON object");
+				status = rl_exit_merge(status, RL_EXIT_FAIL);
+			} else {
+				status = rl_exit_merge(status, emit(D, rl_json_str(j, "task"),
+				    j, "stdin", ln));
+			}
+			cJSON_Delete(j);
+		} else {
+			status = rl_exit_merge(status, emit(D, line, NULL, "stdin", ln));
+		}
+	}
+	if (ferror(stdin)) {
+		rl_diag("stdin", 0, "io.read", "%s", strerror(errno));
+		status = rl_exit_merge(status, RL_EXIT_TEMP);
+	}
+	free(line);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tokens", required_argument, NULL, 't'},
+		{"steps", required_argument, NULL, 's'},
+		{"seconds", required_argument, NULL, 'S'},
+		{"priority", required_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct defaults D = {0};
+	struct rl_buf task = {0};
+	const char *dir = ".";
+	int c, i, status;
+
+	rl_cmd_start(argv[0], &cfg);
+	D.tokens = rl_config_num(&cfg, "agent.tokens", 0);
+	D.steps = rl_config_num(&cfg, "agent.steps", 0);
+	D.seconds = rl_config_num(&cfg, "agent.seconds", 0);
+	while ((c = getopt_long(argc, argv, "C:P:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': dir = optarg; break;
+		case 'P':
+			if (number("-P", optarg, -1000, 1000, &D.priority) < 0)
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			break;
+		case 't':
+			if (number("--tokens", optarg, 0, 1e12, &D.tokens) < 0)
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			break;
+		case 's':
+			if (number("--steps", optarg, 0, 1e6, &D.steps) < 0)
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			break;
+		case 'S':
+			if (rl_dur_parse(optarg, &D.seconds) < 0) {
+				rl_diag(NULL, 0, "usage.bad_value", "--seconds %s: not a "
+				    "duration", optarg);
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
+		default:
+			fputs(usage, stderr);
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+		}
+	}
+	if (!realpath(dir, D.repo)) {
+		rl_diag(NULL, 0, "tool.no_repo", "repository %s: %s", dir,
+		    strerror(errno));
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	}
+	if (optind < argc) {
+		for (i = optind; i < argc; i++)
+			rl_buf_printf(&task, "%s%s", i > optind ? " " : "", argv[i]);
+		status = emit(&D, task.data, NULL, NULL, 0);
+		rl_buf_free(&task);
+	} else {
+		status = from_stdin(&D);
+	}
+	return rl_cmd_finish(&cfg, NULL, status);
+}

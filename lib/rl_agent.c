@@ -1,0 +1,589 @@
+/*
+ * rl_agent.c - the agent engine; see rl_agent.h.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rl_act.h"
+#include "rl_agent.h"
+#include "rl_budget.h"
+#include "rl_cmd.h"
+#include "rl_dur.h"
+#include "rl_fs.h"
+#include "rl_json.h"
+#include "rl_loop.h"
+#include "rl_out.h"
+#include "rl_path.h"
+#include "rl_pool.h"
+#include "rl_schema.h"
+#include "rl_text.h"
+
+#define PROMPT_MAX (1UL << 20)     /* a system prompt file, at most */
+#define MEMORY_KEEP 1024           /* bytes of memory a prompt shows */
+#define REPLY_QUOTE 1024           /* bytes of a bad reply a repair quotes */
+#define REPLY_KEEP 4096            /* bytes of a bad reply an error keeps */
+#define ERRORS_MAX 10              /* validation errors a repair quotes */
+
+struct engine {
+	struct rl_agent_run R;
+	struct rl_schema *schema;
+	struct rl_buf system;        /* the system prompt file's text */
+	struct rl_pool pool;
+	struct rl_loop L;
+	const char *pname, *model;   /* -p, -m */
+	int jobs, dry_run;
+	struct rl_error open_err;    /* why the provider could not open */
+};
+
+
+void
+rl_agent_repo_key(const char *dir, char *out, size_t size)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	for (; dir && *dir; dir++)
+		h = (h ^ (unsigned char)*dir) * 1099511628211ULL;
+	snprintf(out, size, "repo-%016llx", (unsigned long long)h);
+}
+
+/* --- the repository's files --------------------------------------------- */
+
+struct files {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect names under dir/rel, breadth enough for a prompt. */
+static void
+walk(const char *dir, const char *rel, int depth, struct files *F)
+{
+	struct rl_buf path = {0}, sub = {0};
+	struct dirent *d;
+	struct stat st;
+	DIR *D;
+
+	rl_buf_printf(&path, "%s%s%s", dir, *rel ? "/" : "", rel);
+	if (depth > 8 || F->n > 10000 || !(D = opendir(path.data))) {
+		rl_buf_free(&path);
+		return;
+	}
+	while ((d = readdir(D))) {
+		if (d->d_name[0] == '.')
+			continue;
+		rl_buf_reset(&sub);
+		rl_buf_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", d->d_name);
+		rl_buf_reset(&path);
+		rl_buf_printf(&path, "%s/%s", dir, sub.data);
+		if (lstat(path.data, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			walk(dir, sub.data, depth + 1, F);
+		} else if (S_ISREG(st.st_mode)) {
+			if (F->n == F->cap) {
+				F->cap = F->cap ? 2 * F->cap : 64;
+				F->v = rl_xrealloc(F->v, F->cap * sizeof *F->v);
+			}
+			F->v[F->n++] = rl_buf_detach(&sub);
+		}
+	}
+	closedir(D);
+	rl_buf_free(&path);
+	rl_buf_free(&sub);
+}
+
+void
+rl_agent_files(const char *dir, size_t max, struct rl_buf *out)
+{
+	struct files F = {0};
+	size_t i;
+
+	walk(dir, "", 0, &F);
+	qsort(F.v, F.n, sizeof *F.v, cmp_str);
+	for (i = 0; i < F.n; i++) {
+		if (i < max)
+			rl_buf_printf(out, "%s\n", F.v[i]);
+		free(F.v[i]);
+	}
+	if (F.n > max)
+		rl_buf_printf(out, "(%zu more files)\n", F.n - max);
+	free(F.v);
+}
+
+/* --- prompts ------------------------------------------------------------ */
+
+/* The system prompt file: the project's, else the shipped one. */
+static int
+load_prompt(struct engine *E, struct rl_error *e)
+{
+	struct rl_buf path = {0}, rel = {0};
+	int rc = 0;
+
+	rl_buf_printf(&path, ".redline/prompts/%s.md", E->R.A->name);
+	if (access(path.data, F_OK) != 0) {
+		rl_buf_reset(&path);
+		rl_buf_printf(&rel, "prompts/%s.md", E->R.A->name);
+		rl_share_path(rel.data, &path);
+	}
+	if (rl_fs_read(path.data, &E->system, PROMPT_MAX) < 0)
+		rc = rl_error_set(e, "config.prompt", "cannot read the %s agent's "
+		    "system prompt %s: %m", E->R.A->name, path.data);
+	rl_buf_free(&path);
+	rl_buf_free(&rel);
+	return rc;
+}
+
+/* What the agent's memory holds at key, at most MEMORY_KEEP bytes. */
+static void
+memory(struct engine *E, const char *key, struct rl_buf *out)
+{
+	struct rl_buf v = {0};
+
+	if (E->R.mem && rl_mem_get(E->R.mem, E->R.A->name, key, &v, NULL) == 0 &&
+	    v.len) {
+		rl_buf_add(out, v.data, v.len > MEMORY_KEEP ? MEMORY_KEEP : v.len);
+		if (out->data[out->len - 1] != '\n')
+			rl_buf_addc(out, '\n');
+	}
+	rl_buf_free(&v);
+}
+
+static void
+build_system(struct engine *E, const cJSON *baton, struct rl_buf *sys)
+{
+	const char *bias = rl_json_str(cJSON_GetObjectItemCaseSensitive(baton,
+	    "bias"), E->R.A->name);
+	struct rl_buf mem = {0};
+
+	rl_buf_add(sys, E->system.data, E->system.len);
+	if (!bias) {
+		memory(E, "bias", &mem);
+		bias = mem.len ? mem.data : NULL;
+	}
+	if (bias)
+		rl_buf_printf(sys, "\nCorrective bias: %s%s", bias,
+		    bias[strlen(bias) - 1] == '\n' ? "" : "\n");
+	rl_buf_free(&mem);
+}
+
+static void
+build_prompt(struct engine *E, const cJSON *baton, struct rl_buf *p)
+{
+	const char *const *f;
+	const cJSON *v;
+	char key[32];
+	size_t mark;
+
+	rl_buf_printf(p, "Task: %s\n", rl_json_str(baton, "task") ?
+	    rl_json_str(baton, "task") : "");
+	for (f = E->R.A->fields; f && *f; f++) {
+		if (!(v = cJSON_GetObjectItemCaseSensitive(baton, *f)))
+			continue;
+		rl_buf_printf(p, "%s: ", *f);
+		rl_json_print(v, p);
+		rl_buf_addc(p, '\n');
+	}
+	if (E->R.A->context)
+		E->R.A->context(&E->R, baton, p);
+	rl_agent_repo_key(rl_json_str(baton, "repo"), key, sizeof key);
+	rl_buf_adds(p, "Memory:\n");
+	mark = p->len;
+	memory(E, key, p);
+	if (p->len == mark)
+		p->len -= strlen("Memory:\n"), p->data[p->len] = '\0';
+}
+
+/* --- replies ------------------------------------------------------------ */
+
+void
+rl_agent_error(cJSON *errs, const char *path, const char *keyword,
+	const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "path", path);
+	cJSON_AddStringToObject(o, "keyword", keyword);
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddItemToArray(errs, o);
+}
+
+/* The reply as a checked object, or NULL with errs telling why.  A fence
+ * or words around the object are tolerated: models add them. */
+static cJSON *
+take_reply(struct engine *E, const cJSON *baton, const struct rl_call *c,
+	cJSON *errs)
+{
+	const char *s = c->text.data ? c->text.data : "", *a, *b;
+	struct rl_json_err je;
+	cJSON *v = NULL;
+
+	a = strchr(s, '{');
+	b = strrchr(s, '}');
+	if (!*s || strspn(s, " \t\r\n") == strlen(s)) {
+		rl_agent_error(errs, "", "json", "the reply is empty");
+		return NULL;
+	}
+	if (!a || !b || b < a) {
+		rl_agent_error(errs, "", "json", "the reply holds no JSON object");
+		return NULL;
+	}
+	if (rl_json_parse(a, (size_t)(b - a + 1), RL_LOOP_MAX_DEPTH, &v, &je) < 0) {
+		rl_agent_error(errs, "", "json", je.message);
+		return NULL;
+	}
+	if (!rl_schema_check(E->schema, v, errs, ERRORS_MAX) ||
+	    (E->R.A->check && !E->R.A->check(&E->R, baton, v, errs))) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* The pool's repair hook: one more round, quoting what was wrong. */
+static int
+again(const cJSON *rec, const struct rl_call *c, void *arg, struct rl_buf *buf)
+{
+	struct engine *E = arg;
+	cJSON *errs = cJSON_CreateArray(), *v, *x;
+	size_t n = c->text.len;
+
+	if ((v = take_reply(E, rec, c, errs))) {
+		cJSON_Delete(v);
+		cJSON_Delete(errs);
+		return 0;
+	}
+	rl_buf_adds(buf, c->prompt);
+	rl_buf_adds(buf, "\nYour reply was:\n");
+	if (n > REPLY_QUOTE)
+		n = rl_utf8_prefix(c->text.data, REPLY_QUOTE);
+	rl_buf_add(buf, c->text.data ? c->text.data : "", n);
+	rl_buf_adds(buf, "\nIt is not valid:\n");
+	cJSON_ArrayForEach(x, errs)
+		rl_buf_printf(buf, "- %s: %s\n", *rl_json_str(x, "path") ?
+		    rl_json_str(x, "path") : "/", rl_json_str(x, "message"));
+	rl_buf_adds(buf, "Reply again with only the corrected JSON object.\n");
+	cJSON_Delete(errs);
+	return 1;
+}
+
+static void
+add_usage(cJSON *o, const struct rl_call *c)
+{
+	cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "usage");
+	const char *k[] = {"prompt_tokens", "completion_tokens", "requests", "ms"};
+	double d[] = {(double)c->usage.prompt_tokens,
+	    (double)c->usage.completion_tokens, c->attempts, (double)c->ms};
+	size_t i;
+
+	if (!cJSON_IsObject(u)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "usage");
+		u = cJSON_AddObjectToObject(o, "usage");
+	}
+	for (i = 0; i < 4; i++)
+		rl_json_set(u, k[i], cJSON_CreateNumber(rl_json_num(u, k[i], 0) + d[i]));
+}
+
+static void
+add_trail(struct engine *E, cJSON *baton, const struct rl_call *c)
+{
+	cJSON *t = cJSON_GetObjectItemCaseSensitive(baton, "trail"), *o;
+	char at[32];
+
+	if (!cJSON_IsArray(t)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(baton, "trail");
+		t = cJSON_AddArrayToObject(baton, "trail");
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "stage", E->R.A->name);
+	cJSON_AddStringToObject(o, "provider", rl_provider_name(E->R.p));
+	cJSON_AddStringToObject(o, "model", rl_provider_model(E->R.p));
+	add_usage(o, c);
+	cJSON_AddNumberToObject(o, "ms", (double)c->ms);
+	rl_dur_iso(rl_now_ms(), at, sizeof at);
+	cJSON_AddStringToObject(o, "at", at);
+	if (c->rounds)
+		cJSON_AddNumberToObject(o, "repairs", c->rounds);
+	if (c->usage.estimated)
+		cJSON_AddTrueToObject(o, "estimated");
+	cJSON_AddItemToArray(t, o);
+}
+
+/* Leave baton as it came, with an error saying why it did not advance. */
+static int
+fail(struct engine *E, cJSON *baton, const char *code, const char *msg,
+	int attempts, cJSON *detail)
+{
+	cJSON *err = rl_err_object(code, msg, E->R.A->name);
+
+	if (attempts)
+		cJSON_AddNumberToObject(err, "attempts", attempts);
+	if (detail)
+		cJSON_AddItemToObject(err, "detail", detail);
+	rl_json_set(baton, "error", err);
+	rl_diag(rl_json_str(baton, "id"), 0, code, "%s", msg);
+	rl_out_json(baton);
+	return rl_err_status(code) > RL_EXIT_FAIL ? rl_err_status(code) :
+	    RL_EXIT_FAIL;
+}
+
+/* The pool's done: the baton with the reply taken in, or an error. */
+static int
+done(cJSON *baton, struct rl_call *c, void *arg)
+{
+	struct engine *E = arg;
+	struct rl_error e;
+	cJSON *errs, *v, *detail;
+	char *reply;
+	size_t n;
+
+	if (!c) {
+		/* passed on: its status went to the loop already */
+		rl_out_json(baton);
+		return RL_EXIT_OK;
+	}
+	add_usage(baton, c);
+	if (c->err.code)
+		return fail(E, baton, c->err.code, c->err.message, c->attempts, NULL);
+	add_trail(E, baton, c);
+	errs = cJSON_CreateArray();
+	if (!(v = take_reply(E, baton, c, errs))) {
+		detail = cJSON_CreateObject();
+		n = c->text.len > REPLY_KEEP ?
+		    rl_utf8_prefix(c->text.data, REPLY_KEEP) : c->text.len;
+		reply = rl_xstrndup(c->text.data ? c->text.data : "", n);
+		cJSON_AddStringToObject(detail, "reply", reply);
+		free(reply);
+		cJSON_AddItemToObject(detail, "errors", errs);
+		return fail(E, baton, "validate.reply", "the model's reply is not "
+		    "valid after a repair round", 0, detail);
+	}
+	cJSON_Delete(errs);
+	if (E->R.A->apply(&E->R, baton, v, &e) < 0)
+		return fail(E, baton, e.code, e.message, 0, NULL);
+	rl_out_json(baton);
+	return RL_EXIT_OK;
+}
+
+/* --- the record loop ---------------------------------------------------- */
+
+/* Set baton's error; the status its record gets. */
+static int
+mark(struct engine *E, cJSON *baton, const char *code, const char *msg)
+{
+	rl_json_set(baton, "error", rl_err_object(code, msg, E->R.A->name));
+	rl_diag(rl_json_str(baton, "id"), 0, code, "%s", msg);
+	return rl_err_status(code) > RL_EXIT_FAIL ? rl_err_status(code) :
+	    RL_EXIT_FAIL;
+}
+
+static int
+open_provider(struct engine *E)
+{
+	if (E->R.p || E->open_err.code)
+		return E->R.p ? 0 : -1;
+	if (!(E->R.p = rl_provider_open(E->R.cfg, E->pname, E->model,
+	    &E->open_err))) {
+		rl_error_report(&E->open_err, NULL);
+		return -1;
+	}
+	E->pool.p = E->R.p;
+	return 0;
+}
+
+static void
+dry_run(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
+	const struct rl_buf *prompt)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *id = rl_json_str(baton, "id");
+
+	cJSON_AddStringToObject(o, "id", id ? id : "");
+	cJSON_AddStringToObject(o, "stage", E->R.A->name);
+	cJSON_AddStringToObject(o, "system", sys->data ? sys->data : "");
+	cJSON_AddStringToObject(o, "prompt", prompt->data ? prompt->data : "");
+	cJSON_AddNumberToObject(o, "tokens", (double)((sys->len + prompt->len + 3) / 4));
+	rl_pool_pass(&E->pool, o);
+	cJSON_Delete(o);
+}
+
+static int
+each(struct rl_rec *r, void *arg)
+{
+	struct engine *E = arg;
+	cJSON *b = r->json;
+	const char *next = rl_json_str(b, "next");
+	struct rl_buf why = {0}, sys = {0}, prompt = {0};
+	struct rl_error e;
+	int status = RL_EXIT_OK, rc;
+
+	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
+	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
+		/* not ours: on, unchanged, in its place */
+		if (E->pool.n == 0)
+			rl_out_line(r->text, r->len);
+		else
+			rl_pool_pass(&E->pool, b);
+		return RL_EXIT_OK;
+	}
+	/* before a call, or a tool; rl-complete asks none and must finish */
+	if (E->R.A->apply && rl_budget_check(E->R.cfg, b, rl_now_ms(), &why)) {
+		rl_budget_spend(b, why.data);
+		goto pass;
+	}
+	rc = E->R.A->local ? E->R.A->local(&E->R, b, &e) : 0;
+	if (rc < 0) {
+		status = mark(E, b, e.code, e.message);
+		goto pass;
+	}
+	if (rc > 0) {
+		status = rc > 1 ? RL_EXIT_FAIL : RL_EXIT_OK;
+		goto pass;
+	}
+	build_system(E, b, &sys);
+	build_prompt(E, b, &prompt);
+	if (E->dry_run) {
+		dry_run(E, b, &sys, &prompt);
+	} else if (open_provider(E) < 0) {
+		status = mark(E, b, E->open_err.code, E->open_err.message);
+		goto pass;
+	} else {
+		rl_pool_call(&E->pool, b, prompt.data, sys.data, 1);
+	}
+	goto out;
+pass:
+	rl_pool_pass(&E->pool, b);
+out:
+	rl_buf_free(&why);
+	rl_buf_free(&sys);
+	rl_buf_free(&prompt);
+	return status;
+}
+
+static int
+start(struct engine *E, struct rl_error *e)
+{
+	const struct rl_agent *A = E->R.A;
+	struct rl_buf path = {0}, rel = {0}, msg = {0};
+	char layers[160];
+
+	if (A->apply) {
+		if (load_prompt(E, e) < 0)
+			return -1;
+		rl_buf_printf(&rel, "schemas/agent-%s.json", A->name);
+		rl_share_path(rel.data, &path);
+		if (!(E->schema = rl_schema_load(path.data, &msg)))
+			rl_error_set(e, "config.invalid", "%s", msg.data);
+		rl_buf_free(&path);
+		rl_buf_free(&rel);
+		rl_buf_free(&msg);
+		if (!E->schema)
+			return -1;
+	}
+	if (A->flags & RL_AGENT_TOOLS && rl_tools_load(E->R.cfg, &E->R.tools))
+		rl_diag(NULL, 0, "tool.bad_manifest", "some tools are left out: "
+		    "rl-act --check-tools says why");
+	if (A->flags & RL_AGENT_SANDBOX) {
+		/* refuse before reading anything: every baton would fail alike */
+		if (!E->R.sb.off && rl_sandbox_probe(layers, sizeof layers, e) < 0)
+			return -1;
+		if (E->R.sb.off)
+			fprintf(stderr, "%s: warning: --no-sandbox: tools run with "
+			    "only limits, a deadline and a clean environment\n",
+			    rl_prog);
+		rl_act_limits(E->R.cfg, &E->R.sb);
+	}
+	if (!(E->R.mem = rl_mem_open(E->R.cfg)))
+		return rl_error_set(e, "config.invalid", "cannot open the memory store");
+	if (A->apply && !(A->flags & RL_AGENT_LAZY) && !E->dry_run &&
+	    open_provider(E) < 0) {
+		*e = E->open_err;
+		e->code = NULL;     /* reported already */
+		return -1;
+	}
+	return 0;
+}
+
+int
+rl_agent_main(const struct rl_agent *A, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"provider", required_argument, NULL, 'p'},
+		{"model", required_argument, NULL, 'm'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"no-sandbox", no_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	static struct rl_config cfg;
+	struct engine E = {0};
+	struct rl_error e = {0};
+	int c, status;
+
+	rl_cmd_start(argv[0], &cfg);
+	E.R.A = A;
+	E.R.cfg = &cfg;
+	E.jobs = 1;
+	E.R.dir = ".";
+	while ((c = getopt_long(argc, argv, "p:m:j:C:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': E.pname = optarg; break;
+		case 'm': E.model = optarg; break;
+		case 'j':
+			if (rl_pool_jobs(optarg, &E.jobs) < 0)
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			break;
+		case 'n': E.dry_run = 1; break;
+		case 'C': E.R.dir = optarg; break;
+		case 'S':
+			if (A->flags & RL_AGENT_SANDBOX) {
+				E.R.sb.off = 1;
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			fprintf(stderr, "usage: %s [-p provider] [-m model] [-j jobs] "
+			    "[--dry-run] [-C dir]%s [file ...]\n", rl_prog,
+			    A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "");
+			return rl_cmd_finish(&cfg, NULL, c == 'h' ? RL_EXIT_OK :
+			    RL_EXIT_USAGE);
+		}
+	}
+	rl_pool_init(&E.pool, NULL, E.jobs, 0, done, &E);
+	E.pool.again = again;
+	E.pool.rounds = 1;
+	if (start(&E, &e) < 0) {
+		status = e.code ? rl_error_report(&e, NULL) : RL_EXIT_USAGE;
+		goto out;
+	}
+	rl_cmd_limits(&cfg, &E.L);
+	E.L.fn = each;
+	E.L.arg = &E;
+	E.L.stage = A->name;
+	E.L.emit = rl_pool_emit;
+	E.L.emit_arg = &E.pool;
+	E.L.idle = rl_pool_idle;
+	E.L.idle_arg = &E.pool;
+	status = rl_loop_run(&E.L, argc - optind, argv + optind);
+	status = rl_exit_merge(status, rl_pool_drain(&E.pool));
+out:
+	if (E.R.p)
+		rl_provider_close(E.R.p);
+	if (E.R.mem)
+		rl_mem_close(E.R.mem);
+	rl_tools_free(&E.R.tools);
+	rl_schema_free(E.schema);
+	rl_buf_free(&E.system);
+	return rl_cmd_finish(&cfg, &E.L, status);
+}

@@ -1,0 +1,112 @@
+/*
+ * rl_agent.h - the one engine every agent runs.
+ *
+ * An agent is data plus a few functions: its name (the stage it serves,
+ * the name of its system prompt SHARE/prompts/NAME.md and of its reply's
+ * schema SHARE/schemas/agent-NAME.json, its memory namespace), the baton
+ * members its prompt shows, and how it takes a reply into the baton:
+ *
+ *     static const struct rl_agent plan = {
+ *         .name = "plan", .fields = (const char *[]){"task", "reasoning",
+ *         "feedback", NULL}, .context = tools, .check = known_tools,
+ *         .apply = take_plan,
+ *     };
+ *     int main(int argc, char **argv) { return rl_agent_main(&plan, argc, argv); }
+ *
+ * rl_agent_main parses the options every agent takes (-p provider,
+ * -m model, -j jobs, --dry-run, -C dir, and --no-sandbox for an agent
+ * that runs tools) and runs the record loop.  For each baton:
+ *
+ *   - a baton not addressed to it (next), or with an error, goes on
+ *     unchanged and in order;
+ *   - the budget is checked (rl_budget.h): when spent, the baton goes
+ *     to complete with status BUDGET and asks no model;
+ *   - local, when the agent has one, may handle the baton itself (rl-act
+ *     running a plan whose steps are complete; rl-complete always);
+ *   - else the prompt is built: the system prompt (./.redline/prompts/
+ *     NAME.md overrides the shipped one), the agent's corrective bias
+ *     (the baton's bias.NAME, else its memory's "bias"), then "Task:",
+ *     each of the agent's fields present in the baton as compact JSON,
+ *     what context adds, and what its memory holds for this repository
+ *     (key "repo-HASH"), and nothing else: tokens are cubed in the reward;
+ *   - the provider is called, -j requests in flight, output in order;
+ *   - the reply is taken as JSON (a ```json fence or text around one
+ *     object is allowed), checked against the schema and by check; when
+ *     it fails, one repair round sends the prompt again with the errors
+ *     quoted; when that fails too, the baton gets error validate.reply
+ *     with the reply kept in error.detail;
+ *   - apply takes the reply into the baton and sets next; the call's
+ *     usage is added to usage and a trail entry {stage, provider, model,
+ *     usage, ms, at} is appended.
+ *
+ * A request that fails leaves the baton as it was, with an error whose
+ * retryable says whether a later try may work (rl-queue and redline run
+ * retry those).  --dry-run writes, instead of calling, one record per
+ * baton {"id", "stage", "system", "prompt", "tokens"}, tokens being the
+ * estimate bytes / 4 that rl-provider uses when a service counts none.
+ */
+#ifndef RL_AGENT_H
+#define RL_AGENT_H
+#include <cjson/cJSON.h>
+#include "rl_buf.h"
+#include "rl_config.h"
+#include "rl_err.h"
+#include "rl_mem.h"
+#include "rl_provider.h"
+#include "rl_sandbox.h"
+#include "rl_tool.h"
+
+enum {
+	RL_AGENT_TOOLS = 1 << 0,     /* load the tool catalog */
+	RL_AGENT_SANDBOX = 1 << 1,   /* runs tools: --no-sandbox, a probe */
+	RL_AGENT_LAZY = 1 << 2       /* open the provider at its first call */
+};
+
+/* What a running agent has; the agent's functions receive it. */
+struct rl_agent_run {
+	const struct rl_agent *A;
+	struct rl_config *cfg;
+	struct rl_provider *p;       /* NULL until opened */
+	struct rl_mem *mem;
+	struct rl_tools tools;       /* with RL_AGENT_TOOLS */
+	struct rl_sandbox sb;        /* with RL_AGENT_SANDBOX: the limits */
+	const char *dir;             /* -C: the repository when a baton names none */
+};
+
+struct rl_agent {
+	const char *name;
+	const char *const *fields;   /* baton members the prompt shows */
+	unsigned flags;              /* RL_AGENT_* */
+	/* Add to the prompt what the baton's fields do not say (may be NULL). */
+	void (*context)(struct rl_agent_run *R, const cJSON *baton,
+	    struct rl_buf *prompt);
+	/* Handle the baton without a model: 1 when done (next set), 0 to ask
+	 * the model, -1 with e set to make it an error baton (may be NULL). */
+	int (*local)(struct rl_agent_run *R, cJSON *baton, struct rl_error *e);
+	/* Checks of a reply the schema passed: append {path, keyword,
+	 * message} to errs; 1 when it is good (may be NULL). */
+	int (*check)(struct rl_agent_run *R, const cJSON *baton,
+	    const cJSON *reply, cJSON *errs);
+	/* Take the good reply (owned) into baton and set next; 0, or -1 with
+	 * e set. */
+	int (*apply)(struct rl_agent_run *R, cJSON *baton, cJSON *reply,
+	    struct rl_error *e);
+};
+
+/* Parse options, run the loop, return the exit status for main. */
+int rl_agent_main(const struct rl_agent *A, int argc, char **argv);
+
+/* Append a reply's fault {path, keyword, message} to errs, as a check
+ * function does. */
+void rl_agent_error(cJSON *errs, const char *path, const char *keyword,
+	const char *msg);
+
+/* The memory key of what an agent keeps about repository dir:
+ * "repo-" and 16 hex digits of a hash of its path (out: 24 bytes). */
+void rl_agent_repo_key(const char *dir, char *out, size_t size);
+
+/* Append up to max file names of repository dir, sorted, one a line
+ * (.git and other hidden entries left out), to out. */
+void rl_agent_files(const char *dir, size_t max, struct rl_buf *out);
+
+#endif
