@@ -429,11 +429,8 @@ each(struct rl_rec *r, void *arg)
 
 	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
 	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
-		/* not ours: on, unchanged, in its place */
-		if (E->pool.n == 0)
-			rl_out_line(r->text, r->len);
-		else
-			rl_pool_pass(&E->pool, b);
+		/* not ours: on, byte for byte, in its place */
+		rl_pool_pass_raw(&E->pool, r->text, r->len);
 		return RL_EXIT_OK;
 	}
 	/* before a call, or a tool; rl-complete asks none and must finish */

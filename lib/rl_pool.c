@@ -7,12 +7,15 @@
 
 #include "rl_buf.h"
 #include "rl_err.h"
+#include "rl_out.h"
 #include "rl_pool.h"
 
 struct rl_pool_item {
 	cJSON *rec;
 	struct rl_call call;
 	char *prompt, *system;
+	char *raw;                 /* a record passed on as its bytes */
+	size_t rawlen;
 	int has_call, done, rounds;
 	struct rl_usage prior;     /* of the rounds before this call */
 	long long prior_ms;
@@ -35,8 +38,12 @@ rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
 static void
 emit_one(struct rl_pool *P, struct rl_pool_item *it)
 {
-	P->status = rl_exit_merge(P->status,
-	    P->fn(it->rec, it->has_call ? &it->call : NULL, P->arg));
+	if (it->raw)
+		rl_out_line(it->raw, it->rawlen);
+	else
+		P->status = rl_exit_merge(P->status,
+		    P->fn(it->rec, it->has_call ? &it->call : NULL, P->arg));
+	free(it->raw);
 	cJSON_Delete(it->rec);
 	rl_call_clear(&it->call);
 	free(it->prompt);
@@ -216,6 +223,20 @@ rl_pool_pass(struct rl_pool *P, const cJSON *rec)
 {
 	make_room(P);
 	pass(P, cJSON_Duplicate(rec, 1));
+}
+
+void
+rl_pool_pass_raw(struct rl_pool *P, const char *text, size_t len)
+{
+	struct rl_pool_item *it;
+
+	make_room(P);
+	it = rl_xcalloc(1, sizeof *it);
+	it->raw = rl_xstrndup(text, len);
+	it->rawlen = len;
+	it->done = 1;
+	push(P, it);
+	flush(P);
 }
 
 void

@@ -85,6 +85,9 @@ void rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
 /* Pass rec on, in its place, without a request (copied). */
 void rl_pool_pass(struct rl_pool *P, const cJSON *rec);
 
+/* Pass a record on, in its place, as the bytes it came as (copied). */
+void rl_pool_pass_raw(struct rl_pool *P, const char *text, size_t len);
+
 /* The loop's emit hook: an error baton (owned) takes its place. */
 void rl_pool_emit(cJSON *baton, void *arg);
 
