@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# redline: the front command, and `redline run`, the supervisor of the
+# ring with its journal.
+
+load helpers/common
+
+RING="$FIX/agents/ring.cassette"
+
+# fixture_repo: tests/fixtures/agents/repo as a git repository at $S/repo
+fixture_repo() {
+	sandbox_repo
+	cp "$FIX/agents/repo/"* .
+	git add -A && git commit -qm start
+}
+
+# entry STAGE JSON: the ring cassette's reply for that stage's agent,
+# with JSON's members added (a later matcher, a latency, times)
+entry() {
+	jq -c --arg s "$1" --argjson more "${2:-{\}}" \
+	    'select(.match.system == $s) + $more' "$RING"
+}
+
+# the patch the ring cassette's plan applies, as a JSON string
+patch_json() {
+	jq -c 'select(.match.system == "planning agent") | .reply_json.steps[0].args.patch' "$RING"
+}
+
+# journal_left: batons the run's journal still holds (ready, delayed, leased)
+journal_left() {
+	local n=0 q s
+	for q in redline-ring redline-todo; do
+		for s in ready delayed leased; do
+			n=$((n + $(rl-queue -q "$q" ls --state "$s" | wc -l)))
+		done
+	done
+	echo "$n"
+}
+
+# patched_once: sum.c holds the patch exactly once, and its tests pass
+patched_once() {
+	[ "$(grep -o 'sum_sign(' sum.c | wc -l)" -eq 3 ] && make -s check > /dev/null
+}
+
+@test "redline CMD runs rl-CMD; anything else is an error" {
+	run --separate-stderr redline task -P 3 "a task"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.task, .priority] | @tsv' <<< "$output")" = "a task	3" ]
+	run --separate-stderr redline frobnicate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"'frobnicate' is not a redline command (no rl-frobnicate)"* ]]
+	run --separate-stderr redline ../bin/sh
+	[ "$status" -eq 2 ]
+	run --separate-stderr redline
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "usage: redline run"* ]]
+}
+
+@test "redline run: a task goes round the ring on a real C repository and finishes" {
+	fixture_repo
+	run --separate-stderr redline run -p "script:$RING" "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	jqo '[.status, .next, (.trail | map(.stage)), (.observations | map([.tool, .exit])),
+	    .verify.exit, .usage.prompt_tokens + .usage.completion_tokens]'
+	expect '["FINISH","done",["reason","plan","feedback"],[["apply_patch",0],["run_tests",0]],0,1330]'
+	patched_once
+	# nothing is left in the journal; stdout held data alone
+	[ "$(journal_left)" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "upstream handoff: feedback sends the baton back to plan, and the second plan differs" {
+	fixture_repo
+	{
+		entry "reasoning agent"
+		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"sum_negative"},"goal":"look first"}]}}'
+		entry "planning agent" '{"times":1}'
+		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"replan","reason":"nothing changed yet"}}'
+		entry "feedback agent" '{"times":1}'
+	} > c
+	run --separate-stderr redline run -p script:c "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	jqo '[.status, .iter, (.trail | map(.stage)), (.observations | map([.iter, .tool])), .feedback.verdict]'
+	expect '["FINISH",2,["reason","plan","feedback","plan","feedback"],[[1,"search"],[2,"apply_patch"],[2,"run_tests"]],"done"]'
+	patched_once
+}
+
+@test "a bias request is granted, kept in the agent's memory, and shapes the next run" {
+	fixture_repo
+	{
+		entry "reasoning agent"
+		entry "planning agent"
+		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"done","reason":"ok","bias_request":{"agent":"plan","correction":"one small patch per step","reason":"a big patch is hard to review"}}}'
+	} > c
+	run --separate-stderr redline run -p script:c "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	jqo '[.bias.plan, .bias_log[0].granted, .bias_log[0].reason, has("bias_request")]'
+	expect '["one small patch per step",true,"a big patch is hard to review",false]'
+	[ "$(rl-mem -n plan get bias)" = "one small patch per step" ]
+	[ "$(rl-mem -n plan get bias-decision | jq -r .granted)" = true ]
+	# the next run's planner is told; its cassette answers only if it was
+	git checkout -q sum.c
+	{
+		entry "reasoning agent"
+		entry "planning agent" '{"match":{"system":"Corrective bias: one small patch per step"}}'
+		entry "feedback agent"
+	} > d
+	run --separate-stderr redline run -p script:d "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	# refused, with the reason recorded
+	git checkout -q sum.c
+	sed 's/"agent":"plan"/"agent":"complete"/' c > e
+	RL_RUN_ACCEPT_BIAS=false run --separate-stderr redline run -p script:e "again"
+	jqo '[.bias_log[0].granted, .bias_log[0].why]'
+	expect '[false,"run.accept_bias is false"]'
+	[[ "$stderr" == *"bias for complete refused: run.accept_bias is false"* ]]
+}
+
+@test "a feedback loop that never converges ends with status BUDGET" {
+	fixture_repo
+	{
+		entry "reasoning agent"
+		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"x"},"goal":"g"}]},"usage":{"prompt_tokens":100,"completion_tokens":10},"times":0}'
+		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"replan","reason":"again"},"usage":{"prompt_tokens":100,"completion_tokens":10},"times":0}'
+	} > c
+	RL_AGENT_MAX_ITER=3 run --separate-stderr redline run -p script:c "never done"
+	[ "$status" -eq 1 ]
+	jqo '[.status, .next, .budget_spent, .iter, (.summary | test("^BUDGET"))]'
+	expect '["BUDGET","done","iterations 4 of 3",4,true]'
+	# and a token budget, spent on the way
+	echo '{"task":"t","budget":{"tokens":300}}' | rl-task > in
+	run --separate-stderr redline run -p script:c < in
+	[ "$(jq -r .budget_spent <<< "$output")" = "tokens 350 of 300" ]
+}
+
+@test "bad input: a baton for an unknown stage, a baton with an error, a line that is not JSON" {
+	fixture_repo
+	{
+		echo '{"rl":1,"id":"u","next":"frobnicate"}'
+		echo '{"rl":1,"id":"e","next":"plan","error":{"code":"tool.denied","category":"policy","message":"m","retryable":false}}'
+		echo 'not json'
+		echo '{"rl":1,"next":"plan"}'
+	} > in
+	run --separate-stderr redline run -p script:/nonexistent < in
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 4 ]
+	printf '%s\n' "$output" | jq -c '[.id, .error.code]' | sort > got
+	[ "$(grep -c input.not_json got)" -eq 1 ]
+	[ "$(grep -c validate.schema got)" -eq 1 ]
+	grep -q '\["u","input.unknown_stage"\]' got
+	# the error baton came out untouched
+	[ "$(printf '%s\n' "$output" | jq -cS 'select(.id == "e")')" = "$(sed -n 2p in | jq -cS .)" ]
+	[[ "$stderr" == *'next is "frobnicate": no stage of the ring'* ]]
+	[ "$(journal_left)" -eq 0 ]
+}
+
+@test "priority and -n: one task in the ring at a time, the highest first" {
+	fixture_repo
+	{
+		entry "reasoning agent"
+		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"x"},"goal":"g"}]},"times":0}'
+		entry "feedback agent"
+	} > c
+	printf '%s\n' '{"task":"low"}' '{"task":"high","priority":9}' '{"task":"mid","priority":1}' |
+	    rl-task > in
+	run --separate-stderr redline run -n 1 -p script:c < in
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -r .task | tr '\n' ' ')" = "high mid low " ]
+}
+
+@test "resume: a journaled step shown done is not applied again" {
+	fixture_repo
+	# a run died after act applied the patch and the journal took its
+	# output, but before the tests step: the baton went back to act
+	jq -cn --arg repo "$S/repo" --argjson p "$(patch_json)" \
+	    '{rl: 1, id: "j1", task: "merge", repo: $repo, next: "act", iter: 1,
+	      usage: {prompt_tokens: 10, completion_tokens: 5},
+	      plan: {iter: 1, steps: [{tool: "apply_patch", args: {patch: $p}, goal: "g"},
+	                              {tool: "run_tests", goal: "t"}]},
+	      observations: [{step: 0, iter: 1, tool: "apply_patch", exit: 0}]}' |
+	    rl-queue -q redline-ring push
+	git apply <<< "$(jq -r . <<< "$(patch_json)")"
+	entry "feedback agent" > c
+	run --separate-stderr redline run -p script:c "a new task"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"journal redline holds 1 batons of a run that did not finish: redline run --resume finishes them"* ]]
+	run --separate-stderr redline run --resume -p script:c < /dev/null
+	[ "$status" -eq 0 ]
+	jqo '[.id, .status, (.observations | map([.step, .tool, .exit]))]'
+	expect '["j1","FINISH",[[0,"apply_patch",0],[1,"run_tests",0]]]'
+	patched_once
+}
+
+@test "resume after kill -9 at random points: every task finishes, nothing lost" {
+	fixture_repo
+	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":150,"times":0}'; done > c
+	: > outs
+	for round in 1 2 3; do
+		git checkout -q sum.c
+		rm -rf "$RL_HOME/queue"
+		redline run -p script:c "merge the duplicated loops in sum.c" >> outs 2> /dev/null &
+		pid=$!
+		sleep "0.$((RANDOM % 9 + 1))"
+		pkill -9 -P "$pid" || true
+		kill -9 "$pid" 2> /dev/null || true
+		wait "$pid" || true
+		while [ "$(journal_left)" -gt 0 ]; do
+			redline run --resume -p script:c < /dev/null >> outs 2> "$S/err" || {
+				# a stage killed mid-step comes back with its retry delay
+				grep -q 'internal.stage_crash\|provider' "$S/err" || { cat "$S/err"; false; }
+			}
+		done
+		[ "$(jq -r 'select(.status == "FINISH") | .id' outs | sort -u | wc -l)" -eq "$round" ]
+		patched_once || { git diff; false; }
+	done
+}
+
+@test "a stage killed -9 is restarted and its baton retried" {
+	fixture_repo
+	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":400,"times":0}'; done > c
+	RL_QUEUE_BACKOFF_BASE=0.05 redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
+	pid=$!
+	for _ in $(seq 100); do pgrep -P "$pid" -f rl-plan > /dev/null && break; sleep 0.05; done
+	pkill -9 -P "$pid" -f rl-plan
+	wait "$pid"
+	[ "$(jq -r .status out)" = FINISH ]
+	grep -q 'internal.stage_crash: rl-plan killed by signal 9 holding 1 baton' err
+	patched_once
+}
+
+@test "a baton that keeps crashing a stage goes to the dead letters with its cause" {
+	fixture_repo
+	mkdir "$S/bin"
+	printf '#!/bin/sh\nread line\nkill -9 $$\n' > "$S/bin/rl-reason"
+	chmod +x "$S/bin/rl-reason"
+	RL_EXEC_PATH="$S/bin" RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=0.01 \
+	    run --separate-stderr redline run -p "script:$RING" "crash it"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"after 2 attempts the baton is in the dead letters (rl-queue dead redline-ring)"* ]]
+	run rl-queue -q redline-ring dead
+	jqo '[.body.task, (.errors | map(.code) | unique), .errors[0].stage]'
+	expect '["crash it",["internal.stage_crash"],"reason"]'
+}
+
+@test "SIGTERM: work in flight finishes and is journaled; --resume finishes the rest" {
+	fixture_repo
+	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
+	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
+	pid=$!
+	sleep 0.4
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 111 ]
+	grep -q 'stopped by signal 15: 1 tasks are journaled in redline-ring; redline run --resume finishes them' err
+	[ ! -s out ]
+	# the stages were let finish: nothing is left leased
+	[ "$(rl-queue -q redline-ring ls --state leased | wc -l)" -eq 0 ]
+	run --separate-stderr redline run --resume -p script:c < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	patched_once
+}
+
+@test "one run holds a journal at a time" {
+	fixture_repo
+	mkdir -p "$RL_HOME"
+	flock "$RL_HOME/run-redline.lock" sleep 3 &
+	sleep 0.3
+	run --separate-stderr redline run -p "script:$RING" "x"
+	[ "$status" -eq 111 ]
+	[[ "$stderr" == *"journal redline is in use by another redline run"* ]]
+	# another journal is free
+	run --separate-stderr redline run -J other -p "script:$RING" "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	wait
+}
+
+@test "on a terminal, one status line per task on stderr; stdout stays data" {
+	fixture_repo
+	command -v script > /dev/null || skip "script(1) is needed"
+	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
+	command script -qec "redline run -p script:c 'merge the duplicated loops in sum.c' > out" /dev/null > tty
+	[ "$(jq -r .status out)" = FINISH ]
+	grep -aq 'reason *iter 1 *tokens 0' tty
+	grep -aq 'feedback *iter 1 *tokens 1010' tty
+}
