@@ -41,8 +41,8 @@
 #include "rl_queue.h"
 
 static const char usage[] =
-    "usage: redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J journal]\n"
-    "                   [--no-sandbox] [--resume] [task ...]\n"
+    "usage: redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J journal] "
+    "[--no-sandbox] [--resume] [task ...]\n"
     "       redline command [arg ...]\n";
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
@@ -92,12 +92,13 @@ struct sup {
 };
 
 static struct rl_config cfg;
-static volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t stop_sig, signals;
 
 static void
 on_signal(int sig)
 {
 	stop_sig = sig;
+	signals++;
 }
 
 /* --- finding and starting commands ------------------------------------- */
@@ -874,6 +875,12 @@ loop(struct sup *S)
 	int who[1 + 2 * NSTAGES], np, i, s;
 
 	for (;;) {
+		if (signals > 1) {
+			/* not waited for: what the stages hold stays journaled */
+			for (s = 0; s < NSTAGES; s++)
+				if (S->st[s].pid)
+					kill(-S->st[s].pid, SIGKILL);
+		}
 		if (stop_sig)
 			stop_input(S);
 		else {

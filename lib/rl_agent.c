@@ -534,6 +534,9 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 	E.jobs = 1;
 	E.R.dir = ".";
 	while ((c = getopt_long(argc, argv, "p:m:j:C:h", opts, NULL)) != -1) {
+		/* an agent that asks no model takes no model's options */
+		if (!A->apply && strchr("pmjn", c))
+			c = '?';
 		switch (c) {
 		case 'p': E.pname = optarg; break;
 		case 'm': E.model = optarg; break;
@@ -550,8 +553,9 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 			}
 			/* FALLTHROUGH */
 		default:
-			fprintf(stderr, "usage: %s [-p provider] [-m model] [-j jobs] "
-			    "[--dry-run] [-C dir]%s [file ...]\n", rl_prog,
+			fprintf(c == 'h' ? stdout : stderr, "usage: %s %s[-C dir]%s "
+			    "[file ...]\n", rl_prog, A->apply ? "[-p provider] "
+			    "[-m model] [-j jobs] [--dry-run] " : "",
 			    A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "");
 			return rl_cmd_finish(&cfg, NULL, c == 'h' ? RL_EXIT_OK :
 			    RL_EXIT_USAGE);
