@@ -353,11 +353,12 @@ start_stage(struct sup *S, int s)
 		usleep((useconds_t)(wait * 1000));
 	snprintf(prog, sizeof prog, "rl-%s", names[s]);
 	argv[n++] = prog;
-	if (S->pname) {
+	/* rl-complete asks no model, and takes no model's options */
+	if (S->pname && s != COMPLETE) {
 		argv[n++] = "-p";
 		argv[n++] = (char *)S->pname;
 	}
-	if (S->model) {
+	if (S->model && s != COMPLETE) {
 		argv[n++] = "-m";
 		argv[n++] = (char *)S->model;
 	}
@@ -483,6 +484,13 @@ stage_ended(struct sup *S, int s)
 		held += S->f[i].stage == s;
 	if (!held && WIFEXITED(status) && WEXITSTATUS(status) <= RL_EXIT_FAIL)
 		return;
+	/* a stage that refuses its options or configuration refuses every
+	 * baton alike: retrying would send each to the dead letters */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE)
+		rl_die(RL_EXIT_USAGE, "config.invalid", "rl-%s exited 2 (usage or "
+		    "configuration, said above); the journal %s keeps every task: "
+		    "redline run --resume, once it is mended", names[s],
+		    S->ring->name);
 	err = cJSON_CreateObject();
 	cJSON_AddStringToObject(err, "code", "internal.stage_crash");
 	cJSON_AddStringToObject(err, "category", "internal");

@@ -242,6 +242,12 @@ patched_once() {
 	run rl-queue -q redline-ring dead
 	jqo '[.body.task, (.errors | map(.code) | unique), .errors[0].stage]'
 	expect '["crash it",["internal.stage_crash"],"reason"]'
+	# a stage that refuses its configuration stops the run at once
+	printf '#!/bin/sh\necho "rl-reason: config.invalid: bad" >&2\nexit 2\n' > "$S/bin/rl-reason"
+	RL_EXEC_PATH="$S/bin" run --separate-stderr redline run -p "script:$RING" "refused"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"rl-reason exited 2 (usage or configuration, said above); the journal redline-ring keeps every task"* ]]
+	[ "$(journal_left)" -eq 1 ]
 }
 
 @test "SIGTERM: work in flight finishes and is journaled; --resume finishes the rest" {
