@@ -72,6 +72,8 @@ fill(struct reader *R, size_t want)
 		R->pos = 0;
 	}
 	rl_buf_grow(&R->buf, want);
+	/* what is done goes out before any wait */
+	rl_out_batch(0);
 	if (R->L->idle)
 		R->L->idle(R->fd, R->L->idle_arg);
 	for (;;) {
@@ -82,6 +84,7 @@ fill(struct reader *R, size_t want)
 		if (errno != EINTR)
 			return -1;
 	}
+	rl_out_batch(1);
 	R->buf.len += (size_t)n;
 	R->buf.data[R->buf.len] = 0;
 	R->total += (unsigned long long)n;
@@ -237,15 +240,11 @@ run_fd(struct rl_loop *L, int fd, const char *name)
 	return status;
 }
 
-int
-rl_loop_run(struct rl_loop *L, int nfiles, char **files)
+static int
+run_files(struct rl_loop *L, int nfiles, char **files)
 {
 	int status = RL_EXIT_OK, i, fd;
 
-	if (!L->max_bytes)
-		L->max_bytes = RL_LOOP_MAX_BYTES;
-	if (!L->max_depth)
-		L->max_depth = RL_LOOP_MAX_DEPTH;
 	if (nfiles == 0)
 		return run_fd(L, STDIN_FILENO, "stdin");
 	for (i = 0; i < nfiles; i++) {
@@ -263,5 +262,19 @@ rl_loop_run(struct rl_loop *L, int nfiles, char **files)
 		status = rl_exit_merge(status, run_fd(L, fd, files[i]));
 		close(fd);
 	}
+	return status;
+}
+
+int
+rl_loop_run(struct rl_loop *L, int nfiles, char **files)
+{
+	int status;
+
+	if (!L->max_bytes)
+		L->max_bytes = RL_LOOP_MAX_BYTES;
+	if (!L->max_depth)
+		L->max_depth = RL_LOOP_MAX_DEPTH;
+	status = run_files(L, nfiles, files);
+	rl_out_batch(0);
 	return status;
 }

@@ -1,6 +1,7 @@
-/* rl_out.c - one write per record; see rl_out.h. */
+/* rl_out.c - whole records, one write each or gathered; see rl_out.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -10,8 +11,55 @@
 #include "rl_json.h"
 #include "rl_out.h"
 
+#define GATHER (64UL << 10)
+
+static struct {
+	int on, hooked;
+	struct rl_buf b;
+} G;
+
+static void write_lines(const char *s, size_t n, int newline);
+
+static void
+flush(void)
+{
+	if (G.b.len) {
+		write_lines(G.b.data, G.b.len, 0);
+		G.b.len = 0;
+	}
+}
+
+void
+rl_out_batch(int on)
+{
+	if (!on)
+		flush();
+	else if (!G.hooked) {
+		G.hooked = 1;
+		atexit(flush);      /* what is gathered is not lost at exit */
+	}
+	G.on = on;
+}
+
 void
 rl_out_line(const char *s, size_t n)
+{
+	if (G.on) {
+		if (G.b.len + n + 1 > GATHER)
+			flush();
+		if (n + 1 <= GATHER) {
+			rl_buf_add(&G.b, s, n);
+			rl_buf_addc(&G.b, '\n');
+			return;
+		}
+	}
+	flush();
+	write_lines(s, n, 1);
+}
+
+/* Write n bytes (and a newline) completely. */
+static void
+write_lines(const char *s, size_t n, int newline)
 {
 	struct iovec iov[2];
 	int k = 0;
@@ -20,7 +68,7 @@ rl_out_line(const char *s, size_t n)
 	iov[0].iov_base = (void *)s;
 	iov[0].iov_len = n;
 	iov[1].iov_base = "\n";
-	iov[1].iov_len = 1;
+	iov[1].iov_len = newline ? 1 : 0;
 	/* A blocking write to a pipe or file completes unless interrupted;
 	 * finish a short one rather than lose its tail. */
 	while (k < 2) {
@@ -53,6 +101,7 @@ rl_out_json(const cJSON *v)
 int
 rl_out_close(void)
 {
+	rl_out_batch(0);
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
 		rl_diag(NULL, 0, "io.write", "stdout: %s", strerror(errno));
 		return RL_EXIT_TEMP;
