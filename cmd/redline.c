@@ -596,20 +596,20 @@ read_input(struct sup *S)
 
 /* --- the journal: admitting tasks, taking batons to route --------------- */
 
-/* Let tasks from todo into the ring while there is room. */
-static void
+/* Let tasks from todo into the ring while there is room; how many. */
+static int
 admit(struct sup *S)
 {
 	struct rl_qmsg m;
 	const char *l;
 	size_t n;
-	int found;
+	int found, let = 0;
 
 	while (!stop_sig && S->tasks < S->max_tasks) {
 		if (rl_queue_pop(S->todo, 1, LEASE_MS, &m, &n) < 0)
 			queue_fail(S->todo);
 		if (!n)
-			return;
+			return let;
 		if (rl_queue_push(S->ring, &m.body, 1, m.priority, 0, NULL) < 0)
 			queue_fail(S->ring);
 		m.body = NULL;
@@ -618,9 +618,11 @@ admit(struct sup *S)
 			queue_fail(S->todo);
 		rl_qmsg_free(&m);
 		S->tasks++;
+		let++;
 		if (S->waiting)
 			S->waiting--;
 	}
+	return let;
 }
 
 /* Route a message of the ring: one flight per task. */
@@ -889,11 +891,13 @@ loop(struct sup *S)
 				if (S->st[s].pid)
 					kill(-S->st[s].pid, SIGKILL);
 		}
-		if (stop_sig)
+		if (stop_sig) {
 			stop_input(S);
-		else {
-			admit(S);
-			collect(S);
+		} else {
+			/* a task that ends in collect makes room at once */
+			do
+				collect(S);
+			while (admit(S) > 0);
 		}
 		draw(S);
 		if (stop_sig ? in_stages(S) == 0 :

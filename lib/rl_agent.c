@@ -433,6 +433,8 @@ each(struct rl_rec *r, void *arg)
 		rl_pool_pass_raw(&E->pool, r->text, r->len);
 		return RL_EXIT_OK;
 	}
+	/* ours may take long: what went before must not wait for it */
+	rl_out_batch(0);
 	/* before a call, or a tool; rl-complete asks none and must finish */
 	if (E->R.A->apply && rl_budget_check(E->R.cfg, b, rl_now_ms(), &why)) {
 		rl_budget_spend(b, why.data);
@@ -461,6 +463,7 @@ each(struct rl_rec *r, void *arg)
 pass:
 	rl_pool_pass(&E->pool, b);
 out:
+	rl_out_batch(1);
 	rl_buf_free(&why);
 	rl_buf_free(&sys);
 	rl_buf_free(&prompt);
