@@ -408,11 +408,8 @@ route(struct sup *S, struct flight *f, cJSON *baton)
 	int s;
 
 	if (err) {
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "retryable")))
-			retry(S, f, err);
-		else
-			finish(S, f, cJSON_Duplicate(baton, 1));
-		cJSON_Delete(baton);
+		/* a baton that came with an error passes to the end, untouched */
+		finish(S, f, baton);
 		return;
 	}
 	bias_request(S, baton);
@@ -445,6 +442,7 @@ from_stage(struct sup *S, int s, const char *line, size_t n)
 	struct rl_json_err je;
 	struct flight *f;
 	const char *id;
+	const cJSON *err;
 	cJSON *b;
 
 	if (rl_json_parse(line, n, RL_LOOP_MAX_DEPTH, &b, &je) < 0 ||
@@ -459,6 +457,14 @@ from_stage(struct sup *S, int s, const char *line, size_t n)
 		return;
 	}
 	S->st[s].crashes = 0;
+	err = cJSON_GetObjectItemCaseSensitive(b, "error");
+	if (err && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err,
+	    "retryable"))) {
+		/* a later try may work: the state before it is tried again */
+		retry(S, f, err);
+		cJSON_Delete(b);
+		return;
+	}
 	journal(S, f, b);
 }
 

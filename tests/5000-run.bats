@@ -293,3 +293,26 @@ patched_once() {
 	grep -aq 'reason *iter 1 *tokens 0' tty
 	grep -aq 'feedback *iter 1 *tokens 1010' tty
 }
+
+@test "a provider that fails mid-run: retried, then kept in the queue until it is back" {
+	fixture_repo
+	{
+		entry "reasoning agent" '{"times":0}'
+		echo '{"match":{"system":"planning agent"},"error":{"status":503,"message":"overloaded"},"times":0}'
+	} > down
+	RL_MAX_RETRIES=0 RL_QUEUE_MAX_ATTEMPTS=3 RL_QUEUE_BACKOFF_BASE=0.05 \
+	    run --separate-stderr redline run -p script:down "merge the duplicated loops in sum.c"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"provider.http_503: overloaded; after 3 attempts the baton is in the dead letters"* ]]
+	# kept at its last good state: the reasoning done, the plan to make
+	run rl-queue -q redline-ring dead
+	jqo '[.body.next, (.body.reasoning != null), (.errors | map(.code) | unique)]'
+	expect '["plan",true,["provider.http_503"]]'
+	# the provider is back: requeued and resumed, the task finishes
+	rl-queue -q redline-ring requeue --all-dead > /dev/null
+	run --separate-stderr redline run --resume -p "script:$RING" < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.status, (.trail | map(.stage))]' <<< "$output")" = '["FINISH",["reason","plan","feedback"]]' ]
+	patched_once
+}
