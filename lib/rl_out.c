@@ -23,10 +23,12 @@ static void write_lines(const char *s, size_t n, int newline);
 static void
 flush(void)
 {
-	if (G.b.len) {
-		write_lines(G.b.data, G.b.len, 0);
-		G.b.len = 0;
-	}
+	size_t n = G.b.len;
+
+	/* emptied first: a failed write exits, and exit calls us again */
+	G.b.len = 0;
+	if (n)
+		write_lines(G.b.data, n, 0);
 }
 
 void
