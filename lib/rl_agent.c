@@ -1,13 +1,11 @@
 /*
  * rl_agent.c - the agent engine; see rl_agent.h.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rl_act.h"
@@ -23,6 +21,7 @@
 #include "rl_pool.h"
 #include "rl_schema.h"
 #include "rl_text.h"
+#include "rl_tree.h"
 
 #define PROMPT_MAX (1UL << 20)     /* a system prompt file, at most */
 #define MEMORY_KEEP 1024           /* bytes of memory a prompt shows */
@@ -54,71 +53,18 @@ rl_agent_repo_key(const char *dir, char *out, size_t size)
 
 /* --- the repository's files --------------------------------------------- */
 
-struct files {
-	char **v;
-	size_t n, cap;
-};
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Collect names under dir/rel, breadth enough for a prompt. */
-static void
-walk(const char *dir, const char *rel, int depth, struct files *F)
-{
-	struct rl_buf path = {0}, sub = {0};
-	struct dirent *d;
-	struct stat st;
-	DIR *D;
-
-	rl_buf_printf(&path, "%s%s%s", dir, *rel ? "/" : "", rel);
-	if (depth > 8 || F->n > 10000 || !(D = opendir(path.data))) {
-		rl_buf_free(&path);
-		return;
-	}
-	while ((d = readdir(D))) {
-		if (d->d_name[0] == '.')
-			continue;
-		rl_buf_reset(&sub);
-		rl_buf_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", d->d_name);
-		rl_buf_reset(&path);
-		rl_buf_printf(&path, "%s/%s", dir, sub.data);
-		if (lstat(path.data, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			walk(dir, sub.data, depth + 1, F);
-		} else if (S_ISREG(st.st_mode)) {
-			if (F->n == F->cap) {
-				F->cap = F->cap ? 2 * F->cap : 64;
-				F->v = rl_xrealloc(F->v, F->cap * sizeof *F->v);
-			}
-			F->v[F->n++] = rl_buf_detach(&sub);
-		}
-	}
-	closedir(D);
-	rl_buf_free(&path);
-	rl_buf_free(&sub);
-}
-
 void
 rl_agent_files(const char *dir, size_t max, struct rl_buf *out)
 {
-	struct files F = {0};
+	struct rl_tree T = {0};
 	size_t i;
 
-	walk(dir, "", 0, &F);
-	qsort(F.v, F.n, sizeof *F.v, cmp_str);
-	for (i = 0; i < F.n; i++) {
-		if (i < max)
-			rl_buf_printf(out, "%s\n", F.v[i]);
-		free(F.v[i]);
-	}
-	if (F.n > max)
-		rl_buf_printf(out, "(%zu more files)\n", F.n - max);
-	free(F.v);
+	rl_tree_files(dir, &T);
+	for (i = 0; i < T.n && i < max; i++)
+		rl_buf_printf(out, "%s\n", T.v[i]);
+	if (T.n > max)
+		rl_buf_printf(out, "(%zu more files)\n", T.n - max);
+	rl_tree_free(&T);
 }
 
 /* --- prompts ------------------------------------------------------------ */

@@ -1,0 +1,29 @@
+/*
+ * rl_tree.h - the files of a repository, as the agents and the debt
+ * measure see them.
+ *
+ *     struct rl_tree T = {0};
+ *     rl_tree_files(dir, &T);          T.v[0..T.n-1]: "src/a.c", ... sorted
+ *     rl_tree_free(&T);
+ *
+ * Regular files only; hidden entries (.git, .redline, dot files) and
+ * anything below them are left out, symbolic links are not followed, and
+ * the walk stops 32 directories deep.  The order is strcmp's, so the same
+ * tree always lists the same way.
+ */
+#ifndef RL_TREE_H
+#define RL_TREE_H
+#include <stddef.h>
+
+struct rl_tree {
+	char **v;        /* paths relative to the directory walked */
+	size_t n, cap;
+};
+
+/* Add the files under dir to T, sorted; 0, or -1 when dir cannot be
+ * read (errno set). */
+int rl_tree_files(const char *dir, struct rl_tree *T);
+
+void rl_tree_free(struct rl_tree *T);
+
+#endif
