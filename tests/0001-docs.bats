@@ -87,7 +87,7 @@ body_of() {
 }
 
 @test "every configuration key is in redline-config(5)" {
-	keys=$(jq -r 'paths(type == "object" and has("type")) | map(select(. != "properties")) |
+	keys=$(jq -r 'paths(type == "object" and has("type")) | map(select(. != "properties" and . != "items")) |
 	    map(if . == "additionalProperties" then "NAME" else . end) | join(".")' \
 	    "$RL_SHARE/schemas/config.json" | grep -v '^$' | grep -v '^env\.')
 	[ -n "$keys" ]
