@@ -39,6 +39,7 @@
 #include "rl_out.h"
 #include "rl_proc.h"
 #include "rl_queue.h"
+#include "rl_reward.h"
 
 static const char usage[] =
     "usage: redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J journal] "
@@ -249,6 +250,10 @@ finish(struct sup *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
 
+	/* a scored run teaches the arms of the models it used */
+	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
+	    rl_reward_score(baton) == 0)
+		rl_reward_update(S->cfg, S->mem, baton);
 	rl_out_json(baton);
 	if (cJSON_GetObjectItemCaseSensitive(baton, "error") ||
 	    (st && strcmp(st, "FINISH") != 0))
@@ -348,6 +353,8 @@ start_stage(struct sup *S, int s)
 	char prog[32];
 
 	long long wait = S->st[s].not_before - rl_proc_mono_ms();
+	const char *model = S->model;
+	struct rl_buf why = {0};
 
 	if (wait > 0)      /* a stage that crashed is restarted with backoff */
 		usleep((useconds_t)(wait * 1000));
@@ -358,9 +365,14 @@ start_stage(struct sup *S, int s)
 		argv[n++] = "-p";
 		argv[n++] = (char *)S->pname;
 	}
-	if (S->model && s != COMPLETE) {
+	/* no model given: the bandit's, when variants are configured */
+	if (!model && s != COMPLETE &&
+	    (model = rl_reward_pick(S->cfg, S->mem, names[s], &why)) && S->tty)
+		fprintf(stderr, "%s: %s: %s\n", rl_prog, names[s], why.data);
+	rl_buf_free(&why);
+	if (model && s != COMPLETE) {
 		argv[n++] = "-m";
-		argv[n++] = (char *)S->model;
+		argv[n++] = (char *)model;
 	}
 	if (S->no_sandbox && (s == ACT || s == COMPLETE))
 		argv[n++] = "--no-sandbox";
@@ -570,12 +582,15 @@ read_input(struct sup *S)
 		return;
 	if (n > 0)
 		rl_buf_add(&S->in, buf, (size_t)n);
-	while ((nl = memchr(S->in.data + off, '\n', S->in.len - off))) {
+	while (S->in.len > off &&
+	    (nl = memchr(S->in.data + off, '\n', S->in.len - off))) {
 		take_input(S, S->in.data + off, (size_t)(nl - S->in.data - off), ++ln);
 		off = (size_t)(nl - S->in.data) + 1;
 	}
-	memmove(S->in.data, S->in.data + off, S->in.len - off);
-	S->in.len -= off;
+	if (off) {
+		memmove(S->in.data, S->in.data + off, S->in.len - off);
+		S->in.len -= off;
+	}
 	if (S->in.len > LINE_MAX_BYTES)
 		rl_die(RL_EXIT_FAIL, "input.too_large", "stdin: a line over %lu bytes",
 		    LINE_MAX_BYTES);

@@ -16,7 +16,9 @@
 
 #include "rl_act.h"
 #include "rl_agent.h"
+#include "rl_debt.h"
 #include "rl_json.h"
+#include "rl_reward.h"
 
 /* Run the tests; -1 when there is no way to, else their exit status. */
 static int
@@ -39,6 +41,31 @@ verify(struct rl_agent_run *R, cJSON *baton, const char *dir)
 	cJSON_Delete(step);
 	rl_json_set(baton, "verify", obs);
 	return (int)rl_json_num(obs, "exit", 1);
+}
+
+/* The debt now, beside the debt before; offset and reward. */
+static void
+debt_after(struct rl_agent_run *R, cJSON *baton, const char *dir)
+{
+	cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt"), *r, *parts;
+	const cJSON *x;
+	struct rl_error e;
+
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "before")) ||
+	    !rl_config_bool(R->cfg, "reward.measure", 1))
+		return;
+	if (!(r = rl_debt_measure(R->cfg, dir, &e))) {
+		rl_error_report(&e, rl_json_str(baton, "id"));
+		return;
+	}
+	rl_json_set(d, "after", cJSON_CreateNumber(rl_json_num(r, "total", 0)));
+	parts = cJSON_CreateObject();
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "kinds"))
+		if (rl_json_num(x, "debt", 0) > 0)
+			cJSON_AddNumberToObject(parts, x->string, rl_json_num(x, "debt", 0));
+	rl_json_set(d, "kinds_after", parts);
+	rl_reward_score(baton);
+	cJSON_Delete(r);
 }
 
 static void
@@ -74,6 +101,7 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 		status = verdict && strcmp(verdict, "done") == 0 && tests <= 0 ?
 		    "FINISH" : "FAILED";
 	}
+	debt_after(R, baton, dir);
 	rl_buf_printf(&sum, "%s: %s; %d steps observed in %.0f iterations; tests %s; "
 	    "%.0f tokens", status, rl_json_str(baton, "task") ?
 	    rl_json_str(baton, "task") : "",
@@ -82,6 +110,12 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 	    tests < 0 ? "not run" : tests == 0 ? "pass" : "fail",
 	    rl_json_num(u, "prompt_tokens", 0) + rl_json_num(u,
 	    "completion_tokens", 0));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    baton, "debt"), "after")))
+		rl_buf_printf(&sum, "; debt %g -> %g", rl_json_num(
+		    cJSON_GetObjectItemCaseSensitive(baton, "debt"), "before", 0),
+		    rl_json_num(cJSON_GetObjectItemCaseSensitive(baton, "debt"),
+		    "after", 0));
 	if (strcmp(status, "BUDGET") == 0)
 		rl_buf_printf(&sum, "; budget spent: %s",
 		    rl_json_str(baton, "budget_spent") ?

@@ -7,6 +7,7 @@
  * giving arguments its tool does not take, is sent back once for repair.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rl_agent.h"
@@ -14,35 +15,56 @@
 
 #define FILES_SHOWN 60
 
-/* "name(arg, opt?): description" for each tool act may use. */
-static void
-catalog(const struct rl_tools *T, struct rl_buf *out)
+/* The planner's bias for a tool: reward.tool_bias.NAME, 1 by default. */
+static double
+bias(const struct rl_config *cfg, const char *tool)
 {
-	const cJSON *args, *req, *p;
-	const char *sep;
-	size_t i;
+	char key[96];
 
+	snprintf(key, sizeof key, "reward.tool_bias.%s", tool);
+	return rl_config_num(cfg, key, 1);
+}
+
+/* "name(arg, opt?): description" for each tool act may use, the
+ * preferred first and the ones to avoid last (reward.tool_bias). */
+static void
+catalog(const struct rl_config *cfg, const struct rl_tools *T,
+	struct rl_buf *out)
+{
+	const cJSON *args, *req, *p, *r;
+	const char *sep;
+	size_t i, j, n = 0, *order = rl_xcalloc(T->n + 1, sizeof *order), t;
+	int must;
+	double b;
+
+	for (i = 0; i < T->n; i++)
+		if (T->t[i].enabled && rl_tool_allowed(&T->t[i], "act"))
+			order[n++] = i;
+	/* insertion sort: stable, and a catalog is short */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && bias(cfg, T->t[order[j]].name) >
+		    bias(cfg, T->t[order[j - 1]].name); j--)
+			t = order[j], order[j] = order[j - 1], order[j - 1] = t;
 	rl_buf_adds(out, "Tools:\n");
-	for (i = 0; i < T->n; i++) {
-		if (!T->t[i].enabled || !rl_tool_allowed(&T->t[i], "act"))
-			continue;
-		args = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(T->t[i].doc, "args"), "properties");
-		req = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(T->t[i].doc, "args"), "required");
+	for (j = 0; j < n; j++) {
+		i = order[j];
+		args = cJSON_GetObjectItemCaseSensitive(T->t[i].doc, "args");
+		req = cJSON_GetObjectItemCaseSensitive(args, "required");
 		rl_buf_printf(out, "%s(", T->t[i].name);
 		sep = "";
-		cJSON_ArrayForEach(p, args) {
-			const cJSON *r;
-			int must = 0;
-
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(args,
+		    "properties")) {
+			must = 0;
 			cJSON_ArrayForEach(r, req)
 				must |= cJSON_IsString(r) && strcmp(r->valuestring, p->string) == 0;
 			rl_buf_printf(out, "%s%s%s", sep, p->string, must ? "" : "?");
 			sep = ", ";
 		}
-		rl_buf_printf(out, "): %s\n", T->t[i].description);
+		b = bias(cfg, T->t[i].name);
+		rl_buf_printf(out, "): %s%s\n", T->t[i].description, b > 1 ?
+		    " (preferred)" : b < 1 ? " (avoid)" : "");
 	}
+	free(order);
 }
 
 static void
@@ -50,7 +72,7 @@ context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *prompt)
 {
 	const char *repo = rl_json_str(baton, "repo");
 
-	catalog(&R->tools, prompt);
+	catalog(R->cfg, &R->tools, prompt);
 	rl_buf_adds(prompt, "Files:\n");
 	rl_agent_files(repo ? repo : R->dir, FILES_SHOWN, prompt);
 }

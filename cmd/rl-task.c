@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "rl_baton.h"
+#include "rl_debt.h"
 #include "rl_cmd.h"
 #include "rl_dur.h"
 #include "rl_err.h"
@@ -57,6 +58,27 @@ static double
 given(const cJSON *o, const char *key, double dflt)
 {
 	return rl_json_num(o, key, dflt);
+}
+
+/* The debt the task starts from, for the reward (rl-reward(1)). */
+static void
+debt_before(cJSON *baton, const char *repo)
+{
+	struct rl_error e;
+	cJSON *r = rl_debt_measure(&cfg, repo, &e), *d, *parts;
+	const cJSON *x;
+
+	if (!r) {
+		rl_error_report(&e, NULL);
+		return;
+	}
+	d = cJSON_AddObjectToObject(baton, "debt");
+	cJSON_AddNumberToObject(d, "before", rl_json_num(r, "total", 0));
+	parts = cJSON_AddObjectToObject(d, "kinds_before");
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "kinds"))
+		if (rl_json_num(x, "debt", 0) > 0)
+			cJSON_AddNumberToObject(parts, x->string, rl_json_num(x, "debt", 0));
+	cJSON_Delete(r);
 }
 
 /* One baton for task; from, when not NULL, is the line's object. */
@@ -102,6 +124,8 @@ emit(const struct defaults *D, const char *task, const cJSON *from,
 	cJSON_AddNumberToObject(u, "requests", 0);
 	cJSON_AddNumberToObject(u, "ms", 0);
 	cJSON_AddStringToObject(o, "created", at);
+	if (rl_config_bool(&cfg, "reward.measure", 1))
+		debt_before(o, repo ? abs : D->repo);
 	rl_out_json(o);
 	cJSON_Delete(o);
 	return RL_EXIT_OK;
