@@ -428,8 +428,9 @@ route(struct sup *S, struct flight *f, cJSON *baton)
 	s = stage_of(next);
 	if (s >= 0 && s != COMPLETE &&
 	    rl_budget_check(S->cfg, baton, rl_now_ms(), &why)) {
-		rl_budget_spend(baton, why.data);
+		rl_budget_spend(baton, why.data);    /* next is replaced */
 		s = COMPLETE;
+		next = rl_json_str(baton, "next");
 	}
 	rl_buf_free(&why);
 	if (next && strcmp(next, "done") == 0) {

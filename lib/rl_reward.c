@@ -32,8 +32,8 @@ rl_reward_score(cJSON *baton)
 	rl_json_set(debt, "offset", cJSON_CreateNumber(offset));
 	rl_json_set(baton, "reward", cJSON_CreateNumber(offset /
 	    (tokens * tokens * tokens)));
-	rl_json_set(baton, "reward_k", cJSON_CreateNumber(offset /
-	    pow(tokens / 1000, 3)));
+	rl_json_set(baton, "reward_k", cJSON_CreateNumber(offset * 1e9 /
+	    (tokens * tokens * tokens)));
 	return 0;
 }
 
