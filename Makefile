@@ -1,6 +1,7 @@
 # redline - LLM agents as Unix pipelines.  One plain GNU Makefile.
 #
 #   make            build librl.a and every command into bin/
+#   make demo       the agents end to end on the wordstat example
 #   make check      unit tests and bats tests (installs what is missing)
 #   make asan       the same tests under AddressSanitizer and UBSan
 #   make valgrind   the bats tests with every command under valgrind
@@ -101,6 +102,13 @@ need-deps:
 	done
 
 # The test run: unit tests, then bats (TAP), then one summary line.
+# The agents end to end on share/redline/examples/wordstat, with recorded
+# model replies: debt before and after, tokens, reward.
+demo:
+	@$(MAKE) --no-print-directory need-deps
+	@$(MAKE) --no-print-directory all
+	@sh share/redline/examples/demo.sh $(abspath $(BIN))
+
 check:
 	@$(MAKE) --no-print-directory need-deps
 	@$(MAKE) --no-print-directory all units
@@ -184,7 +192,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all check units asan valgrind coverage fuzz stress bench man-lint install \
+.PHONY: all demo check units asan valgrind coverage fuzz stress bench man-lint install \
 	uninstall clean deps need-deps
 .SUFFIXES:
 .SECONDARY:

@@ -43,7 +43,7 @@
 
 static const char usage[] =
     "usage: redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J journal] "
-    "[--no-sandbox] [--resume] [task ...]\n"
+    "[-v] [--no-sandbox] [--resume] [task ...]\n"
     "       redline command [arg ...]\n";
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
@@ -84,7 +84,7 @@ struct sup {
 	unsigned long waiting;     /* tasks in todo, not yet let in */
 	int max_tasks, restarts;
 	const char *pname, *model;
-	int no_sandbox, tty, drawn;
+	int no_sandbox, tty, drawn, verbose;
 	int in_fd;                 /* batons to run; -1 once read */
 	struct rl_buf in;
 	pid_t task_pid;            /* rl-task making batons from arguments */
@@ -250,6 +250,9 @@ finish(struct sup *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
 
+	if (S->verbose)
+		fprintf(stderr, "%s: %s: %s\n", rl_prog, f->id, st ? st :
+		    "ended with an error");
 	/* a scored run teaches the arms of the models it used */
 	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
 	    rl_reward_score(baton) == 0)
@@ -395,6 +398,9 @@ send_to(struct sup *S, struct flight *f, int s, cJSON *baton)
 	f->tokens = rl_json_num(cJSON_GetObjectItemCaseSensitive(baton, "usage"),
 	    "prompt_tokens", 0) + rl_json_num(cJSON_GetObjectItemCaseSensitive(
 	    baton, "usage"), "completion_tokens", 0);
+	if (S->verbose)
+		fprintf(stderr, "%s: %s: %s, iteration %.0f, %.0f tokens so far\n",
+		    rl_prog, f->id, names[s], f->iter, f->tokens);
 	cJSON_Delete(baton);
 }
 
@@ -994,7 +1000,7 @@ cmd_run(int argc, char **argv)
 	S.max_tasks = (int)rl_config_num(&cfg, "run.tasks", 4);
 	S.restarts = (int)rl_config_num(&cfg, "run.restarts", 5);
 	journal = rl_config_str(&cfg, "run.journal", "redline");
-	while ((c = getopt_long(argc, argv, "C:n:p:m:J:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:n:p:m:J:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C': dir = optarg; break;
 		case 'n':
@@ -1008,6 +1014,7 @@ cmd_run(int argc, char **argv)
 		case 'p': S.pname = optarg; break;
 		case 'm': S.model = optarg; break;
 		case 'J': journal = optarg; break;
+		case 'v': S.verbose = 1; break;
 		case 'S': S.no_sandbox = 1; break;
 		case 'R': again = 1; break;
 		default:
