@@ -993,7 +993,7 @@ cmd_run(int argc, char **argv)
 	char *targv[5 + 256];
 	struct sigaction sa = {0};
 	unsigned long left;
-	int c, i, n, again = 0, lockfd;
+	int c, i, n, again = 0, lockfd = -1;
 	char *end;
 
 	S.cfg = &cfg;
@@ -1037,8 +1037,8 @@ cmd_run(int argc, char **argv)
 	    flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
 		rl_diag(NULL, 0, "io.lock", "journal %s is in use by another redline "
 		    "run (%s)", journal, lock.data);
-		rl_buf_free(&lock);
-		return RL_EXIT_TEMP;
+		S.status = RL_EXIT_TEMP;
+		goto out;
 	}
 	rl_buf_printf(&name, "%s-todo", journal);
 	S.todo = rl_queue_open(&cfg, name.data);
@@ -1046,13 +1046,16 @@ cmd_run(int argc, char **argv)
 	rl_buf_printf(&name, "%s-ring", journal);
 	S.ring = rl_queue_open(&cfg, name.data);
 	rl_buf_free(&name);
-	if (!S.todo || !S.ring || !(S.mem = rl_mem_open(&cfg)))
-		return RL_EXIT_USAGE;
+	if (!S.todo || !S.ring || !(S.mem = rl_mem_open(&cfg))) {
+		S.status = RL_EXIT_USAGE;
+		goto out;
+	}
 	if (!again && (left = pending(S.ring) + pending(S.todo)) > 0) {
 		rl_diag(NULL, 0, "queue.corrupt", "journal %s holds %lu batons of a "
 		    "run that did not finish: redline run --resume finishes them",
 		    journal, left);
-		return RL_EXIT_USAGE;
+		S.status = RL_EXIT_USAGE;
+		goto out;
 	}
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -1091,16 +1094,21 @@ cmd_run(int argc, char **argv)
 	if (S.dead)
 		rl_diag(NULL, 0, "queue.dead", "%lu tasks went to the dead letters: "
 		    "rl-queue dead %s", S.dead, S.ring->name);
+out:
 	rl_buf_free(&S.in);
 	for (i = 0; i < NSTAGES; i++) {
 		rl_buf_free(&S.st[i].w);
 		rl_buf_free(&S.st[i].r);
 	}
 	free(S.f);
-	rl_queue_close(S.todo);
-	rl_queue_close(S.ring);
-	rl_mem_close(S.mem);
-	close(lockfd);
+	if (S.todo)
+		rl_queue_close(S.todo);
+	if (S.ring)
+		rl_queue_close(S.ring);
+	if (S.mem)
+		rl_mem_close(S.mem);
+	if (lockfd >= 0)
+		close(lockfd);
 	rl_buf_free(&lock);
 	return S.status;
 }

@@ -613,7 +613,8 @@ analyzers(struct measure *M, cJSON *list)
 			names[n++] = rl_xstrdup(d->d_name);
 		}
 	closedir(D);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_name);
 	for (i = 0; i < n; i++) {
 		rl_buf_reset(&path);
 		rl_buf_printf(&path, "%s/%s", dir.data, names[i]);

@@ -70,7 +70,8 @@ rl_tree_files(const char *dir, struct rl_tree *T)
 
 	if (walk(dir, "", 0, T) < 0)
 		return -1;
-	qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
+	if (T->n > first)
+		qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
 	return 0;
 }
 
