@@ -36,6 +36,7 @@
 #include "rl_json.h"
 #include "rl_loop.h"
 #include "rl_mem.h"
+#include "rl_metrics.h"
 #include "rl_out.h"
 #include "rl_proc.h"
 #include "rl_queue.h"
@@ -231,6 +232,18 @@ ack(struct sup *S, struct flight *f)
 		queue_fail(S->ring);
 }
 
+/* The ring's depth, for the dashboard: one "ring" event per change. */
+static void
+log_depth(const struct sup *S)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "queue", S->ring->name);
+	cJSON_AddNumberToObject(f, "tasks", (double)S->tasks);
+	cJSON_AddNumberToObject(f, "waiting", (double)S->waiting);
+	rl_metrics_event("ring", f);
+}
+
 /* The task's state as handed off: durable before the old one goes. */
 static void
 journal(struct sup *S, struct flight *f, cJSON *baton)
@@ -266,6 +279,7 @@ finish(struct sup *S, struct flight *f, cJSON *baton)
 	drop_flight(S, f);
 	S->tasks--;
 	S->finished++;
+	log_depth(S);
 }
 
 /* Back to the journal to be tried again later (or dead letters). */
@@ -637,7 +651,7 @@ admit(struct sup *S)
 		if (rl_queue_pop(S->todo, 1, LEASE_MS, &m, &n) < 0)
 			queue_fail(S->todo);
 		if (!n)
-			return let;
+			break;
 		if (rl_queue_push(S->ring, &m.body, 1, m.priority, 0, NULL) < 0)
 			queue_fail(S->ring);
 		m.body = NULL;
@@ -650,6 +664,8 @@ admit(struct sup *S)
 		if (S->waiting)
 			S->waiting--;
 	}
+	if (let)
+		log_depth(S);
 	return let;
 }
 

@@ -17,6 +17,8 @@
 #include "rl_err.h"
 #include "rl_json.h"
 #include "rl_metrics.h"
+#include "rl_dash.h"
+#include "rl_fs.h"
 #include "rl_out.h"
 #include "rl_stats.h"
 
@@ -24,7 +26,9 @@ static struct rl_config cfg;
 
 static const char usage[] =
     "usage: rl-stats [-J] [--since time] [--until time] [--by key]\n"
+    "       rl-stats --html file [--since time] [--until time]\n"
     "       rl-stats errors [-J] [--since time] [--until time] [--top n]\n"
+    "       rl-stats runs [-J] [--since time] [--until time]\n"
     "       rl-stats check [--since time] [--until time]\n";
 
 static int
@@ -78,6 +82,49 @@ table_summary(const cJSON *rows, const char *by)
 }
 
 static void
+table_runs(const cJSON *rows)
+{
+	const cJSON *r;
+	char off[16], rk[24];
+
+	printf("%-20s %-7s %4s %9s %8s %11s %8s  %s\n", "ID", "STATUS", "ITER",
+	    "TOKENS", "OFFSET", "REWARD_K", "SECONDS", "TASK");
+	cJSON_ArrayForEach(r, rows) {
+		snprintf(off, sizeof off, "-");
+		snprintf(rk, sizeof rk, "-");
+		if (cJSON_GetObjectItemCaseSensitive(r, "offset")) {
+			snprintf(off, sizeof off, "%.1f%%", 100 * n_of(r, "offset"));
+			snprintf(rk, sizeof rk, "%.4g", n_of(r, "reward_k"));
+		}
+		printf("%-20.20s %-7.7s %4.0f %9.0f %8s %11s %8.1f  %s\n",
+		    rl_json_str(r, "id"), rl_json_str(r, "status") ?
+		    rl_json_str(r, "status") : "-", n_of(r, "iter"),
+		    n_of(r, "prompt_tokens") + n_of(r, "completion_tokens"), off, rk,
+		    cJSON_GetObjectItemCaseSensitive(r, "duration_ms") ?
+		    n_of(r, "duration_ms") / 1000 : 0, rl_json_str(r, "task") ?
+		    rl_json_str(r, "task") : "");
+	}
+}
+
+/* The dashboard page into file, replaced whole. */
+static int
+write_html(const char *file, const char *log, struct rl_stats_window *w)
+{
+	struct rl_buf page = {0};
+	int status = RL_EXIT_OK;
+
+	if (rl_dash_render(log, w, &page) < 0) {
+		rl_diag(log, 0, "io.read", "%m");
+		status = RL_EXIT_TEMP;
+	} else if (rl_fs_replace(file, page.data, page.len, 0644) < 0) {
+		rl_diag(file, 0, "io.write", "%m");
+		status = RL_EXIT_TEMP;
+	}
+	rl_buf_free(&page);
+	return status;
+}
+
+static void
 table_errors(const cJSON *rows)
 {
 	const cJSON *r;
@@ -90,7 +137,7 @@ table_errors(const cJSON *rows)
 		    rl_json_str(r, "last"), rl_json_str(r, "message"));
 }
 
-enum { SUMMARY, ERRORS, CHECK };
+enum { SUMMARY, ERRORS, CHECK, RUNS };
 
 /* The value a gate looks at in a summary row: NAN when there is none. */
 static double
@@ -157,8 +204,10 @@ run(int argc, char **argv, int mode)
 		{"until", required_argument, NULL, 'u'},
 		{"by", required_argument, NULL, 'b'},
 		{"top", required_argument, NULL, 't'},
+		{"html", required_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0}
 	};
+	const char *html = NULL;
 	struct rl_stats_window w = {0};
 	struct rl_buf path = {0};
 	char since[64], until[64], *end;
@@ -197,17 +246,28 @@ run(int argc, char **argv, int mode)
 			if (mode != ERRORS || *end || top < 1)
 				return bad_usage();
 			break;
+		case 'H':
+			if (mode != SUMMARY)
+				return bad_usage();
+			html = optarg;
+			break;
 		default: return bad_usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (html && by))
 		return bad_usage();
 	rl_metrics_log_path(&cfg, &path);
+	if (html) {
+		status = write_html(html, path.data, &w);
+		rl_buf_free(&path);
+		return status;
+	}
 	if (mode == CHECK && !w.since) {
 		rl_stats_time("1h", since, sizeof since);   /* cron's usual hour */
 		w.since = since;
 	}
 	rows = mode == ERRORS ? rl_stats_errors(path.data, &w, top) :
+	    mode == RUNS ? rl_stats_runs(path.data, &w) :
 	    rl_stats_summary(path.data, &w, by);
 	if (!rows) {
 		rl_diag(path.data, 0, "io.read", "%m");
@@ -222,6 +282,8 @@ run(int argc, char **argv, int mode)
 		status = gates(rows) ? RL_EXIT_FAIL : RL_EXIT_OK;
 	else if (!nd && mode == ERRORS)
 		table_errors(rows);
+	else if (!nd && mode == RUNS)
+		table_runs(rows);
 	else if (!nd)
 		table_summary(rows, by);
 	else
@@ -246,6 +308,8 @@ main(int argc, char **argv)
 		status = run(argc - 1, argv + 1, ERRORS);
 	else if (argc > 1 && strcmp(argv[1], "check") == 0)
 		status = run(argc - 1, argv + 1, CHECK);
+	else if (argc > 1 && strcmp(argv[1], "runs") == 0)
+		status = run(argc - 1, argv + 1, RUNS);
 	else
 		status = run(argc, argv, SUMMARY);
 	return rl_cmd_finish(&cfg, NULL, status);

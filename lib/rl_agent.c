@@ -253,7 +253,9 @@ add_trail(struct engine *E, cJSON *baton, const struct rl_call *c)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "stage", E->R.A->name);
 	cJSON_AddStringToObject(o, "provider", rl_provider_name(E->R.p));
-	cJSON_AddStringToObject(o, "model", rl_provider_model(E->R.p));
+	/* a provider without models (cmd:, script:) is its own model */
+	cJSON_AddStringToObject(o, "model", *rl_provider_model(E->R.p) ?
+	    rl_provider_model(E->R.p) : rl_provider_name(E->R.p));
 	add_usage(o, c);
 	cJSON_AddNumberToObject(o, "ms", (double)c->ms);
 	rl_dur_iso(rl_now_ms(), at, sizeof at);

@@ -382,3 +382,149 @@ rl_stats_time(const char *arg, char *iso, size_t size)
 	rl_dur_iso(((long long)time(NULL) - (long long)secs) * 1000, iso, size);
 	return 0;
 }
+
+/* --- runs ---------------------------------------------------------------- */
+
+struct runs {
+	struct rl_stats_window *w;
+	cJSON *out;
+};
+
+static int
+collect_run(const cJSON *ev, void *arg)
+{
+	struct runs *R = arg;
+	const char *at = rl_json_str(ev, "at"), *id = rl_json_str(ev, "id");
+	cJSON *r, *old;
+
+	if (!id || !in_window(R->w, at) || strcmp(str_or(ev, "kind", ""), "run"))
+		return 0;
+	R->w->events++;
+	/* a task finished twice (a resumed run) counts once, as it ended */
+	cJSON_ArrayForEach(old, R->out)
+		if (strcmp(rl_json_str(old, "id"), id) == 0)
+			break;
+	if (old)
+		cJSON_Delete(cJSON_DetachItemViaPointer(R->out, old));
+	r = cJSON_Duplicate(ev, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "kind");
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "pid");
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "cmd");
+	cJSON_AddItemToArray(R->out, r);
+	return 0;
+}
+
+cJSON *
+rl_stats_runs(const char *path, struct rl_stats_window *w)
+{
+	struct runs R = {w, cJSON_CreateArray()};
+
+	w->skipped = w->events = 0;
+	if (rl_metrics_read(path, collect_run, &R, &w->skipped) < 0 &&
+	    errno != ENOENT) {
+		cJSON_Delete(R.out);
+		return NULL;
+	}
+	return R.out;
+}
+
+/* --- series over time ----------------------------------------------------- */
+
+struct series {
+	struct rl_stats_window *w;
+	double t0, t1;
+	int n;
+	cJSON *req, *err, *depth;
+	double *r, *e, *d;
+	int *dn;
+};
+
+/* The bucket of time t, or -1 outside. */
+static int
+bucket(const struct series *S, double t)
+{
+	int b;
+
+	if (isnan(t) || t < S->t0 || t > S->t1)
+		return -1;
+	b = S->t1 > S->t0 ? (int)((t - S->t0) / (S->t1 - S->t0) * S->n) : 0;
+	return b >= S->n ? S->n - 1 : b;
+}
+
+static int
+span(const cJSON *ev, void *arg)
+{
+	struct series *S = arg;
+	const char *at = rl_json_str(ev, "at");
+	double t = at ? seconds(at) : NAN;
+
+	if (!in_window(S->w, at) || isnan(t))
+		return 0;
+	if (isnan(S->t0) || t < S->t0)
+		S->t0 = t;
+	if (isnan(S->t1) || t > S->t1)
+		S->t1 = t;
+	return 0;
+}
+
+static int
+fill_series(const cJSON *ev, void *arg)
+{
+	struct series *S = arg;
+	const char *at = rl_json_str(ev, "at"), *kind = str_or(ev, "kind", "");
+	int b = in_window(S->w, at) ? bucket(S, seconds(at)) : -1;
+
+	if (b < 0)
+		return 0;
+	S->w->events++;
+	if (strcmp(kind, "request") == 0) {
+		S->r[b]++;
+		if (rl_json_str(ev, "code"))
+			S->e[b]++;
+	} else if (strcmp(kind, "error") == 0) {
+		S->e[b] += count_of(ev);
+	} else if (strcmp(kind, "ring") == 0) {
+		S->d[b] += rl_json_num(ev, "tasks", 0) + rl_json_num(ev, "waiting", 0);
+		S->dn[b]++;
+	}
+	return 0;
+}
+
+cJSON *
+rl_stats_series(const char *path, struct rl_stats_window *w, int n)
+{
+	struct series S = {w, NAN, NAN, n, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	cJSON *o, *req, *err, *dep;
+	char iso[40];
+	int i;
+
+	w->skipped = w->events = 0;
+	if (rl_metrics_read(path, span, &S, &w->skipped) < 0 && errno != ENOENT)
+		return NULL;
+	o = cJSON_CreateObject();
+	if (isnan(S.t0))
+		return o;
+	S.r = rl_xcalloc((size_t)n, sizeof *S.r);
+	S.e = rl_xcalloc((size_t)n, sizeof *S.e);
+	S.d = rl_xcalloc((size_t)n, sizeof *S.d);
+	S.dn = rl_xcalloc((size_t)n, sizeof *S.dn);
+	rl_metrics_read(path, fill_series, &S, NULL);
+	rl_dur_iso((long long)(S.t0 * 1000), iso, sizeof iso);
+	cJSON_AddStringToObject(o, "from", iso);
+	rl_dur_iso((long long)(S.t1 * 1000), iso, sizeof iso);
+	cJSON_AddStringToObject(o, "to", iso);
+	req = cJSON_AddArrayToObject(o, "requests");
+	err = cJSON_AddArrayToObject(o, "errors");
+	dep = cJSON_AddArrayToObject(o, "queue_depth");
+	for (i = 0; i < n; i++) {
+		cJSON_AddItemToArray(req, cJSON_CreateNumber(S.r[i]));
+		cJSON_AddItemToArray(err, cJSON_CreateNumber(S.e[i]));
+		cJSON_AddItemToArray(dep, cJSON_CreateNumber(S.dn[i] ?
+		    S.d[i] / S.dn[i] : 0));
+	}
+	free(S.r);
+	free(S.e);
+	free(S.d);
+	free(S.dn);
+	return o;
+}

@@ -43,6 +43,24 @@ cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,
  */
 cJSON *rl_stats_errors(const char *path, struct rl_stats_window *w, int top);
 
+/*
+ * Runs: the "run" event rl-complete logs for each task it ends (id, task,
+ * status, iter, prompt_tokens, completion_tokens, duration_ms, and when
+ * the debt was measured debt_before, debt_after, offset, reward,
+ * reward_k; arms, the "stage/model" pairs it used), the last one of each
+ * id, in the order they ended.
+ */
+cJSON *rl_stats_runs(const char *path, struct rl_stats_window *w);
+
+/*
+ * The window cut into n equal spans of time, from its first event to its
+ * last: {"from", "to", "requests": [n], "errors": [n], "queue_depth": [n]}
+ * (requests made, requests failed plus diagnostics counted, and the mean
+ * of the tasks in or waiting for redline run's ring).  An empty object
+ * when there are no events.
+ */
+cJSON *rl_stats_series(const char *path, struct rl_stats_window *w, int n);
+
 /* "1h", "30m", "7d" (rl_dur_parse) as the ISO time that long ago, or an
  * ISO 8601 date or time as it is; -1 for anything else. */
 int rl_stats_time(const char *arg, char *iso, size_t size);

@@ -113,3 +113,70 @@ rl-stats: stats.gate: rl-act: I/O 1636 bytes is over gates.io_bytes (1000)" ]
 	jqo -c '[.code, .count, .trend]'
 	expect '["input.not_json",1,"steady"]'
 }
+
+# a state directory holding a log of runs of redline run
+runs_fixture() {
+	mkdir -p "$RL_HOME"
+	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
+	export RL_METRICS=0
+}
+
+@test "runs: one row per task as it ended, with tokens, offset and reward" {
+	runs_fixture
+	run --separate-stderr rl-stats runs
+	[ "$status" -eq 0 ]
+	jqo -c '[.id, .status, .iter, .prompt_tokens + .completion_tokens, .offset, .reward_k, .duration_ms]'
+	expect '["t2","BUDGET",4,62000,null,null,11000]
+["t1","FINISH",1,1680,0.6,0.126,30000]'
+	command -v script > /dev/null || skip "script(1) is needed"
+	command script -qec "rl-stats runs --since 2026-11-21T09:00:15" /dev/null > tty
+	grep -aq '^t2 *BUDGET *4 *62000 *- *- *11.0  remove the markers' tty
+	grep -aq '^t1 *FINISH *1 *1680 *60.0% *0.126 *30.0  split count() <in> wordstat.c' tty
+}
+
+# shot HTML PNG: a headless Chromium screenshot of the page
+shot() {
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	    --window-size=1280,1600 --screenshot="$2" "file://$1" > /dev/null 2>&1
+}
+
+@test "the dashboard: one page, no scripts, every chart, drawn by Chromium" {
+	runs_fixture
+	run --separate-stderr rl-stats --html "$S/dash.html"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# self-contained: nothing fetched, no script
+	! grep -Eqi '<script|src=|href=|@import|url\(' "$S/dash.html"
+	for id in summary requests latency tokens reward queue resources memory runs errors; do
+		grep -q "<h2 id=\"$id\">" "$S/dash.html" || { echo "no section $id"; false; }
+	done
+	# text is escaped; charts are drawn from the log
+	grep -q 'split count() &lt;in&gt; wordstat.c' "$S/dash.html"
+	[ "$(grep -o '<svg' "$S/dash.html" | wc -l)" -eq 7 ]
+	grep -q 'aria-label="mean reward_k per agent and model"' "$S/dash.html"
+	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
+	chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$S/dash.html" 2> /dev/null > dom
+	for t in "Requests and errors over time" "Latency percentiles by model" \
+	    "Tokens per task" "Reward per model and agent" "Queue depth" \
+	    "Resource usage per stage" "Error patterns"; do
+		grep -q "$t" dom || { echo "no '$t' in the DOM"; false; }
+	done
+	[ "$(grep -o '<rect' dom | wc -l)" -gt 20 ]
+	# not blank: far more to compress than an empty page of the same size
+	shot "$S/dash.html" dash.png
+	echo '<!DOCTYPE html><html><body></body></html>' > "$S/blank.html"
+	shot "$S/blank.html" blank.png
+	[ "$(head -c 8 dash.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+	[ "$(stat -c %s dash.png)" -gt "$((3 * $(stat -c %s blank.png)))" ]
+}
+
+@test "the dashboard of an empty log says so in every section" {
+	mkdir -p "$RL_HOME"
+	export RL_METRICS=0
+	run --separate-stderr rl-stats --html "$S/empty.html"
+	[ "$status" -eq 0 ]
+	[ "$(grep -o 'class="none"' "$S/empty.html" | wc -l)" -eq 8 ]
+	grep -q '<b>0</b>runs' "$S/empty.html"
+	run --separate-stderr rl-stats --html x --by cmd
+	[ "$status" -eq 2 ]
+}

@@ -33,7 +33,7 @@ fi
 
 say "demo: $repo"
 say "demo: task: $task"
-redline run -v $sandbox -p "script:$here/wordstat.cassette" "$task" \
+redline run -v $sandbox -p "script:$here/wordstat.cassette" -m replay "$task" \
     > "$work/batons.ndjson" || true
 rl-stats --html "$work/dashboard.html" 2> /dev/null || true
 
