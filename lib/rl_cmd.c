@@ -5,6 +5,7 @@
 
 #include "rl_cmd.h"
 #include "rl_err.h"
+#include "rl_history.h"
 #include "rl_metrics.h"
 #include "rl_out.h"
 
@@ -44,6 +45,8 @@ rl_cmd_finish(struct rl_config *cfg, const struct rl_loop *L, int status)
 	cJSON_AddNumberToObject(f, "status", status);
 	rl_metrics_add_usage(f, RUSAGE_SELF);
 	rl_metrics_event("stage", f);
+	if (rl_metrics_path())
+		rl_history_rotate(cfg);
 	rl_config_free(cfg);
 	return status;
 }

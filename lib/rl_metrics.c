@@ -169,19 +169,14 @@ rl_metrics_event(const char *kind, cJSON *fields)
 }
 
 long
-rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
-	void *arg, long *skipped)
+rl_metrics_parse(const char *text, size_t len,
+	int (*fn)(const cJSON *ev, void *arg), void *arg, long *skipped)
 {
-	struct rl_buf text = {0};
 	struct rl_json_err e;
-	char *p, *nl, *end;
+	const char *p = text, *nl, *end = text ? text + len : text;
 	long n = 0, skip = 0;
 	cJSON *ev;
 
-	if (rl_fs_read(path, &text, (size_t)-1 / 2) < 0)
-		return -1;
-	p = text.data;
-	end = p ? p + text.len : p;
 	for (; p && p < end; p = nl + 1) {
 		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
 			skip++;         /* a torn last line */
@@ -200,8 +195,23 @@ rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
 		}
 		cJSON_Delete(ev);
 	}
-	rl_buf_free(&text);
 	if (skipped)
-		*skipped = skip;
+		*skipped += skip;
+	return n;
+}
+
+long
+rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
+	void *arg, long *skipped)
+{
+	struct rl_buf text = {0};
+	long n;
+
+	if (skipped)
+		*skipped = 0;
+	if (rl_fs_read(path, &text, (size_t)-1 / 2) < 0)
+		return -1;
+	n = rl_metrics_parse(text.data, text.len, fn, arg, skipped);
+	rl_buf_free(&text);
 	return n;
 }

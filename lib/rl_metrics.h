@@ -21,6 +21,9 @@
  * code is logged once at exit as an "error" event with its count, its
  * category and its first message.
  *
+ * The log rotates into a compressed history that readers still see
+ * (rl_history.h).
+ *
  * Logging never fails a command: if the log cannot be written the first
  * failure is reported on stderr (io.write) and later events are dropped.
  * Set metrics.enabled to false (RL_METRICS=0) to log nothing.
@@ -62,5 +65,9 @@ int rl_metrics_event(const char *kind, cJSON *fields);
  */
 long rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),
 	void *arg, long *skipped);
+
+/* The same over len bytes of log text; *skipped is added to. */
+long rl_metrics_parse(const char *text, size_t len,
+	int (*fn)(const cJSON *ev, void *arg), void *arg, long *skipped);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "rl_buf.h"
 #include "rl_dur.h"
+#include "rl_history.h"
 #include "rl_json.h"
 #include "rl_metrics.h"
 #include "rl_stats.h"
@@ -263,9 +264,7 @@ read_log(const char *path, int (*fn)(const cJSON *, void *), struct acc *A)
 
 	A->w->skipped = A->w->events = 0;
 	A->t_first = A->t_last = NAN;
-	n = rl_metrics_read(path, fn, A, &A->w->skipped);
-	if (n < 0 && errno == ENOENT)
-		return 0;     /* no log yet: nothing happened */
+	n = rl_history_read(path, A->w->since, fn, A, &A->w->skipped);
 	return n;
 }
 
@@ -420,8 +419,7 @@ rl_stats_runs(const char *path, struct rl_stats_window *w)
 	struct runs R = {w, cJSON_CreateArray()};
 
 	w->skipped = w->events = 0;
-	if (rl_metrics_read(path, collect_run, &R, &w->skipped) < 0 &&
-	    errno != ENOENT) {
+	if (rl_history_read(path, w->since, collect_run, &R, &w->skipped) < 0) {
 		cJSON_Delete(R.out);
 		return NULL;
 	}
@@ -499,7 +497,7 @@ rl_stats_series(const char *path, struct rl_stats_window *w, int n)
 	int i;
 
 	w->skipped = w->events = 0;
-	if (rl_metrics_read(path, span, &S, &w->skipped) < 0 && errno != ENOENT)
+	if (rl_history_read(path, w->since, span, &S, &w->skipped) < 0)
 		return NULL;
 	o = cJSON_CreateObject();
 	if (isnan(S.t0))
@@ -508,7 +506,7 @@ rl_stats_series(const char *path, struct rl_stats_window *w, int n)
 	S.e = rl_xcalloc((size_t)n, sizeof *S.e);
 	S.d = rl_xcalloc((size_t)n, sizeof *S.d);
 	S.dn = rl_xcalloc((size_t)n, sizeof *S.dn);
-	rl_metrics_read(path, fill_series, &S, NULL);
+	rl_history_read(path, w->since, fill_series, &S, NULL);
 	rl_dur_iso((long long)(S.t0 * 1000), iso, sizeof iso);
 	cJSON_AddStringToObject(o, "from", iso);
 	rl_dur_iso((long long)(S.t1 * 1000), iso, sizeof iso);

@@ -1,7 +1,8 @@
 /*
  * rl_stats.h - summaries of the metrics log (rl_metrics.h).
  *
- * Both functions read the log at path once, keep the events whose "at"
+ * Each function reads the log at path once, with its rotated history
+ * (rl_history.h), keeps the events whose "at"
  * is in [since, until) (ISO 8601 strings, compared as text, so a prefix
  * such as "2026-11-24" works; NULL: no bound), and return an array the
  * caller owns.

@@ -180,3 +180,45 @@ shot() {
 	run --separate-stderr rl-stats --html x --by cmd
 	[ "$status" -eq 2 ]
 }
+
+@test "the log rotates by size and age into compressed history that is still read; retention" {
+	fixture
+	unset RL_METRICS
+	# over its size: the next command to end rotates it, compressed
+	RL_METRICS_MAX_BYTES=500 rl-mem -n t ls > /dev/null
+	ls "$RL_HOME"/metrics-*.ndjson.gz > rotated
+	[ "$(wc -l < rotated)" -eq 1 ]
+	[[ "$(basename "$(cat rotated)")" =~ ^metrics-[0-9]{8}T[0-9]{6}Z-[0-9]+\.ndjson\.gz$ ]]
+	gzip -t "$(cat rotated)"
+	# the history is read with the live log: the fixture's requests are all there
+	export RL_METRICS=0
+	run --separate-stderr rl-stats -J
+	jqo -c 'select(.provider == "ollama") | [.events, .requests, .failed_requests]'
+	expect '[4,4,1]'
+	run --separate-stderr rl-stats errors -J
+	[[ "$output" == *'"code":"input.not_json"'* ]]
+	# over its age: the first event is days old
+	unset RL_METRICS
+	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
+	RL_METRICS_MAX_AGE=3600 rl-mem -n t ls > /dev/null
+	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 2 ]
+	[ "$(RL_METRICS=0 rl-stats runs | jq -s length)" -eq 2 ]
+	# retention: old history goes, and history beyond keep_files
+	printf '{"at":"2020-01-01T00:00:00.000Z","kind":"stage","cmd":"x"}\n' | gzip > "$RL_HOME/metrics-20200101T000000Z-1.ndjson.gz"
+	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
+	RL_METRICS_MAX_AGE=3600 rl-mem -n t ls > /dev/null
+	[ ! -e "$RL_HOME/metrics-20200101T000000Z-1.ndjson.gz" ]
+	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 3 ]
+	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
+	RL_METRICS_MAX_AGE=3600 RL_METRICS_KEEP_FILES=2 rl-mem -n t ls > /dev/null
+	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 2 ]
+	# a history rotated before --since is not needed, and not read
+	: > "$RL_HOME/metrics.ndjson"
+	mv "$(ls "$RL_HOME"/metrics-*.ndjson.gz | head -1)" "$RL_HOME/metrics-20261101T000000Z-9.ndjson.gz"
+	printf 'not gzip' > "$RL_HOME/metrics-20261102T000000Z-9.ndjson.gz"
+	run --separate-stderr env RL_METRICS=0 rl-stats --since 2026-11-03
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"cannot unpack"* ]]
+	run --separate-stderr env RL_METRICS=0 rl-stats --since 2026-11-01
+	[[ "$stderr" == *"metrics-20261102T000000Z-9.ndjson.gz: io.read: cannot unpack it: gzip failed"* ]]
+}
