@@ -44,8 +44,31 @@ n_of(const cJSON *o, const char *k)
 	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
+/* The cost of each row's tokens whose model has a price (prices.MODEL):
+ * model names hold dots, so the price is looked up by hand.  Whether
+ * any row has one. */
+static int
+add_costs(cJSON *rows)
+{
+	const cJSON *prices = rl_config_get(&cfg, "prices"), *p;
+	cJSON *r;
+	int any = 0;
+
+	cJSON_ArrayForEach(r, rows) {
+		if (!rl_json_str(r, "model") ||
+		    !(p = cJSON_GetObjectItemCaseSensitive(prices, rl_json_str(r, "model"))))
+			continue;
+		rl_json_set(r, "cost", cJSON_CreateNumber(round((n_of(r,
+		    "prompt_tokens") * rl_json_num(p, "prompt", 0) + n_of(r,
+		    "completion_tokens") * rl_json_num(p, "completion", 0)) / 1e6 *
+		    1e6) / 1e6));
+		any = 1;
+	}
+	return any;
+}
+
 static void
-table_summary(const cJSON *rows, const char *by)
+table_summary(const cJSON *rows, const char *by, int costs)
 {
 	const cJSON *r, *l;
 	char lat[64];
@@ -54,9 +77,9 @@ table_summary(const cJSON *rows, const char *by)
 		printf("%-24s", by);
 	else
 		printf("%-14s %-12s %-18s", "CMD", "PROVIDER", "MODEL");
-	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %8s\n", "EVENTS", "REQS",
+	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %8s%s\n", "EVENTS", "REQS",
 	    "FAIL", "RETRY", "ERRS", "P50/P95/P99 MS", "TOK IN", "TOK OUT",
-	    "CPU MS", "RSS KB");
+	    "CPU MS", "RSS KB", costs ? "      COST" : "");
 	cJSON_ArrayForEach(r, rows) {
 		if (by) {
 			struct rl_buf v = {0};
@@ -74,10 +97,13 @@ table_summary(const cJSON *rows, const char *by)
 			    n_of(l, "p95"), n_of(l, "p99"));
 		else
 			snprintf(lat, sizeof lat, "-");
-		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %8.0f\n",
+		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %8.0f",
 		    n_of(r, "events"), n_of(r, "requests"), n_of(r, "failed_requests"),
 		    n_of(r, "retries"), n_of(r, "errors"), lat, n_of(r, "prompt_tokens"),
 		    n_of(r, "completion_tokens"), n_of(r, "cpu_ms"), n_of(r, "max_rss_kb"));
+		if (cJSON_GetObjectItemCaseSensitive(r, "cost"))
+			printf(" %9.4f", n_of(r, "cost"));
+		putchar('\n');
 	}
 }
 
@@ -129,12 +155,14 @@ table_errors(const cJSON *rows)
 {
 	const cJSON *r;
 
-	printf("%7s %-24s %-13s %-7s %-24s %s\n", "COUNT", "CODE", "CMD", "TREND",
-	    "LAST", "MESSAGE");
+	printf("%7s %-24s %-13s %-12s %-12s %-7s %-24s %s\n", "COUNT", "CODE",
+	    "CMD", "PROVIDER", "TOOL", "TREND", "LAST", "MESSAGE");
 	cJSON_ArrayForEach(r, rows)
-		printf("%7.0f %-24.24s %-13.13s %-7s %-24s %s\n", n_of(r, "count"),
-		    rl_json_str(r, "code"), rl_json_str(r, "cmd"), rl_json_str(r, "trend"),
-		    rl_json_str(r, "last"), rl_json_str(r, "message"));
+		printf("%7.0f %-24.24s %-13.13s %-12.12s %-12.12s %-7s %-24s %s\n",
+		    n_of(r, "count"), rl_json_str(r, "code"), rl_json_str(r, "cmd"),
+		    rl_json_str(r, "provider"), rl_json_str(r, "tool"),
+		    rl_json_str(r, "trend"), rl_json_str(r, "last"),
+		    rl_json_str(r, "message"));
 }
 
 enum { SUMMARY, ERRORS, CHECK, RUNS };
@@ -285,10 +313,13 @@ run(int argc, char **argv, int mode)
 	else if (!nd && mode == RUNS)
 		table_runs(rows);
 	else if (!nd)
-		table_summary(rows, by);
-	else
+		table_summary(rows, by, mode == SUMMARY && add_costs(rows));
+	else {
+		if (mode == SUMMARY)
+			add_costs(rows);
 		cJSON_ArrayForEach(r, rows)
 			rl_out_json(r);
+	}
 	cJSON_Delete(rows);
 	rl_buf_free(&path);
 	return status;

@@ -88,6 +88,7 @@ step_error(cJSON *obs, const struct rl_error *e)
 
 	cJSON_AddStringToObject(err, "code", e->code);
 	cJSON_AddStringToObject(err, "message", e->message);
+	rl_metrics_count(e->code, e->message);     /* for rl-stats errors */
 }
 
 /* stdout or stderr into obs: the first RL_ACT_KEEP bytes, all of it in
@@ -165,6 +166,7 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	cJSON_AddNumberToObject(obs, "step", i);
 	cJSON_AddNumberToObject(obs, "iter", (double)iter);
 	cJSON_AddStringToObject(obs, "tool", name ? name : "");
+	rl_metrics_context("tool", name);
 	if (!t || !t->enabled || !rl_tool_allowed(t, A->agent)) {
 		rl_error_set(&e, "tool.denied", !name ? "the step names no tool" :
 		    !t ? "no tool is called '%s'" : !t->enabled ? "tool '%s' is turned "
@@ -213,6 +215,7 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	failed = rl_sandbox_status(&r) != 0;
 	log_run(name, &r, failed);
 out:
+	rl_metrics_context("tool", NULL);
 	rl_sandbox_result_free(&r);
 	cJSON_Delete(missing);
 	free(argv);

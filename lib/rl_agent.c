@@ -16,6 +16,7 @@
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_loop.h"
+#include "rl_metrics.h"
 #include "rl_out.h"
 #include "rl_path.h"
 #include "rl_pool.h"
@@ -346,6 +347,9 @@ open_provider(struct engine *E)
 		return -1;
 	}
 	E->pool.p = E->R.p;
+	/* errors from now on are this provider's */
+	rl_metrics_context("provider", rl_provider_name(E->R.p));
+	rl_metrics_context("model", rl_provider_model(E->R.p));
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 struct tally {
 	char code[64];
+	char provider[128], model[128], tool[64];   /* the context, or "" */
 	unsigned long count;
 	char sample[256];        /* the first message */
 };
@@ -29,24 +30,44 @@ static struct {
 	int failed;
 	struct tally codes[MAX_CODES];
 	int ncodes, hooked;
+	char provider[128], model[128], tool[64];   /* rl_metrics_context */
 } M;
 
-static void
-count_error(const char *code, const char *message)
+void
+rl_metrics_context(const char *key, const char *value)
 {
+	char *to = strcmp(key, "provider") == 0 ? M.provider :
+	    strcmp(key, "model") == 0 ? M.model : strcmp(key, "tool") == 0 ?
+	    M.tool : NULL;
+
+	if (to)
+		snprintf(to, strcmp(key, "tool") == 0 ? sizeof M.tool :
+		    sizeof M.provider, "%s", value ? value : "");
+}
+
+void
+rl_metrics_count(const char *code, const char *message)
+{
+	struct tally *t;
 	int i;
 
-	for (i = 0; i < M.ncodes; i++)
-		if (strcmp(M.codes[i].code, code) == 0) {
-			M.codes[i].count++;
+	for (i = 0; i < M.ncodes; i++) {
+		t = &M.codes[i];
+		if (strcmp(t->code, code) == 0 && strcmp(t->provider, M.provider) == 0 &&
+		    strcmp(t->model, M.model) == 0 && strcmp(t->tool, M.tool) == 0) {
+			t->count++;
 			return;
 		}
+	}
 	if (M.ncodes == MAX_CODES)
 		return;
-	snprintf(M.codes[i].code, sizeof M.codes[i].code, "%s", code);
-	M.codes[i].count = 1;
-	snprintf(M.codes[i].sample, sizeof M.codes[i].sample, "%s", message);
-	M.ncodes++;
+	t = &M.codes[M.ncodes++];
+	snprintf(t->code, sizeof t->code, "%s", code);
+	memcpy(t->provider, M.provider, sizeof t->provider);
+	memcpy(t->model, M.model, sizeof t->model);
+	memcpy(t->tool, M.tool, sizeof t->tool);
+	t->count = 1;
+	snprintf(t->sample, sizeof t->sample, "%s", message);
 }
 
 static void
@@ -62,6 +83,12 @@ log_errors(void)
 		cJSON_AddStringToObject(f, "category", rl_err_category(M.codes[i].code));
 		cJSON_AddNumberToObject(f, "count", (double)M.codes[i].count);
 		cJSON_AddStringToObject(f, "message", M.codes[i].sample);
+		if (*M.codes[i].provider)
+			cJSON_AddStringToObject(f, "provider", M.codes[i].provider);
+		if (*M.codes[i].model)
+			cJSON_AddStringToObject(f, "model", M.codes[i].model);
+		if (*M.codes[i].tool)
+			cJSON_AddStringToObject(f, "tool", M.codes[i].tool);
 		rl_metrics_event("error", f);
 	}
 }
@@ -78,7 +105,7 @@ rl_metrics_open(const struct rl_config *cfg)
 		return;
 	/* every diagnostic with a code is counted, and logged at exit as
 	 * "error" events; a forked child that ends in _exit logs nothing */
-	rl_diag_hook = count_error;
+	rl_diag_hook = rl_metrics_count;
 	if (!M.hooked && atexit(log_errors) == 0)
 		M.hooked = 1;
 	rl_config_state_dir(cfg, &dir);

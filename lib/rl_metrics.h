@@ -17,9 +17,10 @@
  * and the fields the caller adds; rl_metrics_add_usage adds wall_ms,
  * cpu_ms and max_rss_kb from getrusage(2).
  *
- * Every diagnostic with a code (rl_diag) is counted per code, and each
- * code is logged once at exit as an "error" event with its count, its
- * category and its first message.
+ * Every diagnostic with a code (rl_diag) is counted per code and context
+ * (the provider, model and tool set by rl_metrics_context), and each is
+ * logged once at exit as an "error" event with its count, its category,
+ * its first message and that context.
  *
  * The log rotates into a compressed history that readers still see
  * (rl_history.h).
@@ -34,6 +35,14 @@
 #include <cjson/cJSON.h>
 
 #include "rl_config.h"
+
+/* Set (value) or clear (NULL) the context "provider", "model" or "tool"
+ * that the errors counted from now on are attributed to. */
+void rl_metrics_context(const char *key, const char *value);
+
+/* Count an error that is not a diagnostic (a step's error, kept in its
+ * observation), as rl_diag's are counted. */
+void rl_metrics_count(const char *code, const char *message);
 
 /* Start the clock and find the log from cfg.  Creates STATE (0700). */
 void rl_metrics_open(const struct rl_config *cfg);

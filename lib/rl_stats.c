@@ -86,6 +86,8 @@ group_for(struct acc *A, const char *key, const cJSON *ev)
 		cJSON_AddStringToObject(g->o, "code", str_or(ev, "code", "-"));
 		cJSON_AddStringToObject(g->o, "category", str_or(ev, "category", "-"));
 		cJSON_AddStringToObject(g->o, "cmd", str_or(ev, "cmd", "-"));
+		cJSON_AddStringToObject(g->o, "provider", str_or(ev, "provider", "-"));
+		cJSON_AddStringToObject(g->o, "tool", str_or(ev, "tool", "-"));
 		cJSON_AddNumberToObject(g->o, "count", 0);
 	} else if (A->by) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, A->by);
@@ -294,7 +296,9 @@ collect_errors(const cJSON *ev, void *arg)
 		return 0;
 	A->w->events++;
 	note_time(A, at);
-	rl_buf_printf(&key, "%s\037%s", str_or(ev, "code", "-"), str_or(ev, "cmd", "-"));
+	rl_buf_printf(&key, "%s\037%s\037%s\037%s", str_or(ev, "code", "-"),
+	    str_or(ev, "cmd", "-"), str_or(ev, "provider", "-"),
+	    str_or(ev, "tool", "-"));
 	g = group_for(A, key.data, ev);
 	rl_buf_free(&key);
 	add(g->o, "count", count_of(ev));

@@ -35,7 +35,8 @@ cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,
 	const char *by);
 
 /*
- * Error patterns: "error" events grouped by code and command, each with
+ * Error patterns: "error" events grouped by code, command, provider and
+ * tool (the last two "-" when the error had none), each with
  * category, count, first, last, message (the latest), and trend: rising,
  * falling or steady, from the counts in the first and second halves of
  * the window (since to until, or the first event's time to the last's;

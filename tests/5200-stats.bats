@@ -222,3 +222,34 @@ shot() {
 	run --separate-stderr env RL_METRICS=0 rl-stats --since 2026-11-01
 	[[ "$stderr" == *"metrics-20261102T000000Z-9.ndjson.gz: io.read: cannot unpack it: gzip failed"* ]]
 }
+
+@test "errors: grouped by provider and by tool too" {
+	git_repo
+	echo '{"error":{"status":503,"message":"overloaded"},"times":0}' > down
+	echo '{"rl":1,"id":"e1","next":"reason","task":"t"}' |
+	    RL_MAX_RETRIES=0 rl-reason -p script:down > /dev/null 2>&1 || true
+	echo '{"rl":1,"id":"e2","next":"act","iter":1,"repo":"'"$S/repo"'","plan":{"steps":[{"tool":"read_file","args":{"path":7}}]}}' |
+	    rl-act --no-sandbox > /dev/null 2>&1 || true
+	export RL_METRICS=0
+	run --separate-stderr rl-stats errors -J
+	[ "$status" -eq 0 ]
+	jqo -c '[.code, .cmd, .provider, .tool, .count]'
+	[[ "$output" == *'["provider.http_503","rl-reason","script:down","-",1]'* ]]
+	[[ "$output" == *'["tool.bad_args","rl-act","-","read_file",1]'* ]]
+}
+
+@test "cost, where a model has a price" {
+	fixture
+	mkdir -p .redline
+	echo '{"version":1,"prices":{"qwen":{"prompt":1,"completion":2},"gpt":{"prompt":2.5,"completion":10}}}' > .redline/config.json
+	run --separate-stderr rl-stats -J
+	[ "$status" -eq 0 ]
+	jqo -c '[.model, .cost]'
+	[[ "$output" == *'["qwen",0.00042]'* ]]
+	[[ "$output" == *'["gpt",0.000175]'* ]]
+	[[ "$output" == *'["-",null]'* ]]
+	command -v script > /dev/null || skip "script(1) is needed"
+	command script -qec "rl-stats" /dev/null > tty
+	grep -aq 'COST' tty
+	grep -aq 'qwen .* 0.0004.$' tty
+}
