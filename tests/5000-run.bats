@@ -270,6 +270,27 @@ patched_once() {
 	patched_once
 }
 
+@test "SIGINT twice: the second is not waited for, and the journal still has it all" {
+	fixture_repo
+	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":1500,"times":0}'; done > c
+	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
+	pid=$!
+	for _ in $(seq 100); do pgrep -P "$pid" -f rl-reason > /dev/null && break; sleep 0.05; done
+	kill -INT "$pid"
+	sleep 0.2
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 111 ]
+	grep -q 'stopped by signal 2: 1 tasks are journaled' err
+	# the stage was killed holding the baton: it went back to the journal
+	[ "$(journal_left)" -eq 1 ]
+	grep -q 'rl-reason killed by signal 9 holding 1 baton' err
+	run --separate-stderr redline run --resume -p script:c < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+}
+
 @test "one run holds a journal at a time" {
 	fixture_repo
 	mkdir -p "$RL_HOME"
