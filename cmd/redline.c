@@ -353,9 +353,9 @@ bias_request(struct sup *S, cJSON *baton)
 		rl_json_set(baton, "bias_log", log = cJSON_CreateArray());
 	cJSON_AddItemToArray(log, d);
 	if (S->tty || why)
-		fprintf(stderr, "%s: %s: bias for %s %s%s%s\n", rl_prog,
+		fprintf(stderr, "%s: %s: bias for %s %s%s\n", rl_prog,
 		    rl_json_str(baton, "id"), agent ? agent : "?",
-		    why ? "refused: " : "granted", why ? why : "", "");
+		    why ? "refused: " : "granted", why ? why : "");
 	rl_buf_free(&text);
 	cJSON_Delete(req);
 }
@@ -506,6 +506,7 @@ static void
 stage_ended(struct sup *S, int s)
 {
 	struct stage *st = &S->st[s];
+	struct rl_buf msg = {0};
 	char how[64];
 	cJSON *err;
 	int status = 0, held = 0;
@@ -534,15 +535,11 @@ stage_ended(struct sup *S, int s)
 	cJSON_AddStringToObject(err, "code", "internal.stage_crash");
 	cJSON_AddStringToObject(err, "category", "internal");
 	cJSON_AddStringToObject(err, "stage", names[s]);
-	{
-		struct rl_buf m = {0};
-
-		rl_buf_printf(&m, "rl-%s %s holding %d baton%s", names[s], how, held,
-		    held == 1 ? "" : "s");
-		cJSON_AddStringToObject(err, "message", m.data);
-		rl_diag(names[s], 0, "internal.stage_crash", "%s", m.data);
-		rl_buf_free(&m);
-	}
+	rl_buf_printf(&msg, "rl-%s %s holding %d baton%s", names[s], how, held,
+	    held == 1 ? "" : "s");
+	cJSON_AddStringToObject(err, "message", msg.data);
+	rl_diag(names[s], 0, "internal.stage_crash", "%s", msg.data);
+	rl_buf_free(&msg);
 	for (i = S->nf; i-- > 0;)
 		if (S->f[i].stage == s)
 			retry(S, &S->f[i], err);

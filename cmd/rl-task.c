@@ -54,12 +54,6 @@ number(const char *flag, const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-static double
-given(const cJSON *o, const char *key, double dflt)
-{
-	return rl_json_num(o, key, dflt);
-}
-
 /* The debt the task starts from, for the reward (rl-reward(1)). */
 static void
 debt_before(cJSON *baton, const char *repo)
@@ -110,13 +104,13 @@ emit(const struct defaults *D, const char *task, const cJSON *from,
 	cJSON_AddStringToObject(o, "repo", repo ? abs : D->repo);
 	cJSON_AddStringToObject(o, "next", "reason");
 	cJSON_AddNumberToObject(o, "iter", 1);
-	cJSON_AddNumberToObject(o, "priority", given(from, "priority", D->priority));
+	cJSON_AddNumberToObject(o, "priority", rl_json_num(from, "priority", D->priority));
 	budget = cJSON_AddObjectToObject(o, "budget");
-	if ((v = given(b, "tokens", D->tokens)) > 0)
+	if ((v = rl_json_num(b, "tokens", D->tokens)) > 0)
 		cJSON_AddNumberToObject(budget, "tokens", v);
-	if ((v = given(b, "steps", D->steps)) > 0)
+	if ((v = rl_json_num(b, "steps", D->steps)) > 0)
 		cJSON_AddNumberToObject(budget, "steps", v);
-	if ((v = given(b, "seconds", D->seconds)) > 0)
+	if ((v = rl_json_num(b, "seconds", D->seconds)) > 0)
 		cJSON_AddNumberToObject(budget, "seconds", v);
 	u = cJSON_AddObjectToObject(o, "usage");
 	cJSON_AddNumberToObject(u, "prompt_tokens", 0);

@@ -128,9 +128,9 @@ static void
 build_prompt(struct engine *E, const cJSON *baton, struct rl_buf *p)
 {
 	const char *const *f;
+	struct rl_buf mem = {0};
 	const cJSON *v;
 	char key[32];
-	size_t mark;
 
 	rl_buf_printf(p, "Task: %s\n", rl_json_str(baton, "task") ?
 	    rl_json_str(baton, "task") : "");
@@ -144,11 +144,12 @@ build_prompt(struct engine *E, const cJSON *baton, struct rl_buf *p)
 	if (E->R.A->context)
 		E->R.A->context(&E->R, baton, p);
 	rl_agent_repo_key(rl_json_str(baton, "repo"), key, sizeof key);
-	rl_buf_adds(p, "Memory:\n");
-	mark = p->len;
-	memory(E, key, p);
-	if (p->len == mark)
-		p->len -= strlen("Memory:\n"), p->data[p->len] = '\0';
+	memory(E, key, &mem);
+	if (mem.len) {
+		rl_buf_adds(p, "Memory:\n");
+		rl_buf_add(p, mem.data, mem.len);
+	}
+	rl_buf_free(&mem);
 }
 
 /* --- replies ------------------------------------------------------------ */

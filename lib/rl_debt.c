@@ -522,7 +522,6 @@ static void
 run_analyzer(struct measure *M, const cJSON *a, cJSON *info)
 {
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(a, "command"), *x;
-	const char *name = rl_json_str(a, "name");
 	char key[96], err[256];
 	struct rl_buf out = {0};
 	char **argv, **paths;
@@ -574,7 +573,6 @@ run_analyzer(struct measure *M, const cJSON *a, cJSON *info)
 	cJSON_AddNumberToObject(info, "findings", (double)found);
 	if (!np)
 		cJSON_AddStringToObject(info, "note", "no files of its languages");
-	(void)name;
 	for (i = 0; i < np; i++)
 		free(paths[i]);
 	free(paths);
