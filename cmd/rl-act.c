@@ -173,7 +173,8 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 	cJSON_ArrayForEach(s, steps_of(baton))
 		if (incomplete(&R->tools, s))
 			return 0;
-	return run(R, baton, e);
+	/* --dry-run: nothing to ask, and nothing is run: on as it came */
+	return R->dry_run ? 1 : run(R, baton, e);
 }
 
 /* The steps to complete, with their tools' argument schemas. */

@@ -500,7 +500,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 			if (rl_pool_jobs(optarg, &E.jobs) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
-		case 'n': E.dry_run = 1; break;
+		case 'n': E.dry_run = E.R.dry_run = 1; break;
 		case 'C': E.R.dir = optarg; break;
 		case 'S':
 			if (A->flags & RL_AGENT_SANDBOX) {

@@ -71,6 +71,7 @@ struct rl_agent_run {
 	struct rl_tools tools;       /* with RL_AGENT_TOOLS */
 	struct rl_sandbox sb;        /* with RL_AGENT_SANDBOX: the limits */
 	const char *dir;             /* -C: the repository when a baton names none */
+	int dry_run;                 /* --dry-run: run nothing, ask nothing */
 };
 
 struct rl_agent {

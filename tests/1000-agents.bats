@@ -286,3 +286,15 @@ FINISH: merge"* ]]
 	grep -q 'sum_sign(v, n, -1)' sum.c
 	make -s check
 }
+
+@test "rl-act --dry-run runs nothing: the prompt for missing arguments, or the baton as it came" {
+	fixture_repo
+	skip_without_sandbox
+	baton act '{"plan":{"steps":[{"tool":"apply_patch","goal":"merge"},{"tool":"run_tests","goal":"t"}]}}' |
+	    rl-act --dry-run > out
+	[[ "$(jq -r .prompt out)" == *'step 0: apply_patch, goal: merge, given: {}, schema: {"type":"object","required":["patch"]'* ]]
+	baton act '{"plan":{"steps":[{"tool":"read_file","args":{"path":"sum.c"},"goal":"g"}]}}' > in
+	rl-act --dry-run < in > out
+	cmp in out
+	git diff --quiet
+}
