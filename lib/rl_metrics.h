@@ -13,7 +13,8 @@
  *   "at"       UTC time, ISO 8601 with milliseconds
  *   "cmd"      the program (rl_prog)
  *   "pid"      its process id
- *   "kind"     "stage", "request", "tool", "queue", "memory", ...
+ *   "kind"     "stage", "request", "tool", "queue", "memory", "error",
+ *              "run" (rl-complete, per task), "ring" (redline run)
  * and the fields the caller adds; rl_metrics_add_usage adds wall_ms,
  * cpu_ms and max_rss_kb from getrusage(2).
  *
