@@ -6,14 +6,6 @@ load helpers/common
 
 RING="$FIX/agents/ring.cassette"
 
-# fixture_repo: the small C project of tests/fixtures/agents/repo, as a
-# git repository at $S/repo (the current directory)
-fixture_repo() {
-	git_repo
-	cp "$FIX/agents/repo/"* .
-	git add -A && git commit -qm start
-}
-
 # baton NEXT [JSON]: a task baton for $S/repo addressed to NEXT, with
 # JSON's members added
 baton() {

@@ -6,11 +6,10 @@ load helpers/common
 
 RING="$FIX/agents/ring.cassette"
 
-# fixture_repo: tests/fixtures/agents/repo as a git repository at $S/repo
-fixture_repo() {
-	sandbox_repo
-	cp "$FIX/agents/repo/"* .
-	git add -A && git commit -qm start
+# ring_repo: the fixture project, for a test whose ring runs the sandbox
+ring_repo() {
+	skip_without_sandbox
+	ring_repo
 }
 
 # entry STAGE JSON: the ring cassette's reply for that stage's agent,
@@ -56,7 +55,7 @@ patched_once() {
 }
 
 @test "redline run: a task goes round the ring on a real C repository and finishes" {
-	fixture_repo
+	ring_repo
 	run --separate-stderr redline run -p "script:$RING" "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -70,7 +69,7 @@ patched_once() {
 }
 
 @test "upstream handoff: feedback sends the baton back to plan, and the second plan differs" {
-	fixture_repo
+	ring_repo
 	{
 		entry "reasoning agent"
 		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"sum_negative"},"goal":"look first"}]}}'
@@ -86,7 +85,7 @@ patched_once() {
 }
 
 @test "a bias request is granted, kept in the agent's memory, and shapes the next run" {
-	fixture_repo
+	ring_repo
 	{
 		entry "reasoning agent"
 		entry "planning agent"
@@ -118,7 +117,7 @@ patched_once() {
 }
 
 @test "a feedback loop that never converges ends with status BUDGET" {
-	fixture_repo
+	ring_repo
 	{
 		entry "reasoning agent"
 		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"x"},"goal":"g"}]},"usage":{"prompt_tokens":100,"completion_tokens":10},"times":0}'
@@ -135,7 +134,7 @@ patched_once() {
 }
 
 @test "bad input: a baton for an unknown stage, a baton with an error, a line that is not JSON" {
-	fixture_repo
+	ring_repo
 	{
 		echo '{"rl":1,"id":"u","next":"frobnicate"}'
 		echo '{"rl":1,"id":"e","next":"plan","error":{"code":"tool.denied","category":"policy","message":"m","retryable":false}}'
@@ -156,7 +155,7 @@ patched_once() {
 }
 
 @test "priority and -n: one task in the ring at a time, the highest first" {
-	fixture_repo
+	ring_repo
 	{
 		entry "reasoning agent"
 		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"x"},"goal":"g"}]},"times":0}'
@@ -170,7 +169,7 @@ patched_once() {
 }
 
 @test "resume: a journaled step shown done is not applied again" {
-	fixture_repo
+	ring_repo
 	# a run died after act applied the patch and the journal took its
 	# output, but before the tests step: the baton went back to act
 	jq -cn --arg repo "$S/repo" --argjson p "$(patch_json)" \
@@ -193,7 +192,7 @@ patched_once() {
 }
 
 @test "resume after kill -9 at random points: every task finishes, nothing lost" {
-	fixture_repo
+	ring_repo
 	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":150,"times":0}'; done > c
 	: > outs
 	for round in 1 2 3; do
@@ -217,7 +216,7 @@ patched_once() {
 }
 
 @test "a stage killed -9 is restarted and its baton retried" {
-	fixture_repo
+	ring_repo
 	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":400,"times":0}'; done > c
 	RL_QUEUE_BACKOFF_BASE=0.05 redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
@@ -230,7 +229,7 @@ patched_once() {
 }
 
 @test "a baton that keeps crashing a stage goes to the dead letters with its cause" {
-	fixture_repo
+	ring_repo
 	mkdir "$S/bin"
 	printf '#!/bin/sh\nread line\nkill -9 $$\n' > "$S/bin/rl-reason"
 	chmod +x "$S/bin/rl-reason"
@@ -251,7 +250,7 @@ patched_once() {
 }
 
 @test "SIGTERM: work in flight finishes and is journaled; --resume finishes the rest" {
-	fixture_repo
+	ring_repo
 	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
 	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
@@ -271,7 +270,7 @@ patched_once() {
 }
 
 @test "SIGINT twice: the second is not waited for, and the journal still has it all" {
-	fixture_repo
+	ring_repo
 	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":1500,"times":0}'; done > c
 	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
@@ -292,7 +291,7 @@ patched_once() {
 }
 
 @test "one run holds a journal at a time" {
-	fixture_repo
+	ring_repo
 	mkdir -p "$RL_HOME"
 	flock "$RL_HOME/run-redline.lock" sleep 3 &
 	sleep 0.3
@@ -306,7 +305,7 @@ patched_once() {
 }
 
 @test "on a terminal, one status line per task on stderr; stdout stays data" {
-	fixture_repo
+	ring_repo
 	command -v script > /dev/null || skip "script(1) is needed"
 	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
 	command script -qec "redline run -p script:c 'merge the duplicated loops in sum.c' > out" /dev/null > tty
@@ -316,7 +315,7 @@ patched_once() {
 }
 
 @test "a provider that fails mid-run: retried, then kept in the queue until it is back" {
-	fixture_repo
+	ring_repo
 	{
 		entry "reasoning agent" '{"times":0}'
 		echo '{"match":{"system":"planning agent"},"error":{"status":503,"message":"overloaded"},"times":0}'

@@ -172,9 +172,8 @@ scored() {
 }
 
 @test "redline run starts a stage with the model the bandit picks" {
-	sandbox_repo
-	cp "$FIX/agents/repo/"* .
-	git add -A && git commit -qm start
+	skip_without_sandbox
+	fixture_repo
 	mkdir -p .redline
 	echo '{"version":1,"reward":{"variants":{"reason":["small","large"]}}}' > .redline/config.json
 	run --separate-stderr redline run -p "script:$FIX/agents/ring.cassette" "merge the duplicated loops in sum.c"

@@ -98,6 +98,14 @@ git_repo() {
 	git config user.name t
 }
 
+# fixture_repo: the small C project of tests/fixtures/agents/repo, with
+# real tests, committed in a git_repo
+fixture_repo() {
+	git_repo
+	cp "$FIX/agents/repo/"* .
+	git add -A && git commit -qm start
+}
+
 # sandbox_repo: git_repo, for a test that runs the sandbox
 sandbox_repo() {
 	skip_without_sandbox
