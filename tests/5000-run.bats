@@ -9,7 +9,7 @@ RING="$FIX/agents/ring.cassette"
 # ring_repo: the fixture project, for a test whose ring runs the sandbox
 ring_repo() {
 	skip_without_sandbox
-	ring_repo
+	fixture_repo
 }
 
 # entry STAGE JSON: the ring cassette's reply for that stage's agent,
