@@ -139,9 +139,23 @@ axes(struct rl_buf *b, double lo, double hi, const char *const *names,
 	}
 }
 
+/* The times a chart spans, under its ends. */
+static void
+ends(struct rl_buf *b, const char *from, const char *to)
+{
+	rl_buf_printf(b, "<text x=\"%d\" y=\"%d\">", ML, H - MB + 14);
+	esc(b, from);
+	rl_buf_printf(b, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
+	    W - MR, H - MB + 14);
+	esc(b, to);
+	rl_buf_adds(b, "</text>");
+}
+
 /*
  * Bars: n groups labelled labels[i], ns series of values v[s * n + i]
- * side by side (stacked when stack), in one chart.
+ * side by side (stacked when stack), in one chart.  Without labels (NULL:
+ * spans of time) the chart is left open, for the caller to mark its ends
+ * and close.
  */
 static void
 bars(struct rl_buf *b, const char *what, const char *const *labels, int n,
@@ -184,17 +198,18 @@ bars(struct rl_buf *b, const char *what, const char *const *labels, int n,
 			rl_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 			    "height=\"%.1f\" fill=\"%s\"><title>", x, y1, bw > 1 ? bw : 1,
 			    h, colors[s]);
-			esc(b, labels[i]);
+			esc(b, labels ? labels[i] : "");
 			rl_buf_printf(b, " %s: %g</title></rect>", names[s], val);
 		}
-		if (labels[i][0] && (n <= 16 || i % (n / 12 + 1) == 0)) {
+		if (labels && labels[i][0] && (n <= 16 || i % (n / 12 + 1) == 0)) {
 			rl_buf_printf(b, "<text transform=\"translate(%.1f,%d) rotate(-30)\" "
 			    "text-anchor=\"end\">", ML + gw * i + gw / 2, H - MB + 12);
 			label(b, labels[i]);
 			rl_buf_adds(b, "</text>");
 		}
 	}
-	rl_buf_adds(b, "</svg></div>\n");
+	if (labels)
+		rl_buf_adds(b, "</svg></div>\n");
 }
 
 /* A line over n points. */
@@ -221,12 +236,8 @@ line(struct rl_buf *b, const char *what, const double *v, int n,
 		rl_buf_printf(b, "%.1f,%.1f ", ML + (W - ML - MR) * (i + 0.5) / n,
 		    H - MB - (H - MT - MB) * v[i] / hi);
 	rl_buf_adds(b, "\"/>");
-	rl_buf_printf(b, "<text x=\"%d\" y=\"%d\">", ML, H - MB + 14);
-	esc(b, from);
-	rl_buf_printf(b, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-	    W - MR, H - MB + 14);
-	esc(b, to);
-	rl_buf_adds(b, "</text></svg></div>\n");
+	ends(b, from, to);
+	rl_buf_adds(b, "</svg></div>\n");
 }
 
 static double *
@@ -250,7 +261,6 @@ over_time(struct rl_buf *b, const cJSON *series)
 	double *r = numbers(cJSON_GetObjectItemCaseSensitive(series, "requests"), &n);
 	double *e = numbers(cJSON_GetObjectItemCaseSensitive(series, "errors"), &m);
 	double *v = rl_xcalloc(2 * (size_t)n + 1, sizeof *v), any = 0;
-	const char **labels = rl_xcalloc((size_t)n + 1, sizeof *labels);
 	static const char *const names[] = {"requests", "errors"};
 	int i;
 
@@ -259,20 +269,18 @@ over_time(struct rl_buf *b, const cJSON *series)
 		v[i] = r[i];
 		v[n + i] = i < m ? e[i] : 0;
 		any += v[i] + v[n + i];
-		labels[i] = "";
 	}
 	if (!any) {
 		none(b, "no requests or errors in this window");
 	} else {
-		/* the first span's time of day */
-		labels[0] = rl_json_str(series, "from") + 11;
-		bars(b, "requests and errors per span of time", labels, n, v, 2,
+		bars(b, "requests and errors per span of time", NULL, n, v, 2,
 		    names, 0);
+		ends(b, rl_json_str(series, "from"), rl_json_str(series, "to"));
+		rl_buf_adds(b, "</svg></div>\n");
 	}
 	free(r);
 	free(e);
 	free(v);
-	free(labels);
 }
 
 static void
