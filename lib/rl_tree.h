@@ -6,10 +6,13 @@
  *     rl_tree_files(dir, &T);          T.v[0..T.n-1]: "src/a.c", ... sorted
  *     rl_tree_free(&T);
  *
- * Regular files only; hidden entries (.git, .redline, dot files) and
- * anything below them are left out, symbolic links are not followed, and
- * the walk stops 32 directories deep.  The order is strcmp's, so the same
- * tree always lists the same way.
+ * In a git work tree, the files are those git lists: tracked ones that
+ * are there, and untracked ones its ignore rules do not exclude, so build
+ * output and other ignored files stay out.  Elsewhere (or without git) the
+ * tree is walked.  Either way: regular files only; hidden entries (.git,
+ * .redline, dot files) and anything below them are left out, symbolic
+ * links are not followed, and the walk stops 32 directories deep.  The
+ * order is strcmp's, so the same tree always lists the same way.
  */
 #ifndef RL_TREE_H
 #define RL_TREE_H

@@ -182,3 +182,23 @@ scored() {
 	expect '["FINISH","reason","small",0,0,0]'
 	[ "$(rl-reward stats -J | jq -r 'select(.agent == "reason") | "\(.model) \(.runs)"')" = "small 1" ]
 }
+
+@test "measure in a git work tree leaves out what git ignores" {
+	git_repo
+	printf 'build/\n' > .gitignore
+	mkdir -p build src
+	echo '/* TODO */' > build/gen.c
+	echo '/* TODO */' > src/kept.c
+	echo '/* FIXME */' > untracked.c
+	echo '/* XXX */' > src/gone.c
+	git add .gitignore src && git commit -qm start
+	# tracked, but deleted since: not there, not measured
+	rm src/gone.c
+	RL_REWARD_ANALYZERS=false run rl-reward measure -J .
+	[ "$status" -eq 0 ]
+	jqo -c '[.kinds.marker.count, (.files | map(.path))]'
+	expect '[2,["src/kept.c","untracked.c"]]'
+	# the agents' prompts list the same files
+	[ "$(printf '%s\n' '{"rl":1,"id":"x","next":"reason","task":"t"}' | rl-reason --dry-run |
+	    jq -r .prompt | sed -n '/^Files:/,$p' | tail -n +2 | grep . | tr '\n' ' ')" = "src/kept.c untracked.c " ]
+}
