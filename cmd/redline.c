@@ -244,14 +244,20 @@ log_depth(const struct sup *S)
 	rl_metrics_event("ring", f);
 }
 
+/* A baton's priority as the queue takes it, -1000 to 1000. */
+static int
+clamp(int prio)
+{
+	return prio < -1000 ? -1000 : prio > 1000 ? 1000 : prio;
+}
+
 /* The task's state as handed off: durable before the old one goes. */
 static void
 journal(struct sup *S, struct flight *f, cJSON *baton)
 {
 	int prio = (int)rl_json_num(baton, "priority", 0);
 
-	if (rl_queue_push(S->ring, &baton, 1, prio < -1000 ? -1000 :
-	    prio > 1000 ? 1000 : prio, 0, NULL) < 0)
+	if (rl_queue_push(S->ring, &baton, 1, clamp(prio), 0, NULL) < 0)
 		queue_fail(S->ring);
 	ack(S, f);
 	drop_flight(S, f);
@@ -409,9 +415,8 @@ send_to(struct sup *S, struct flight *f, int s, cJSON *baton)
 	rl_buf_addc(&st->w, '\n');
 	f->stage = s;
 	f->iter = rl_json_num(baton, "iter", 0);
-	f->tokens = rl_json_num(cJSON_GetObjectItemCaseSensitive(baton, "usage"),
-	    "prompt_tokens", 0) + rl_json_num(cJSON_GetObjectItemCaseSensitive(
-	    baton, "usage"), "completion_tokens", 0);
+	f->tokens = rl_budget_tokens(cJSON_GetObjectItemCaseSensitive(baton,
+	    "usage"));
 	if (S->verbose)
 		fprintf(stderr, "%s: %s: %s, iteration %.0f, %.0f tokens so far\n",
 		    rl_prog, f->id, names[s], f->iter, f->tokens);
@@ -580,8 +585,7 @@ take_input(struct sup *S, const char *line, size_t n, unsigned long ln)
 		return;
 	}
 	prio = (int)rl_json_num(b, "priority", 0);
-	if (rl_queue_push(S->todo, &b, 1, prio < -1000 ? -1000 : prio > 1000 ?
-	    1000 : prio, 0, NULL) < 0)
+	if (rl_queue_push(S->todo, &b, 1, clamp(prio), 0, NULL) < 0)
 		queue_fail(S->todo);
 	S->waiting++;
 }

@@ -16,6 +16,7 @@
 
 #include "rl_act.h"
 #include "rl_agent.h"
+#include "rl_budget.h"
 #include "rl_debt.h"
 #include "rl_dur.h"
 #include "rl_json.h"
@@ -50,8 +51,7 @@ verify(struct rl_agent_run *R, cJSON *baton, const char *dir)
 static void
 debt_after(struct rl_agent_run *R, cJSON *baton, const char *dir)
 {
-	cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt"), *r, *parts;
-	const cJSON *x;
+	cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt"), *r;
 	struct rl_error e;
 
 	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "before")) ||
@@ -62,11 +62,7 @@ debt_after(struct rl_agent_run *R, cJSON *baton, const char *dir)
 		return;
 	}
 	rl_json_set(d, "after", cJSON_CreateNumber(rl_json_num(r, "total", 0)));
-	parts = cJSON_CreateObject();
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "kinds"))
-		if (rl_json_num(x, "debt", 0) > 0)
-			cJSON_AddNumberToObject(parts, x->string, rl_json_num(x, "debt", 0));
-	rl_json_set(d, "kinds_after", parts);
+	rl_json_set(d, "kinds_after", rl_debt_kinds(r));
 	rl_reward_score(baton);
 	cJSON_Delete(r);
 }
@@ -165,8 +161,7 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(baton,
 	    "observations")), rl_json_num(baton, "iter", 1),
 	    tests < 0 ? "not run" : tests == 0 ? "pass" : "fail",
-	    rl_json_num(u, "prompt_tokens", 0) + rl_json_num(u,
-	    "completion_tokens", 0));
+	    rl_budget_tokens(u));
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    baton, "debt"), "after")))
 		rl_buf_printf(&sum, "; debt %g -> %g", rl_json_num(

@@ -59,8 +59,7 @@ static void
 debt_before(cJSON *baton, const char *repo)
 {
 	struct rl_error e;
-	cJSON *r = rl_debt_measure(&cfg, repo, &e), *d, *parts;
-	const cJSON *x;
+	cJSON *r = rl_debt_measure(&cfg, repo, &e), *d;
 
 	if (!r) {
 		rl_error_report(&e, NULL);
@@ -68,10 +67,7 @@ debt_before(cJSON *baton, const char *repo)
 	}
 	d = cJSON_AddObjectToObject(baton, "debt");
 	cJSON_AddNumberToObject(d, "before", rl_json_num(r, "total", 0));
-	parts = cJSON_AddObjectToObject(d, "kinds_before");
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "kinds"))
-		if (rl_json_num(x, "debt", 0) > 0)
-			cJSON_AddNumberToObject(parts, x->string, rl_json_num(x, "debt", 0));
+	cJSON_AddItemToObject(d, "kinds_before", rl_debt_kinds(r));
 	cJSON_Delete(r);
 }
 

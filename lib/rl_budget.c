@@ -19,14 +19,20 @@ limit(const struct rl_config *cfg, const cJSON *baton, const char *kind)
 	return v >= 0 ? v : rl_config_num(cfg, key, 0);
 }
 
+double
+rl_budget_tokens(const cJSON *usage)
+{
+	return rl_json_num(usage, "prompt_tokens", 0) +
+	    rl_json_num(usage, "completion_tokens", 0);
+}
+
 int
 rl_budget_check(const struct rl_config *cfg, const cJSON *baton,
 	long long now_ms, struct rl_buf *why)
 {
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
 	const char *created = rl_json_str(baton, "created");
-	double tokens = rl_json_num(u, "prompt_tokens", 0) +
-	    rl_json_num(u, "completion_tokens", 0);
+	double tokens = rl_budget_tokens(u);
 	double steps = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(baton,
 	    "observations"));
 	double iter = rl_json_num(baton, "iter", 0), max;

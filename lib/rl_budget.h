@@ -21,6 +21,10 @@
 int rl_budget_check(const struct rl_config *cfg, const cJSON *baton,
 	long long now_ms, struct rl_buf *why);
 
+/* The tokens a usage object counts: prompt_tokens + completion_tokens
+ * (a trail entry's usage, a baton's, or a run event). */
+double rl_budget_tokens(const cJSON *usage);
+
 /* Mark baton as out of budget: status BUDGET, budget_spent why, next
  * complete. */
 void rl_budget_spend(cJSON *baton, const char *why);

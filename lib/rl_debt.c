@@ -728,6 +728,18 @@ record(struct measure *M, cJSON *alist)
 }
 
 cJSON *
+rl_debt_kinds(const cJSON *record)
+{
+	cJSON *parts = cJSON_CreateObject();
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(record, "kinds"))
+		if (rl_json_num(x, "debt", 0) > 0)
+			cJSON_AddNumberToObject(parts, x->string, rl_json_num(x, "debt", 0));
+	return parts;
+}
+
+cJSON *
 rl_debt_measure(const struct rl_config *cfg, const char *dir,
 	struct rl_error *e)
 {

@@ -50,4 +50,8 @@
 cJSON *rl_debt_measure(const struct rl_config *cfg, const char *dir,
 	struct rl_error *e);
 
+/* The kinds of a record that hold debt, as {KIND: debt}: what a baton
+ * keeps of a measure (the caller owns it). */
+cJSON *rl_debt_kinds(const cJSON *record);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rl_budget.h"
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_reward.h"
@@ -25,8 +26,7 @@ rl_reward_score(cJSON *baton)
 		return 1;
 	offset = b->valuedouble > 0 ?
 	    (b->valuedouble - a->valuedouble) / b->valuedouble : 0;
-	tokens = rl_json_num(u, "prompt_tokens", 0) +
-	    rl_json_num(u, "completion_tokens", 0);
+	tokens = rl_budget_tokens(u);
 	if (tokens < 1)
 		tokens = 1;
 	rl_json_set(debt, "offset", cJSON_CreateNumber(offset));
@@ -118,10 +118,8 @@ rl_reward_update(const struct rl_config *cfg, struct rl_mem *m,
 			if (rl_json_str(u, "stage") && rl_json_str(u, "model") &&
 			    strcmp(rl_json_str(u, "stage"), stage) == 0 &&
 			    strcmp(rl_json_str(u, "model"), model) == 0)
-				tokens += rl_json_num(cJSON_GetObjectItemCaseSensitive(u,
-				    "usage"), "prompt_tokens", 0) + rl_json_num(
-				    cJSON_GetObjectItemCaseSensitive(u, "usage"),
-				    "completion_tokens", 0);
+				tokens += rl_budget_tokens(
+				    cJSON_GetObjectItemCaseSensitive(u, "usage"));
 		a = arm_get(m, stage, model);
 		arm_add(a, r, tokens, !status || strcmp(status, "FINISH") != 0);
 		rl_buf_reset(&text);

@@ -54,15 +54,9 @@ count_of(const cJSON *ev)
 static double
 seconds(const char *iso)
 {
-	struct tm tm = {0};
-	int ms = 0;
+	long long ms = iso ? rl_dur_iso_parse(iso) : -1;
 
-	if (!iso || sscanf(iso, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-		return NAN;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (double)timegm(&tm) + ms / 1000.0;
+	return ms < 0 ? NAN : (double)ms / 1000;
 }
 
 static struct group *
