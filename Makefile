@@ -33,7 +33,8 @@ B   ?= build/default
 BIN ?= bin
 
 # Commands that talk HTTP link libcurl; the rest never pay for loading it.
-CMDS     = rl-validate rl-config rl-mem rl-queue rl-stats rl-task rl-reward redline
+CMDS     = rl-validate rl-config rl-mem rl-queue rl-stats rl-task rl-reward rl-trust \
+           redline
 NET_CMDS = rl-provider
 # The agents run on the engine (rl_agent.c): they call models (libcurl)
 # and run tools (libseccomp).

@@ -19,6 +19,7 @@
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_out.h"
+#include "rl_trust.h"
 
 static const char usage[] =
     "usage: rl-config show [--origin]\n"
@@ -142,6 +143,20 @@ write_doc(const char *path, const cJSON *doc)
 }
 
 static int
+retrust(const struct rl_config *cfg)
+{
+	struct rl_buf state = {0};
+	struct rl_error e;
+	int status = RL_EXIT_OK;
+
+	rl_config_state_dir(cfg, &state);
+	if (rl_trust_set(state.data, ".", 1, NULL, NULL, &e) < 0)
+		status = rl_error_report(&e, NULL);
+	rl_buf_free(&state);
+	return status;
+}
+
+static int
 set(const struct rl_config *cfg, const char *key, const char *value,
 	const char *scope)
 {
@@ -165,8 +180,16 @@ set(const struct rl_config *cfg, const char *key, const char *value,
 	}
 	rl_config_migrate(doc, NULL);
 	rl_config_doc_set(doc, key, v);
+	if (layer == RL_LAYER_PROJECT &&
+	    rl_config_project_filter(cfg, doc, path.data, "", 0))
+		goto out;
 	if (rl_config_check_doc(cfg, doc, path.data) == 0)
 		status = write_doc(path.data, doc) < 0 ? RL_EXIT_TEMP : RL_EXIT_OK;
+	/* the user's own change keeps a layer they trusted (or had none)
+	 * trusted; an untrusted one stays so */
+	if (status == RL_EXIT_OK && layer == RL_LAYER_PROJECT &&
+	    cfg->project != RL_TRUST_NO)
+		status = retrust(cfg);
 out:
 	cJSON_Delete(doc);
 	rl_buf_free(&path);
@@ -174,7 +197,7 @@ out:
 }
 
 static int
-migrate(int dry_run)
+migrate(const struct rl_config *cfg, int dry_run)
 {
 	struct rl_buf path = {0}, log = {0};
 	int layer, n, status = RL_EXIT_OK;
@@ -193,6 +216,8 @@ migrate(int dry_run)
 		if ((n = rl_config_migrate(doc, &log)) < 0) {
 			rl_config_version_error(path.data);
 			status = RL_EXIT_USAGE;
+		} else if (rl_config_check_doc(cfg, doc, path.data)) {
+			status = RL_EXIT_USAGE;    /* migrated, still not valid */
 		} else if (n == 0) {
 			printf("%s: version %d, up to date\n", path.data,
 			    RL_CONFIG_VERSION);
@@ -218,7 +243,9 @@ paths(const struct rl_config *cfg)
 		rl_buf_reset(&p);
 		rl_config_layer_path((enum rl_layer)layer, &p);
 		printf("%s\t%s\t%s\n", rl_config_layer_name((enum rl_layer)layer),
-		    p.data, access(p.data, F_OK) == 0 ? "present" : "absent");
+		    p.data, access(p.data, F_OK) != 0 ? "absent" :
+		    layer == RL_LAYER_PROJECT && cfg->project != RL_TRUST_YES ?
+		    "untrusted" : "present");
 	}
 	rl_buf_reset(&p);
 	rl_config_state_dir(cfg, &p);
@@ -274,7 +301,7 @@ main(int argc, char **argv)
 	else if (!strcmp(cmd, "validate") && nargs == 0)
 		status = loaded ? RL_EXIT_OK : RL_EXIT_USAGE;
 	else if (!strcmp(cmd, "migrate") && nargs == 0)
-		status = migrate(dry);
+		status = migrate(&cfg, dry);
 	else if (!strcmp(cmd, "path") && nargs == 0)
 		status = paths(&cfg);
 	else

@@ -23,6 +23,7 @@
 #include "rl_schema.h"
 #include "rl_text.h"
 #include "rl_tree.h"
+#include "rl_trust.h"
 
 #define PROMPT_MAX (1UL << 20)     /* a system prompt file, at most */
 #define MEMORY_KEEP 1024           /* bytes of memory a prompt shows */
@@ -70,7 +71,8 @@ rl_agent_files(const char *dir, size_t max, struct rl_buf *out)
 
 /* --- prompts ------------------------------------------------------------ */
 
-/* The system prompt file: the project's, else the shipped one. */
+/* The system prompt file: the project's when the user trusts the
+ * repository's .redline/ (rl_trust.h), else the shipped one. */
 static int
 load_prompt(struct engine *E, struct rl_error *e)
 {
@@ -78,7 +80,7 @@ load_prompt(struct engine *E, struct rl_error *e)
 	int rc = 0;
 
 	rl_buf_printf(&path, ".redline/prompts/%s.md", E->R.A->name);
-	if (access(path.data, F_OK) != 0) {
+	if (E->R.cfg->project != RL_TRUST_YES || access(path.data, F_OK) != 0) {
 		rl_buf_reset(&path);
 		rl_buf_printf(&rel, "prompts/%s.md", E->R.A->name);
 		rl_share_path(rel.data, &path);

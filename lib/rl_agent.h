@@ -24,7 +24,8 @@
  *   - local, when the agent has one, may handle the baton itself (rl-act
  *     running a plan whose steps are complete; rl-complete always);
  *   - else the prompt is built: the system prompt (./.redline/prompts/
- *     NAME.md overrides the shipped one), the agent's corrective bias
+ *     NAME.md overrides the shipped one when the user trusts the
+ *     repository's .redline/, rl_trust.h), the agent's corrective bias
  *     (the baton's bias.NAME, else its memory's "bias"), then "Task:",
  *     each of the agent's fields present in the baton as compact JSON,
  *     what context adds, and what its memory holds for this repository

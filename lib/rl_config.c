@@ -17,6 +17,7 @@
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_path.h"
+#include "rl_trust.h"
 
 #define CONFIG_MAX (1UL << 20)
 
@@ -173,6 +174,8 @@ unknown_key(const struct rl_config *cfg, const char *where, const char *key)
 	struct rl_buf near = {0};
 
 	rl_config_key_schema(cfg, key, &near);
+	if (!*key)
+		key = "\"\" (an empty name)";
 	if (near.len)
 		rl_diag(where, 0, "config.unknown_key", "%s: unknown key "
 		    "(did you mean '%s'?)", key, near.data);
@@ -226,6 +229,7 @@ rl_config_check_doc(const struct rl_config *cfg, const cJSON *doc,
 	cJSON_ArrayForEach(e, errs) {
 		n++;
 		rl_buf_reset(&key);
+		rl_buf_adds(&key, "");     /* a key may be "" */
 		dotted(rl_json_str(e, "path"), &key);
 		kw = rl_json_str(e, "keyword");
 		if (strcmp(kw, "additionalProperties") == 0) {
@@ -343,8 +347,8 @@ rl_config_doc_set(cJSON *doc, const char *key, cJSON *item)
 		next = strtok_r(NULL, ".", &save);
 		o = cJSON_GetObjectItemCaseSensitive(c, seg);
 		if (!next) {
-			if (o)
-				cJSON_ReplaceItemViaPointer(c, o, item);
+			if (o)    /* (the item takes the member's name) */
+				cJSON_ReplaceItemInObjectCaseSensitive(c, seg, item);
 			else
 				cJSON_AddItemToObject(c, seg, item);
 		} else if (!cJSON_IsObject(o)) {
@@ -481,15 +485,19 @@ load_env(struct rl_config *cfg, const cJSON *schema, const char *prefix)
 int
 rl_config_read_file(const char *path, cJSON **doc)
 {
-	struct rl_buf text = {0};
+	struct rl_buf text = {0}, dup = {0};
 	struct rl_json_err e;
 	unsigned long line, col;
 	int rc = -1;
 
 	*doc = NULL;
-	if (rl_fs_read(path, &text, CONFIG_MAX) < 0) {
+	if (rl_fs_read_regular(path, &text, CONFIG_MAX) < 0) {
 		if (errno == ENOENT)
 			rc = 0;
+		else if (errno == EINVAL)
+			rl_diag(path, 0, "config.invalid", "not a regular file "
+			    "(fix: make it a file holding one JSON object, or "
+			    "remove it)");
 		else
 			rl_diag(path, 0, "config.invalid", "cannot read: %s",
 			    strerror(errno));
@@ -503,10 +511,18 @@ rl_config_read_file(const char *path, cJSON **doc)
 		    "JSON object (fix: wrap the settings in { })");
 		cJSON_Delete(*doc);
 		*doc = NULL;
+	} else if (rl_json_find_duplicate(*doc, &dup)) {
+		rl_buf_reset(&text);
+		dotted(dup.data, &text);
+		rl_diag(path, 0, "config.syntax", "%s: the key is given twice "
+		    "(fix: keep the one you mean)", text.data);
+		cJSON_Delete(*doc);
+		*doc = NULL;
 	} else {
 		rc = 0;
 	}
 	rl_buf_free(&text);
+	rl_buf_free(&dup);
 	return rc;
 }
 
@@ -516,6 +532,131 @@ rl_config_version_error(const char *path)
 	rl_diag(path, 0, "config.version", "version: must be an integer "
 	    "from 0 to %d (fix: upgrade redline, or correct the version)",
 	    RL_CONFIG_VERSION);
+}
+
+/* --- the project layer ----------------------------------------------- */
+
+/* What a repository's configuration never sets, trusted or not: where the
+ * state lives, the sandbox, where work and keys are sent, which key is
+ * sent.  "*" stands for one key of a map.  (provider.name is checked by
+ * its value: no cmd: program, no URL.) */
+static const char *const project_never[] = {
+	"state_dir", "sandbox", "queue.backend", "mem.backend",
+	"provider.base_url", "provider.api_key_env", "provider.api_key_file",
+	"provider.api_key_cmd", "providers.*.base_url", "providers.*.api_key_env",
+	"providers.*.api_key_file", "providers.*.api_key_cmd", NULL
+};
+
+/* 1 if dotted key matches pattern, segment by segment. */
+static int
+key_match(const char *pattern, const char *key)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(key, ".");
+		if (pattern[0] == '*' && (pattern[1] == '.' || !pattern[1])) {
+			pattern++;
+		} else if (strncmp(pattern, key, n) == 0 &&
+		    (pattern[n] == '.' || !pattern[n])) {
+			pattern += n;
+		} else {
+			return 0;
+		}
+		key += n;
+		if (!*pattern || !*key)
+			return !*pattern && !*key;
+		pattern++;
+		key++;
+	}
+}
+
+/* 1 if the project layer may not set key (env sections stripped) to v. */
+static int
+never(const char *key, const cJSON *v)
+{
+	const char *s = cJSON_GetStringValue(v);
+	size_t i;
+
+	for (i = 0; project_never[i]; i++)
+		if (key_match(project_never[i], key))
+			return 1;
+	return strcmp(key, "provider.name") == 0 && s &&
+	    (strncmp(s, "cmd:", 4) == 0 || strncmp(s, "http://", 7) == 0 ||
+	    strncmp(s, "https://", 8) == 0);
+}
+
+static void
+forbidden(const struct rl_config *cfg, const char *path, const char *key,
+	const char *bare, int loading)
+{
+	struct rl_buf user = {0}, var = {0};
+	const cJSON *ks = rl_config_key_schema(cfg, bare, NULL);
+
+	rl_config_layer_path(RL_LAYER_USER, &user);
+	if (ks && !cJSON_GetObjectItemCaseSensitive(ks, "properties"))
+		env_name(ks, bare, &var);
+	if (cfg->quiet_trust)
+		return;
+	rl_diag(path, 0, "config.forbidden", "%s: a repository's configuration "
+	    "cannot set this%s (fix: set it in %s%s%s, or with a flag)", key,
+	    loading ? ", so it is ignored" : "", user.data,
+	    var.len ? " or in $" : "", var.len ? var.data : "");
+	rl_buf_free(&user);
+	rl_buf_free(&var);
+}
+
+int
+rl_config_project_filter(const struct rl_config *cfg, cJSON *doc,
+	const char *path, const char *prefix, int loading)
+{
+	struct rl_buf key = {0};
+	const char *bare;
+	cJSON *c, *next;
+	int n = 0;
+
+	for (c = doc ? doc->child : NULL; c; c = next) {
+		next = c->next;
+		rl_buf_reset(&key);
+		rl_buf_printf(&key, "%s%s%s", prefix, *prefix ? "." : "",
+		    c->string);
+		/* the same rules inside env sections: env.NAME.KEY is KEY */
+		for (bare = key.data; strncmp(bare, "env.", 4) == 0 &&
+		    strchr(bare + 4, '.'); bare = strchr(bare + 4, '.') + 1)
+			;
+		if (never(bare, c)) {
+			forbidden(cfg, path, key.data, bare, loading);
+			cJSON_Delete(cJSON_DetachItemViaPointer(doc, c));
+			n++;
+		} else if (cJSON_IsObject(c)) {
+			n += rl_config_project_filter(cfg, c, path, key.data,
+			    loading);
+		}
+	}
+	rl_buf_free(&key);
+	return n;
+}
+
+/* Whether the project layer applies: the user trusts ./.redline as it is
+ * (rl_trust.h).  The state directory is the one the layers below and the
+ * environment name: the project layer cannot move it. */
+static int
+project_trusted(struct rl_config *cfg)
+{
+	struct rl_buf state = {0};
+	const char *home = getenv("RL_HOME");
+
+	if (home && home[0] == '/')
+		rl_buf_adds(&state, home);
+	else
+		rl_config_state_dir(cfg, &state);
+	cfg->project = rl_trust_check(state.data, ".");
+	if (cfg->project == RL_TRUST_NO && !cfg->quiet_trust)
+		rl_diag(".redline", 0, "config.untrusted", "this repository's "
+		    ".redline/ (settings, tools, prompts) is not trusted, so it "
+		    "is ignored (fix: read it, then run 'redline trust')");
+	rl_buf_free(&state);
+	return cfg->project == RL_TRUST_YES;
 }
 
 /* Read, migrate and check one file layer; NULL if absent or bad. */
@@ -566,7 +707,12 @@ rl_config_load(struct rl_config *cfg)
 		rl_buf_reset(&path);
 		rl_config_layer_path((enum rl_layer)i, &path);
 		paths[i] = rl_xstrdup(path.data);
+		docs[i] = NULL;
+		if (i == RL_LAYER_PROJECT && !project_trusted(cfg))
+			continue;
 		docs[i] = load_file(cfg, path.data, i == RL_LAYER_DEFAULT);
+		if (i == RL_LAYER_PROJECT)
+			rl_config_project_filter(cfg, docs[i], path.data, "", 1);
 		if (docs[i])
 			merge(cfg, cfg->tree, docs[i], "", path.data);
 		cJSON_DeleteItemFromObjectCaseSensitive(cfg->tree, "env");

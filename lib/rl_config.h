@@ -5,7 +5,16 @@
  *   1. default   SHARE/config.json (rl_path.h)
  *   2. system    /etc/redline/config.json ($RL_SYSCONFDIR/config.json)
  *   3. user      $XDG_CONFIG_HOME/redline/config.json (~/.config/...)
- *   4. project   ./.redline/config.json
+ *   4. project   ./.redline/config.json, only when the user trusts the
+ *                repository's .redline/ as it is (rl_trust.h); else it is
+ *                ignored with one warning (config.untrusted) that names
+ *                `redline trust`.  Even then it never sets state_dir,
+ *                sandbox.*, queue.backend, mem.backend, a provider's
+ *                base_url or api_key_* (in provider or providers.NAME),
+ *                nor provider.name to a cmd: program or a URL: each such
+ *                key is dropped with a warning (config.forbidden); the
+ *                same holds inside its env sections.  Those come from the
+ *                user's own files, the environment and flags.
  *   5. the section env.NAME of each file above, in the same order, when
  *      REDLINE_ENV=NAME
  *   6. environment variables: each key has one (its "x-env" in the
@@ -48,6 +57,9 @@ struct rl_config {
 	cJSON *origins;           /* dotted key -> origin string */
 	struct rl_schema *schema;
 	int errors;               /* problems reported while loading */
+	int project;              /* ./.redline: an enum rl_trust */
+	int quiet_trust;          /* no config.untrusted nor config.forbidden
+	                             warnings (rl-trust reports on its own) */
 };
 
 /* Name of a file layer ("default", "system", "user", "project"). */
@@ -106,10 +118,19 @@ cJSON *rl_config_convert(const struct rl_config *cfg, const char *key,
 /*
  * Read and parse one configuration file into *doc (caller frees).
  * Returns 0 with *doc set, 0 with *doc NULL when the file does not
- * exist, or -1 after a diagnostic (unreadable, not JSON: with its line
- * and column, not an object).
+ * exist, or -1 after a diagnostic (unreadable, not a regular file, not
+ * JSON: with its line and column, a key given twice, not an object).
  */
 int rl_config_read_file(const char *path, cJSON **doc);
+
+/*
+ * Drop from doc (a project layer's document; prefix "" at its top) every
+ * key a repository may not set (see above), each with a config.forbidden
+ * diagnostic naming path; loading says the key "is ignored".  Returns
+ * how many were dropped.
+ */
+int rl_config_project_filter(const struct rl_config *cfg, cJSON *doc,
+	const char *path, const char *prefix, int loading);
 
 /* Report a file whose version this program cannot read. */
 void rl_config_version_error(const char *path);

@@ -42,6 +42,8 @@ static const struct code codes[] = {
 	{"config.invalid", "config", 0, RL_EXIT_USAGE},
 	{"config.prompt", "config", 0, RL_EXIT_USAGE},
 	{"config.version", "config", 0, RL_EXIT_USAGE},
+	{"config.untrusted", "config", 0, RL_EXIT_USAGE},
+	{"config.forbidden", "config", 0, RL_EXIT_USAGE},
 	/* mem: the memory store */
 	{"mem.bad_key", "input", 0, RL_EXIT_FAIL},
 	{"mem.bad_value", "input", 0, RL_EXIT_FAIL},

@@ -58,6 +58,26 @@ rl_fs_read(const char *path, struct rl_buf *out, size_t max)
 }
 
 int
+rl_fs_read_regular(const char *path, struct rl_buf *out, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), saved;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0) {
+		if (S_ISREG(st.st_mode) && rl_fs_read_fd(fd, out, max) == 0)
+			return close(fd);
+		if (!S_ISREG(st.st_mode))
+			errno = EINVAL;
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
 rl_fs_write_all(int fd, const void *data, size_t n)
 {
 	const char *p = data;

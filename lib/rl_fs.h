@@ -26,6 +26,11 @@
  * EFBIG if it has over max bytes. */
 int rl_fs_read(const char *path, struct rl_buf *out, size_t max);
 
+/* The same for a file that must be a regular file: a FIFO, a device or a
+ * directory is refused with EINVAL, without waiting on it (a FIFO put
+ * where a configuration file is expected must not hang a command). */
+int rl_fs_read_regular(const char *path, struct rl_buf *out, size_t max);
+
 /* The same for name in the directory open as dirfd. */
 int rl_fs_read_at(int dirfd, const char *name, struct rl_buf *out, size_t max);
 

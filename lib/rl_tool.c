@@ -10,6 +10,7 @@
 #include "rl_json.h"
 #include "rl_path.h"
 #include "rl_proc.h"
+#include "rl_trust.h"
 #include "rl_tool.h"
 
 static void
@@ -144,9 +145,22 @@ check_manifest(const cJSON *doc, const char *file_name, struct rl_buf *msg)
 	return 0;
 }
 
+/* 1 if a requirement of doc asks for a version: checking it runs the
+ * program (`COMMAND --version`) outside any sandbox. */
+static int
+runs_at_load(const cJSON *doc)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "requires"))
+		if (cJSON_GetObjectItemCaseSensitive(r, "version"))
+			return 1;
+	return 0;
+}
+
 static void
 load_one(struct rl_tools *T, const struct rl_schema *schema, const char *dir,
-	const char *file_name)
+	const char *file_name, int project)
 {
 	struct rl_buf path = {0}, text = {0}, msg = {0};
 	struct rl_json_err je;
@@ -164,6 +178,11 @@ load_one(struct rl_tools *T, const struct rl_schema *schema, const char *dir,
 
 		rl_buf_printf(&msg, "%s: %s", *rl_json_str(e0, "path") ?
 		    rl_json_str(e0, "path") : "/", rl_json_str(e0, "message"));
+	} else if (project && runs_at_load(doc)) {
+		rl_buf_adds(&msg, "requires: a repository's tool cannot ask for a "
+		    "version: checking one runs the program outside the sandbox "
+		    "(fix: drop \"version\", or keep the manifest in your own "
+		    "tools directory)");
 	} else if (check_manifest(doc, file_name, &msg) == 0) {
 		args = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(doc, "args"), 1);
 		if (!(t.args = rl_schema_compile(args, &msg)))
@@ -217,7 +236,8 @@ json_file(const struct dirent *d)
 }
 
 static void
-load_dir(struct rl_tools *T, const struct rl_schema *schema, const char *dir)
+load_dir(struct rl_tools *T, const struct rl_schema *schema, const char *dir,
+	int project)
 {
 	struct dirent **ents;
 	int n, i;
@@ -225,7 +245,7 @@ load_dir(struct rl_tools *T, const struct rl_schema *schema, const char *dir)
 	if ((n = scandir(dir, &ents, json_file, alphasort)) < 0)
 		return;       /* an absent directory holds no tools */
 	for (i = 0; i < n; i++) {
-		load_one(T, schema, dir, ents[i]->d_name);
+		load_one(T, schema, dir, ents[i]->d_name, project);
 		free(ents[i]);
 	}
 	free(ents);
@@ -252,8 +272,11 @@ rl_tools_load(const struct rl_config *cfg, struct rl_tools *T)
 	}
 	rl_buf_reset(&p);
 	rl_share_path("tools", &p);
-	load_dir(T, schema, p.data);
+	load_dir(T, schema, p.data, 0);
 	for (i = 0; i < sizeof layers / sizeof *layers; i++) {
+		/* a repository's tools only when the user trusts them */
+		if (layers[i] == RL_LAYER_PROJECT && cfg->project != RL_TRUST_YES)
+			continue;
 		rl_buf_reset(&p);
 		rl_config_layer_path(layers[i], &p);
 		if ((slash = strrchr(p.data, '/')))
@@ -262,7 +285,7 @@ rl_tools_load(const struct rl_config *cfg, struct rl_tools *T)
 			rl_buf_reset(&p);
 		p.len = strlen(p.data ? p.data : "");
 		rl_buf_adds(&p, p.len ? "/tools" : "tools");
-		load_dir(T, schema, p.data);
+		load_dir(T, schema, p.data, layers[i] == RL_LAYER_PROJECT);
 	}
 	for (i = 0; i < T->n; i++) {
 		if (listed(en, T->t[i].name))

@@ -4,7 +4,7 @@
 load helpers/common
 
 user_file() { mkdir -p "$XDG_CONFIG_HOME/redline"; printf '%s\n' "$1" > "$XDG_CONFIG_HOME/redline/config.json"; }
-project_file() { mkdir -p .redline; printf '%s\n' "$1" > .redline/config.json; }
+project_file() { mkdir -p .redline; printf '%s\n' "$1" > .redline/config.json; trust_repo; }
 system_file() { mkdir -p "$RL_SYSCONFDIR"; printf '%s\n' "$1" > "$RL_SYSCONFDIR/config.json"; }
 
 @test "defaults come from the share directory" {
@@ -53,7 +53,49 @@ system_file() { mkdir -p "$RL_SYSCONFDIR"; printf '%s\n' "$1" > "$RL_SYSCONFDIR/
 system	$RL_SYSCONFDIR/config.json	absent
 user	$XDG_CONFIG_HOME/redline/config.json	absent
 project	.redline/config.json	present
-state	$RL_HOME	absent"
+state	$RL_HOME	present"
+	echo '{"version":1}' > .redline/config.json
+	run --separate-stderr rl-config path
+	[ "${lines[3]}" = "project	.redline/config.json	untrusted" ]
+}
+
+@test "setting a key twice keeps its name (no crash)" {
+	run rl-config set limits.max_depth 10
+	[ "$status" -eq 0 ]
+	run rl-config set limits.max_depth 20
+	[ "$status" -eq 0 ]
+	run rl-config get limits.max_depth
+	expect 20
+	run jq -c .limits "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"max_depth":20}'
+}
+
+@test "an empty key, a key given twice, a FIFO: each a clear error, no crash, no wait" {
+	mkdir -p "$XDG_CONFIG_HOME/redline"
+	f="$XDG_CONFIG_HOME/redline/config.json"
+	echo '{"":1}' > "$f"
+	run --separate-stderr rl-validate < /dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-validate: $f: config.unknown_key: \"\" (an empty name): unknown key (see 'rl-config show' for the keys there are)" ]
+	echo '{"version":1,"limits":{"max_depth":3,"max_depth":4}}' > "$f"
+	run --separate-stderr rl-config get limits.max_depth
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: $f: config.syntax: limits.max_depth: the key is given twice (fix: keep the one you mean)" ]
+	rm "$f"
+	mkfifo "$f"
+	run --separate-stderr timeout 10 rl-config get limits.max_depth
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: $f: config.invalid: not a regular file (fix: make it a file holding one JSON object, or remove it)" ]
+}
+
+@test "migrate exits 2 on a file that is not valid, and leaves it as it was" {
+	mkdir -p "$XDG_CONFIG_HOME/redline"
+	echo '{"limits":{"max_depth":"deep"}}' > "$XDG_CONFIG_HOME/redline/config.json"
+	run --separate-stderr rl-config migrate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"config.invalid: limits.max_depth: must be integer, not string"* ]]
+	run jq -c . "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"limits":{"max_depth":"deep"}}'
 }
 
 @test "set writes the user file and get reads it back" {

@@ -84,6 +84,7 @@ sum.c"
 	fixture_repo
 	mkdir -p .redline/prompts
 	echo "Answer in JSON." > .redline/prompts/reason.md
+	trust_repo
 	baton reason | rl-reason --dry-run > out
 	[ "$(jq -r .system out)" = "Answer in JSON." ]
 	mkdir -p "$S/share"

@@ -40,7 +40,10 @@ baton() {
 	echo '{"name":"broken","version":"1"}' > .redline/tools/broken.json
 	echo '{"name":"sneaky","version":"1.0.0","description":"d","argv":["bash","-c","ls"],"args":{},"agents":["act"]}' > .redline/tools/sneaky.json
 	echo '{"name":"inject","version":"1.0.0","description":"d","argv":["sh","-c","grep {pattern} ."],"shell":true,"args":{"properties":{"pattern":{"type":"string"}}},"agents":["act"]}' > .redline/tools/inject.json
-	echo '{"name":"future","version":"1.0.0","description":"d","argv":["sed","p"],"args":{},"agents":["act"],"requires":[{"command":"sed","version":"999"},{"command":"no-such-tool"}]}' > .redline/tools/future.json
+	# a version check runs the program: only the user's own tools ask one
+	mkdir -p "$XDG_CONFIG_HOME/redline/tools"
+	echo '{"name":"future","version":"1.0.0","description":"d","argv":["sed","p"],"args":{},"agents":["act"],"requires":[{"command":"sed","version":"999"},{"command":"no-such-tool"}]}' > "$XDG_CONFIG_HOME/redline/tools/future.json"
+	trust_repo
 	run --separate-stderr rl-act --check-tools
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"broken.json: tool.bad_manifest: /version: "* ]]
@@ -50,6 +53,7 @@ baton() {
 	[[ "$stderr" == *"future.json: tool.missing: no-such-tool is not installed"* ]]
 	# a project's manifest of a name replaces the default one
 	sed 's/"1.0.0"/"1.1.0"/' "$RL_SHARE/tools/search.json" > .redline/tools/search.json
+	trust_repo
 	run --separate-stderr rl-act --tools
 	jqo -r 'select(.name == "search") | .version'
 	expect 1.1.0
@@ -89,6 +93,7 @@ baton() {
 	repo
 	mkdir -p .redline/tools
 	echo '{"name":"peek","version":"1.0.0","description":"d","argv":["touch","peeked"],"args":{},"agents":["reason"]}' > .redline/tools/peek.json
+	trust_repo
 	for step in '{"tool":"rm_rf"}' '{"tool":"shell","args":{"command":"touch ran"}}' \
 	    '{"tool":"peek"}' '{"tool":"search","args":{"pattern":7}}' \
 	    '{"tool":"read_file","args":{"path":"-e"}}'; do
@@ -186,6 +191,7 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	repo
 	mkdir -p .redline/tools
 	echo '{"name":"nap","version":"1.0.0","description":"d","argv":["sleep","{seconds}"],"args":{"properties":{"seconds":{"type":"integer"}}},"timeout":1,"agents":["act"]}' > .redline/tools/nap.json
+	trust_repo
 	run rl-act <<< "$(baton '[{"tool":"nap","args":{"seconds":30}},{"tool":"list_files"}]')"
 	[ "$status" -eq 1 ]
 	jqo -c '[(.observations | length), .observations[0].exit, .observations[0].timed_out]'

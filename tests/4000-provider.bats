@@ -338,13 +338,13 @@ HELLO"
 }
 
 @test "ls: presets and configured providers, with where each setting comes from" {
-	mkdir -p .redline
-	echo '{"version":1,"provider":{"name":"box"},"providers":{"box":{"preset":"vllm","model":"qwen3","base_url":"http://gpu:8000/v1"}}}' > .redline/config.json
+	mkdir -p "$XDG_CONFIG_HOME/redline"
+	echo '{"version":1,"provider":{"name":"box"},"providers":{"box":{"preset":"vllm","model":"qwen3","base_url":"http://gpu:8000/v1"}}}' > "$XDG_CONFIG_HOME/redline/config.json"
 	run rl-provider ls
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | jq -r .name | tr '\n' ' ')" = "openai qwen ollama lmstudio vllm llamacpp openrouter xai openai-compatible box " ]
 	jqo -c 'select(.name == "box") | [.configured, .preset, .model, .origins.model, .origins.name]'
-	expect '[true,"vllm","qwen3","providers.box",".redline/config.json"]'
+	expect "[true,\"vllm\",\"qwen3\",\"providers.box\",\"$XDG_CONFIG_HOME/redline/config.json\"]"
 	RL_MODEL=other run rl-provider ls
 	jqo -c 'select(.name == "box") | [.model, .origins.model]'
 	expect '["other","env RL_MODEL"]'

@@ -142,6 +142,7 @@ scored() {
 @test "pick: each variant its tries, then the better arm; the failing benched" {
 	mkdir -p .redline
 	echo '{"version":1,"reward":{"variants":{"plan":["weak","strong"]},"min_tries":3}}' > .redline/config.json
+	trust_repo
 	: > picks
 	for _ in $(seq 60); do
 		m=$(rl-reward pick plan 2> /dev/null)
@@ -163,6 +164,7 @@ scored() {
 		    usage: {prompt_tokens: 1000}, trail: [{stage: "plan", model: "strong"}]}' | rl-reward > /dev/null
 	done
 	echo '{"version":1,"reward":{"variants":{"plan":["weak","strong"]},"max_failure_rate":0.04}}' > .redline/config.json
+	trust_repo
 	run --separate-stderr rl-reward pick plan
 	[ "$output" = weak ]
 	[[ "$stderr" == *"(1 benched)"* ]]
@@ -176,6 +178,7 @@ scored() {
 	fixture_repo
 	mkdir -p .redline
 	echo '{"version":1,"reward":{"variants":{"reason":["small","large"]}}}' > .redline/config.json
+	trust_repo
 	run --separate-stderr redline run -p "script:$FIX/agents/ring.cassette" "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	jqo -c '[.status, .trail[0].stage, .trail[0].model, .debt.before, .debt.after, .reward_k]'

@@ -242,6 +242,7 @@ shot() {
 	fixture
 	mkdir -p .redline
 	echo '{"version":1,"prices":{"qwen":{"prompt":1,"completion":2},"gpt":{"prompt":2.5,"completion":10}}}' > .redline/config.json
+	trust_repo
 	run --separate-stderr rl-stats -J
 	[ "$status" -eq 0 ]
 	jqo -c '[.model, .cost]'

@@ -23,6 +23,12 @@ setup() {
 	cd "$S/work"
 }
 
+# trust_repo [DIR]: the user trusts DIR's .redline/ as it is now (a
+# repository's layer is ignored until then: rl-trust(1)).
+trust_repo() {
+	rl-trust "${1:-.}" > /dev/null 2>&1
+}
+
 # expect TEXT: $output must be exactly TEXT (a diff is shown if not).
 expect() {
 	if [ "$output" != "$1" ]; then

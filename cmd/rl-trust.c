@@ -1,0 +1,174 @@
+/*
+ * rl-trust - trust a repository's .redline/ layer, or forget it.
+ *
+ *   rl-trust [-r | -s] [dir]
+ *   rl-trust -l
+ *
+ * A repository's .redline/ (its settings, tools and prompts) is applied
+ * only when the user trusts it as it is: this command records the digest
+ * of those files (rl_trust.h) in the state directory; any change to them
+ * makes the repository untrusted again.  `redline trust` runs it.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rl_cmd.h"
+#include "rl_err.h"
+#include "rl_json.h"
+#include "rl_trust.h"
+
+static const char usage[] =
+    "usage: rl-trust [-r | -s] [dir]\n"
+    "       rl-trust -l\n";
+
+/* The files of dir's layer, on stderr, for the person who trusts them. */
+static void
+show_files(const char *dir, const char *files)
+{
+	const char *p, *nl;
+
+	if (!*files) {
+		fprintf(stderr, "%s: %s has no .redline/ files yet; any that "
+		    "appear will need trusting\n", rl_prog, dir);
+		return;
+	}
+	for (p = files; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "%s: trusted %s/%.*s\n", rl_prog, dir,
+		    (int)(nl - p), p);
+	}
+}
+
+/* Say which of the layer's settings will be ignored all the same. */
+static void
+show_forbidden(struct rl_config *cfg, const char *dir)
+{
+	struct rl_buf path = {0};
+	cJSON *doc = NULL;
+
+	rl_buf_printf(&path, "%s/.redline/config.json", dir);
+	cfg->quiet_trust = 0;
+	if (rl_config_read_file(path.data, &doc) == 0 && doc)
+		rl_config_project_filter(cfg, doc, path.data, "", 1);
+	cfg->quiet_trust = 1;
+	cJSON_Delete(doc);
+	rl_buf_free(&path);
+}
+
+static int
+trust(struct rl_config *cfg, const char *state, const char *dir, int yes)
+{
+	char hex[RL_SHA256_HEX], real[PATH_MAX];
+	struct rl_buf files = {0};
+	struct rl_error e;
+	int rc;
+
+	if (rl_trust_set(state, dir, yes, hex, &files, &e) < 0)
+		return rl_error_report(&e, NULL);
+	if (!realpath(dir, real))
+		snprintf(real, sizeof real, "%s", dir);
+	if (yes) {
+		show_files(real, files.data ? files.data : "");
+		show_forbidden(cfg, real);
+		printf("%s\ttrusted\tsha256:%s\n", real, hex);
+	} else {
+		printf("%s\tforgotten\n", real);
+	}
+	rc = fflush(stdout) == 0 ? RL_EXIT_OK : RL_EXIT_TEMP;
+	rl_buf_free(&files);
+	return rc;
+}
+
+static const char *const verdicts[] = {"none", "untrusted", "trusted"};
+
+static int
+status(const char *state, const char *dir)
+{
+	enum rl_trust t = rl_trust_check(state, dir);
+	char real[PATH_MAX];
+
+	if (!realpath(dir, real))
+		snprintf(real, sizeof real, "%s", dir);
+	printf("%s\t%s\n", real, verdicts[t]);
+	if (t == RL_TRUST_NO)
+		fprintf(stderr, "%s: %s: its .redline/ is ignored until you read "
+		    "it and run 'redline trust %s'\n", rl_prog, real, real);
+	return t == RL_TRUST_NO ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+/* Each record: the directory, whether its layer is still the one trusted
+ * (trusted), has changed (changed), has no files (empty) or is gone with
+ * its directory (gone), and when it was trusted. */
+static int
+list(const char *state)
+{
+	struct rl_error e;
+	cJSON *all = rl_trust_list(state, &e);
+	const cJSON *c;
+	const char *now;
+
+	if (!all)
+		return rl_error_report(&e, NULL);
+	cJSON_ArrayForEach(c, all) {
+		switch (rl_trust_check(state, c->string)) {
+		case RL_TRUST_YES: now = "trusted"; break;
+		case RL_TRUST_NO: now = "changed"; break;
+		default: now = access(c->string, F_OK) == 0 ? "empty" : "gone";
+			break;
+		}
+		printf("%s\t%s\t%s\n", c->string, now, rl_json_str(c, "at") ?
+		    rl_json_str(c, "at") : "");
+	}
+	cJSON_Delete(all);
+	return RL_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"list", no_argument, NULL, 'l'},
+		{"revoke", no_argument, NULL, 'r'},
+		{"status", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct rl_config cfg = {.quiet_trust = 1};
+	struct rl_buf state = {0};
+	int c, mode = 0, rc;
+
+	rl_cmd_start(argv[0], &cfg);
+	while ((c = getopt_long(argc, argv, "lrsh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': case 'r': case 's':
+			if (mode && mode != c)
+				goto bad;
+			mode = c;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
+		default:
+			goto bad;
+		}
+	}
+	if (argc - optind > (mode == 'l' ? 0 : 1))
+		goto bad;
+	rl_config_state_dir(&cfg, &state);
+	if (mode == 'l')
+		rc = list(state.data);
+	else if (mode == 's')
+		rc = status(state.data, optind < argc ? argv[optind] : ".");
+	else
+		rc = trust(&cfg, state.data, optind < argc ? argv[optind] : ".",
+		    mode != 'r');
+	rl_buf_free(&state);
+	return rl_cmd_finish(&cfg, NULL, rc);
+bad:
+	fputs(usage, stderr);
+	return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+}
