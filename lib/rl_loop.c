@@ -1,8 +1,8 @@
 /*
  * rl_loop.c - the record loop; see rl_loop.h.
  *
- * Input is read in large blocks into one buffer; records are found with
- * memchr and handed to the callback where they lie, without copying.  The
+ * Input is read in large blocks into one buffer (rl_lines.h); records are
+ * taken where they lie, without copying, and handed to the callback.  The
  * buffer grows to hold the longest line, up to max_bytes; a longer line
  * switches the reader to skipping until the next newline, keeping only its
  * first RL_LOOP_RAW_KEEP bytes, so a 100 MB line never costs more memory
@@ -19,6 +19,7 @@
 #include "rl_buf.h"
 #include "rl_err.h"
 #include "rl_json.h"
+#include "rl_lines.h"
 #include "rl_loop.h"
 #include "rl_out.h"
 #include "rl_text.h"
@@ -29,8 +30,7 @@ struct reader {
 	const struct rl_loop *L;
 	int fd;
 	const char *name;
-	struct rl_buf buf;     /* unread bytes are buf.data[pos..len) */
-	size_t pos;
+	struct rl_lines in;
 	unsigned long long total;  /* bytes read so far */
 };
 
@@ -62,31 +62,18 @@ rl_loop_reject(const struct rl_loop *L, const struct rl_rec *r,
 static int
 fill(struct reader *R, size_t want)
 {
+	char *space = rl_lines_space(&R->in, want);
 	ssize_t n;
 
-	if (R->pos > 0 && R->pos == R->buf.len) {
-		R->buf.len = R->pos = 0;
-	} else if (R->pos > R->buf.len / 2) {
-		memmove(R->buf.data, R->buf.data + R->pos, R->buf.len - R->pos);
-		R->buf.len -= R->pos;
-		R->pos = 0;
-	}
-	rl_buf_grow(&R->buf, want);
 	/* what is done goes out before any wait */
 	rl_out_batch(0);
 	if (R->L->idle)
 		R->L->idle(R->fd, R->L->idle_arg);
-	for (;;) {
-		n = read(R->fd, R->buf.data + R->buf.len,
-		    R->buf.cap - R->buf.len - 1);
-		if (n >= 0)
-			break;
+	while ((n = read(R->fd, space, want)) < 0)
 		if (errno != EINTR)
 			return -1;
-	}
 	rl_out_batch(1);
-	R->buf.len += (size_t)n;
-	R->buf.data[R->buf.len] = 0;
+	rl_lines_added(&R->in, (size_t)n);
 	R->total += (unsigned long long)n;
 	return n > 0;
 }
@@ -114,30 +101,31 @@ whole_utf8(const char *s, size_t n)
 	return n;
 }
 
-/* A line over the limit: keep its start, skip the rest, report it. */
+/* A line over the limit, n of its bytes at p (whole: its newline was
+ * read): keep its start, skip the rest, report it. */
 static int
-too_large(struct rl_loop *L, struct reader *R, struct rl_rec *r)
+too_large(struct rl_loop *L, struct reader *R, struct rl_rec *r,
+	const char *p, size_t n, int whole)
 {
 	char keep[RL_LOOP_RAW_KEEP], msg[160];
-	size_t total = 0, k = 0, n, m;
-	char *p, *nl;
+	size_t total = n, k = n < sizeof keep ? n : sizeof keep;
+	const char *nl;
 	cJSON *extra;
 	int rc = 1;
 
-	for (;;) {
-		p = R->buf.data + R->pos;
-		n = R->buf.len - R->pos;
-		if ((nl = memchr(p, '\n', n)))
-			n = (size_t)(nl - p);
-		m = n < sizeof keep - k ? n : sizeof keep - k;
-		memcpy(keep + k, p, m);
-		k += m;
-		total += n;
-		R->pos += nl ? n + 1 : n;
-		if (nl || rc <= 0)
-			break;
+	memcpy(keep, p, k);
+	if (!whole)
+		rl_lines_skip(&R->in, n);
+	while (!whole && rc > 0) {
 		if ((rc = fill(R, READ_SIZE)) < 0)
 			rl_diag(R->name, 0, "io.read", "%s", strerror(errno));
+		p = rl_lines_pending(&R->in, &n);
+		if ((nl = memchr(p, '\n', n))) {
+			n = (size_t)(nl - p);
+			whole = 1;
+		}
+		total += n;
+		rl_lines_skip(&R->in, n + (nl != NULL));
 	}
 	r->text = keep;
 	r->len = whole_utf8(keep, k);
@@ -201,32 +189,34 @@ record(struct rl_loop *L, struct rl_rec *r)
 static int
 run_fd(struct rl_loop *L, int fd, const char *name)
 {
-	struct reader R = {L, fd, name, {0}, 0, 0};
+	struct reader R = {L, fd, name, {{0}, 0}, 0};
 	struct rl_rec r = {0};
-	int status = RL_EXIT_OK, rc = 1, st;
-	char *p, *nl;
-	size_t avail, len;
+	int status = RL_EXIT_OK, rc = 1, st, whole;
+	const char *p;
+	size_t len;
 
 	r.file = name;
-	while (rc > 0 || R.pos < R.buf.len) {
-		p = R.buf.data + R.pos;
-		avail = R.buf.len - R.pos;
-		nl = avail ? memchr(p, '\n', avail) : NULL;
-		if (!nl && avail <= L->max_bytes && rc > 0) {
-			if ((rc = fill(&R, READ_SIZE)) < 0) {
-				rl_diag(name, 0, "io.read", "%s", strerror(errno));
-				status = rl_exit_merge(status, RL_EXIT_TEMP);
+	for (;;) {
+		if (!(whole = rl_lines_next(&R.in, &p, &len))) {
+			p = rl_lines_pending(&R.in, &len);
+			if (len <= L->max_bytes && rc > 0) {
+				if ((rc = fill(&R, READ_SIZE)) < 0) {
+					rl_diag(name, 0, "io.read", "%s", strerror(errno));
+					status = rl_exit_merge(status, RL_EXIT_TEMP);
+				}
+				continue;
 			}
-			continue;
+			if (!len)
+				break;
 		}
 		r.line++;
-		len = nl ? (size_t)(nl - p) : avail;
 		if (len > L->max_bytes) {
-			st = too_large(L, &R, &r);
+			st = too_large(L, &R, &r, p, len, whole);
 		} else {
+			if (!whole)     /* the last line, without a newline */
+				rl_lines_skip(&R.in, len);
 			r.text = p;
 			r.len = len;
-			R.pos += nl ? len + 1 : len;
 			if ((st = record(L, &r)) < 0)
 				continue;
 		}
@@ -235,7 +225,7 @@ run_fd(struct rl_loop *L, int fd, const char *name)
 		status = rl_exit_merge(status, st);
 	}
 	L->bytes += R.total;
-	rl_buf_free(&R.buf);
+	rl_lines_free(&R.in);
 	rl_arena_free();
 	return status;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -221,4 +222,32 @@ rl_proc_findable(const char *argv0)
 			return 1;
 	}
 	return 0;
+}
+
+static char exec_dir[PATH_MAX];
+
+void
+rl_proc_exec_dir(const char *argv0)
+{
+	const char *e = getenv("RL_EXEC_PATH"), *slash;
+
+	if (e && *e)
+		snprintf(exec_dir, sizeof exec_dir, "%s", e);
+	else if ((slash = strrchr(argv0, '/')))
+		snprintf(exec_dir, sizeof exec_dir, "%.*s", (int)(slash - argv0),
+		    argv0);
+}
+
+void
+rl_proc_exec_rl(const char *cmd, char **argv)
+{
+	char path[PATH_MAX + 64];
+
+	if (*exec_dir) {
+		snprintf(path, sizeof path, "%s/rl-%s", exec_dir, cmd);
+		if (access(path, X_OK) == 0)
+			execv(path, argv);
+	}
+	snprintf(path, sizeof path, "rl-%s", cmd);
+	execvp(path, argv);
 }

@@ -60,4 +60,16 @@ int rl_proc_findable(const char *argv0);
 
 /* "exit 3", "killed by signal 9" for a wait status, in out (size bytes). */
 void rl_proc_status(int status, char *out, size_t size);
+
+/*
+ * Where redline's own commands (rl-CMD) are looked for first: the
+ * directory $RL_EXEC_PATH names, else the directory of argv0 when this
+ * program was started by a path (so a build tree's commands run each
+ * other); then $PATH.  Call once, from main.
+ */
+void rl_proc_exec_dir(const char *argv0);
+
+/* Replace this process with rl-CMD (argv[0] as given), found as above.
+ * Returns only on failure, with errno set. */
+void rl_proc_exec_rl(const char *cmd, char **argv);
 #endif

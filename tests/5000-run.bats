@@ -237,7 +237,7 @@ patched_once() {
 	    run --separate-stderr redline run -p "script:$RING" "crash it"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"after 2 attempts the baton is in the dead letters (rl-queue dead redline-ring)"* ]]
+	[[ "$stderr" == *"after 2 attempts the baton is in the dead letters (rl-queue -q redline-ring dead)"* ]]
 	run rl-queue -q redline-ring dead
 	jqo '[.body.task, (.errors | map(.code) | unique), .errors[0].stage]'
 	expect '["crash it",["internal.stage_crash"],"reason"]'
