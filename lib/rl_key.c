@@ -1,6 +1,7 @@
 /*
  * rl_key.c - finding API keys and keeping them in; see rl_key.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -138,41 +139,147 @@ rl_key_free(char *key)
 	}
 }
 
-static void
-blank(struct rl_buf *b, const char *s, size_t n)
-{
-	static const char mark[] = "[redacted]";
-	struct rl_buf r = {0};
-	const char *p = b->data, *end = b->data + b->len, *hit;
+/* Keys shorter than this are blanked only as a whole word. */
+#define KEY_SHORT 8
+/* A beginning this long (half the key, clamped) is blanked too. */
+#define KEY_PREFIX_MIN 8
+#define KEY_PREFIX_MAX 12
 
-	if (!b->len || n == 0)
-		return;
-	while ((hit = memmem(p, (size_t)(end - p), s, n))) {
-		rl_buf_add(&r, p, (size_t)(hit - p));
-		rl_buf_adds(&r, mark);
-		p = hit + n;
+/* A byte that may belong to a key: a short key must not touch one. */
+static int
+keyish(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
+
+static int
+hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The byte the JSON escape at t[0..n) stands for, with its length in
+ * *w; -1 when t holds no escape of an ASCII character, -2 when t ends
+ * inside one.
+ */
+static int
+unescape(const char *t, size_t n, size_t *w)
+{
+	static const char from[] = "/\"\\bfnrt", to[] = "/\"\\\b\f\n\r\t";
+	const char *f;
+	int v = 0, d;
+	size_t i;
+
+	if (t[0] != '\\')
+		return -1;
+	if (n < 2)
+		return -2;
+	if (t[1] != 'u') {
+		if (!(f = strchr(from, t[1])) || !*f)
+			return -1;
+		*w = 2;
+		return (unsigned char)to[f - from];
 	}
-	if (p == b->data) {
-		rl_buf_free(&r);
-		return;
+	for (i = 2; i < 6; i++) {
+		if (i == n)
+			return -2;
+		if ((d = hex(t[i])) < 0)
+			return -1;
+		v = v * 16 + d;
 	}
-	rl_buf_add(&r, p, (size_t)(end - p));
-	explicit_bzero(b->data, b->len);
-	rl_buf_free(b);
-	*b = r;
+	*w = 6;
+	return v < 0x80 ? v : -1;
+}
+
+/*
+ * How many bytes from t[i] spell the key (or enough of its beginning); 0
+ * when they do not; -1 when t ends too soon to tell (never when final).
+ */
+static long
+spells(const char *t, size_t n, size_t i, const char *key, size_t kn,
+	int final)
+{
+	size_t j = i, k = 0, w = 0, least = kn;
+	int c;
+
+	if (kn < KEY_SHORT) {
+		if (i > 0 && keyish(t[i - 1]))
+			return 0;
+	} else {
+		least = kn / 2 < KEY_PREFIX_MIN ? KEY_PREFIX_MIN :
+		    kn / 2 > KEY_PREFIX_MAX ? KEY_PREFIX_MAX : kn / 2;
+	}
+	while (k < kn) {
+		if (j == n)
+			return !final ? -1 : k >= least ? (long)(j - i) : 0;
+		c = unescape(t + j, n - j, &w);
+		if (c == -2 && !final)
+			return -1;
+		if (c >= 0 && c == (unsigned char)key[k])
+			j += w;
+		else if (t[j] == key[k])
+			j++;
+		else
+			return k >= least ? (long)(j - i) : 0;
+		k++;
+	}
+	if (kn < KEY_SHORT) {
+		if (j == n)
+			return final ? (long)(j - i) : -1;
+		if (keyish(t[j]))
+			return 0;
+	}
+	return (long)(j - i);
+}
+
+size_t
+rl_key_redact_part(const char *t, size_t n, size_t from, const char *key,
+	int final, struct rl_buf *out)
+{
+	size_t i = from, plain = from, kn = key ? strlen(key) : 0;
+	long m;
+
+	if (kn == 0) {
+		if (n > from)
+			rl_buf_add(out, t + from, n - from);
+		return n;
+	}
+	while (i < n) {
+		if ((m = spells(t, n, i, key, kn, final)) == 0) {
+			i++;
+			continue;
+		}
+		if (m < 0)
+			break;
+		rl_buf_add(out, t + plain, i - plain);
+		rl_buf_adds(out, RL_KEY_MARK);
+		i += (size_t)m;
+		plain = i;
+	}
+	if (i > plain)
+		rl_buf_add(out, t + plain, i - plain);
+	return i;
 }
 
 void
 rl_key_redact(struct rl_buf *b, const char *key)
 {
-	size_t n;
+	struct rl_buf r = {0};
 
-	if (!key || !*key)
+	if (!b->len || !key || !*key)
 		return;
-	n = strlen(key);
-	blank(b, key, n);
-	if (n > 12)
-		blank(b, key, 12);
+	rl_key_redact_part(b->data, b->len, 0, key, 1, &r);
+	if (r.len == b->len && memcmp(r.data, b->data, r.len) == 0) {
+		rl_buf_free(&r);
+		return;
+	}
+	explicit_bzero(b->data, b->len);
+	rl_buf_free(b);
+	*b = r;
 }
 
 static int

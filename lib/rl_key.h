@@ -11,9 +11,29 @@
  *                 one: OPENAI_API_KEY, DASHSCOPE_API_KEY, ...)
  *
  * The key is kept in memory only: messages name its source, never its
- * value; rl_key_redact blanks it out of any text that came back from a
- * service; children (cmd providers, tools, api_key_cmd itself) start with
- * rl_key_scrub_env, so no key variable reaches their environment.
+ * value; children (cmd providers, tools, api_key_cmd itself) start with
+ * rl_key_scrub_env, so no key variable reaches their environment; and
+ * whatever a service hands back (a reply, a streamed piece, an error
+ * body, a model list) goes through rl_key_redact_part before anything
+ * else sees it, so a service that echoes the key echoes "[redacted]".
+ * rl_provider.c applies it where a provider hands data back; no caller
+ * of the provider has to remember.
+ *
+ * What counts as the key in a text:
+ *   - the key as it was sent, or as a JSON string may spell it: any of
+ *     its characters may be written as an escape (\/ for "/", \" \\
+ *     \b \f \n \r \t, or \u00XX), as a service or a model writing
+ *     JSON does;
+ *   - a key of 8 bytes or more also where only a beginning of it shows,
+ *     as long as half the key, but at least 8 bytes and never more than
+ *     12 needed, so a key cut short (a message truncated, an error that
+ *     quotes "sk-proj-abcd...") is blanked as far as it goes;
+ *   - a key shorter than 8 bytes (a placeholder such as "ollama" for a
+ *     local server, more often than a secret) only as a whole word: not
+ *     where a letter, digit, "_" or "-" touches it.  Blanking every "k"
+ *     of every reply for a key "k" would wreck the replies; a short key
+ *     written inside a longer word stays.  That is the one trade-off
+ *     against false positives; a real key is long.
  */
 #ifndef RL_KEY_H
 #define RL_KEY_H
@@ -32,8 +52,25 @@ int rl_key_load(const char *cmd, const char *file, const char *env,
 /* Zero and free a key. */
 void rl_key_free(char *key);
 
-/* Replace every occurrence of key (and of its first 12 bytes) in b with
- * "[redacted]". */
+/* What a secret is replaced with. */
+#define RL_KEY_MARK "[redacted]"
+
+/*
+ * Redact t[from..n) as a stream: append it to out with every spelling of
+ * key (see above) replaced by RL_KEY_MARK, and return m: out holds the
+ * redaction of t[from..m).  Unless final, t[m..n) is held back because it
+ * may be the beginning of the key (or of an escape in it): call again
+ * with from = m once more text has been appended to t.  With final the
+ * text is complete and m == n.  t[0..from) is read only to see whether a
+ * short key stands alone.  key NULL or "": t[from..n) as it is.
+ * Whatever is cut where, the pieces appended together never hold a
+ * spelling of the key.
+ */
+size_t rl_key_redact_part(const char *t, size_t n, size_t from,
+	const char *key, int final, struct rl_buf *out);
+
+/* Redact the whole of b in place (rl_key_redact_part with final); the
+ * bytes replaced are zeroed. */
 void rl_key_redact(struct rl_buf *b, const char *key);
 
 /*

@@ -126,10 +126,6 @@ cmd_start(struct rl_provider *p, struct rl_call *c)
 	if (st == 0) {
 		while (c->text.len && c->text.data[c->text.len - 1] == '\n')
 			c->text.data[--c->text.len] = 0;
-		if (c->on_text && c->text.len) {
-			c->streamed = 1;
-			c->on_text(c, c->text.data, c->text.len);
-		}
 		rl_provider_ended(p, c, NULL, NULL, NULL);
 		return;
 	}

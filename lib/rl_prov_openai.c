@@ -6,7 +6,8 @@
  * messages, max_tokens, temperature, and response_format json_object
  * when the call asks for JSON and the service has it.  A streamed reply
  * (stream: true) is parsed event by event (rl_sse.h) and handed to the
- * call's on_text as it arrives.
+ * engine piece by piece (rl_provider_text), which shows the call's
+ * on_text what it may.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 
 #include "rl_http.h"
 #include "rl_json.h"
-#include "rl_key.h"
 #include "rl_provider_impl.h"
 #include "rl_sse.h"
 
@@ -226,15 +226,8 @@ on_event(const char *event, const char *data, size_t n, void *arg)
 	ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"), 0);
 	d = cJSON_GetObjectItemCaseSensitive(ch, "delta");
 	t = cJSON_GetObjectItemCaseSensitive(d, "content");
-	if (cJSON_IsString(t) && *t->valuestring) {
-		size_t len = strlen(t->valuestring);
-
-		rl_buf_add(&c->text, t->valuestring, len);
-		if (c->on_text) {
-			c->streamed = 1;
-			c->on_text(c, t->valuestring, len);
-		}
-	}
+	if (cJSON_IsString(t) && *t->valuestring)
+		rl_provider_text(oc->p, c, t->valuestring, strlen(t->valuestring));
 	f = cJSON_GetObjectItemCaseSensitive(ch, "finish_reason");
 	if (cJSON_IsString(f))
 		snprintf(oc->finish, sizeof oc->finish, "%s", f->valuestring);
@@ -487,7 +480,6 @@ oa_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 		    o->models_url, x.errbuf[0] ? x.errbuf : curl_easy_strerror(x.code));
 	} else if (x.status != 200) {
 		service_message(&x.resp, &svc);
-		rl_key_redact(&svc, p->key);
 		rc = rl_error_set(e, rl_provider_status_code(x.status), "%s answered HTTP %ld%s%s%s: %s",
 		    o->models_url, x.status,
 		    x.status == 401 || x.status == 403 ? " (key from " : "",

@@ -304,10 +304,6 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 		    "the reply was cut at max_tokens: raise provider.max_tokens", NULL);
 		return;
 	}
-	if (c->on_text && c->text.len) {
-		c->streamed = 1;
-		c->on_text(c, c->text.data, c->text.len);
-	}
 	rl_provider_ended(p, c, NULL, NULL, &a);
 }
 

@@ -427,6 +427,7 @@ launch(struct rl_provider *p, struct rl_call *c)
 	rl_buf_reset(&c->text);
 	c->usage = (struct rl_usage){0, 0, 0};
 	c->streamed = 0;
+	c->shown = 0;
 	p->ops->start(p, c);
 }
 
@@ -452,6 +453,7 @@ rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 	memset(&c->err, 0, sizeof c->err);
 	c->usage = (struct rl_usage){0, 0, 0};
 	c->attempts = c->retries = c->streamed = 0;
+	c->shown = 0;
 	c->t0 = now;
 	c->deadline = p->deadline_ms > 0 ? now + p->deadline_ms : 0;
 	c->wait_ms = 0;
@@ -557,6 +559,47 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 	rl_buf_free(&line);
 }
 
+/*
+ * Give on_text what of c's reply may be shown: when final all of it,
+ * else all but a tail that may be the beginning of the key.  What it
+ * gets is redacted (rl_key.h).
+ */
+static void
+show(struct rl_provider *p, struct rl_call *c, int final)
+{
+	struct rl_buf out = {0};
+
+	if (!c->on_text || c->shown >= c->text.len)
+		return;
+	c->shown = rl_key_redact_part(c->text.data, c->text.len, c->shown,
+	    p->key, final, &out);
+	if (out.len) {
+		c->streamed = 1;
+		c->on_text(c, out.data, out.len);
+	}
+	rl_buf_free(&out);
+}
+
+void
+rl_provider_text(struct rl_provider *p, struct rl_call *c, const char *s,
+	size_t n)
+{
+	rl_buf_add(&c->text, s, n);
+	show(p, c, 0);
+}
+
+/* Redact an error's message in place. */
+static void
+redact_error(const struct rl_provider *p, struct rl_error *e)
+{
+	struct rl_buf m = {0};
+
+	rl_buf_adds(&m, e->message);
+	rl_key_redact(&m, p->key);
+	snprintf(e->message, sizeof e->message, "%s", m.data ? m.data : "");
+	rl_buf_free(&m);
+}
+
 static void
 finish(struct rl_provider *p, struct rl_call *c, long status)
 {
@@ -598,6 +641,10 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		}
 		rl_ratelimit_settle(&p->limit, (double)(c->usage.prompt_tokens +
 		    c->usage.completion_tokens - c->est), now);
+		/* the one place a reply is handed back: what was not shown yet,
+		 * then the whole text, redacted */
+		show(p, c, 1);
+		rl_key_redact(&c->text, p->key);
 		log_request(p, c, NULL, a ? a->status : 0, ms);
 		finish(p, c, 0);
 		return;
@@ -771,8 +818,10 @@ rl_provider_validate(struct rl_provider *p, cJSON *info, struct rl_error *e)
 		cJSON_AddNumberToObject(info, "ms", (double)ms);
 	p->requests++;
 	note_latency(p, ms);
-	if (rc < 0)
+	if (rc < 0) {
+		redact_error(p, e);
 		count_error(p, e->code);
+	}
 	return rc;
 }
 

@@ -40,7 +40,11 @@
  * provider a setting is taken from the first of: a flag or an RL_*
  * variable (provider.X), providers.NAME.X, provider.X in a file, the
  * preset.  Keys are read by rl_key.h and never leave the process except
- * in the Authorization header.
+ * in the Authorization header: what a provider hands back (a reply, its
+ * streamed pieces, an error message, a health check's message, a
+ * recorded cassette) has the key blanked out where it ends, in
+ * rl_provider.c, so a service that echoes the key cannot make it leave
+ * through anything built on this interface.
  */
 #ifndef RL_PROVIDER_H
 #define RL_PROVIDER_H
@@ -73,10 +77,12 @@ struct rl_call {
 	int json;                 /* ask for a JSON object, where the service
 	                             has a JSON mode (the json setting) */
 	void *arg;                /* the caller's */
-	/* streaming: called with each piece of the reply as it arrives */
+	/* streaming: called with each piece of the reply as it arrives,
+	 * redacted (rl_key.h): a piece that may begin the key waits for the
+	 * next; a reply not streamed comes whole when the call ends */
 	void (*on_text)(struct rl_call *c, const char *p, size_t n);
 	/* results, once rl_provider_done returned the call */
-	struct rl_buf text;       /* the reply; the caller frees it */
+	struct rl_buf text;       /* the reply, redacted; the caller frees it */
 	struct rl_usage usage;
 	struct rl_error err;      /* err.code is NULL on success */
 	int attempts;             /* requests made, retries included */
@@ -86,6 +92,7 @@ struct rl_call {
 	                             or whole); else it is only in text */
 	int rounds;               /* repair rounds rl_pool made (rl_pool.h) */
 	/* private to rl_provider.c and the provider */
+	size_t shown;             /* bytes of text on_text was given */
 	long long t0, deadline, wake, sent, est;
 	int retries, queued;
 	struct rl_call *next;

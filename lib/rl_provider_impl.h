@@ -6,6 +6,12 @@
  * call; the attempt ends, now or during a later wait, with exactly one
  * rl_provider_ended, which applies the retry policy, the metrics and the
  * record mode.  On success the kind has filled c->text and c->usage.
+ *
+ * The kind hands raw bytes over: c->text as the service sent it, error
+ * messages with the service's own words.  rl_provider_ended (and
+ * rl_provider_validate for health) redacts them (rl_key.h) before the
+ * call is done; only there is anything shown, so no kind calls on_text
+ * itself: a streamed reply goes piece by piece through rl_provider_text.
  */
 #ifndef RL_PROVIDER_IMPL_H
 #define RL_PROVIDER_IMPL_H
@@ -65,6 +71,11 @@ void rl_provider_pause(struct rl_provider *p, long long ms);
  */
 void rl_provider_ended(struct rl_provider *p, struct rl_call *c,
 	const char *code, const char *message, const struct rl_attempt *a);
+
+/* Append a piece of c's reply that has just come (streaming), and show
+ * on_text what of it may be shown now, redacted. */
+void rl_provider_text(struct rl_provider *p, struct rl_call *c,
+	const char *s, size_t n);
 
 /* The setting key of p as a string ("" when unset). */
 const char *rl_provider_str(const struct rl_provider *p, const char *key);

@@ -23,6 +23,11 @@
  *                  sse_cut (a stream cut after its first chunks), trickle
  *                  (one byte every delay_ms)
  *
+ * In reply and body, {KEY} stands for the key the request's Authorization
+ * header carries (Bearer KEY), {KEY_SLASH} for it with every "/" written
+ * "\/" and {KEY_U} for it with every character written \u00XX (the ways
+ * a JSON encoder may write it), so a test can have a service echo the key.
+ *
  * A request with "stream": true gets a chunked text/event-stream reply.
  * GET .../models lists -m's comma-separated models (mock-model), or
  * answers -M's status.  With -l every request is logged as one JSON line:
@@ -376,13 +381,52 @@ reset(int fd)
 	exit(0);
 }
 
+/* tmpl with {KEY}, {KEY_SLASH} and {KEY_U} replaced by the request's
+ * key, written as they say; a new string. */
+static char *
+with_key(const char *tmpl, const struct req *r)
+{
+	const cJSON *h = cJSON_GetObjectItem(r->headers, "authorization");
+	const char *key = "", *p = tmpl, *k;
+	size_t cap, n = 0;
+	char *out;
+
+	if (cJSON_IsString(h) && strncmp(h->valuestring, "Bearer ", 7) == 0)
+		key = h->valuestring + 7;
+	cap = strlen(tmpl) + 1;
+	out = malloc(cap);
+	while (*p) {
+		int slash = strncmp(p, "{KEY_SLASH}", 11) == 0;
+		int u = strncmp(p, "{KEY_U}", 7) == 0;
+
+		if (!slash && !u && strncmp(p, "{KEY}", 5) != 0) {
+			out[n++] = *p++;
+			continue;
+		}
+		p += slash ? 11 : u ? 7 : 5;
+		cap += strlen(key) * 6;
+		out = realloc(out, cap);
+		for (k = key; *k; k++) {
+			if (u)
+				n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
+				    (unsigned char)*k);
+			else if (slash && *k == '/')
+				n += (size_t)snprintf(out + n, cap - n, "\\/");
+			else
+				out[n++] = *k;
+		}
+	}
+	out[n] = 0;
+	return out;
+}
+
 static void
 answer(int fd, struct req *r)
 {
 	cJSON *body = cJSON_ParseWithLength(r->body, r->blen), *e = NULL;
 	const cJSON *v, *msgs, *usage = NULL;
 	const char *fault = "", *text = NULL, *raw = NULL, *finish = "stop";
-	char hdr[512], extra[256], *out = NULL, *echo = NULL;
+	char hdr[512], extra[256], *out = NULL, *echo = NULL, *filled = NULL;
 	long n, delay = 0;
 	int status = 200, streamed;
 
@@ -419,9 +463,9 @@ answer(int fd, struct req *r)
 	if ((v = cJSON_GetObjectItem(e, "delay_ms")))
 		delay = (long)v->valuedouble;
 	if ((v = cJSON_GetObjectItem(e, "reply")))
-		text = v->valuestring;
+		text = echo = with_key(v->valuestring, r);
 	if ((v = cJSON_GetObjectItem(e, "body")))
-		raw = v->valuestring;
+		raw = filled = with_key(v->valuestring, r);
 	usage = cJSON_GetObjectItem(e, "usage");
 	if (!text) {
 		msgs = cJSON_GetObjectItem(body, "messages");
@@ -480,6 +524,7 @@ answer(int fd, struct req *r)
 done:
 	free(out);
 	free(echo);
+	free(filled);
 	cJSON_Delete(body);
 }
 
