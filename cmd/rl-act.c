@@ -59,9 +59,9 @@ cmd_exec(int argc, char **argv)
 	struct rl_sandbox_result r;
 	struct rl_error e;
 	struct rl_buf ro = {0}, in = {0};
-	const char *dir = ".", *ros[3];
+	const char *dir = ".", *ros[4], *fixed[3];
 	double secs = -1;
-	int c, verbose = 0, off = 0, status;
+	int c, verbose = 0, off = 0, status, rc;
 
 	while ((c = getopt_long(argc, argv, "+C:t:v", opts, NULL)) != -1) {
 		switch (c) {
@@ -82,8 +82,9 @@ cmd_exec(int argc, char **argv)
 		return bad_usage();
 	rl_act_limits(&cfg, &sb);
 	sb.dir = dir;
-	rl_act_read_only(&cfg, dir, &ro, ros);
+	rl_act_read_only(&cfg, dir, &ro, ros, fixed);
 	sb.ro = ros;
+	sb.fixed = fixed;
 	sb.off = off;
 	if (secs >= 0)
 		sb.timeout_ms = (long long)(secs * 1000);
@@ -101,16 +102,18 @@ cmd_exec(int argc, char **argv)
 		fprintf(stderr, "%s: warning: --no-sandbox: %s runs with only "
 		    "limits, a deadline and a clean environment\n", rl_prog,
 		    argv[optind]);
-	if (rl_sandbox_run(&sb, argv + optind, &r, &e) < 0) {
+	rc = rl_sandbox_run(&sb, argv + optind, &r, &e);
+	/* what it wrote, even when it was denied after running */
+	if (r.out.len && rl_fs_write_all(1, r.out.data, r.out.len) < 0)
+		rl_die(RL_EXIT_TEMP, "io.write", "stdout: cannot write");
+	if (r.err.len && rl_fs_write_all(2, r.err.data, r.err.len) < 0)
+		rl_die(RL_EXIT_TEMP, "io.write", "stderr: cannot write");
+	if (rc < 0) {
 		status = rl_error_report(&e, NULL);
 		if (strcmp(e.code, "tool.not_found") == 0)
 			status = 127;
 		goto out;
 	}
-	if (r.out.len && rl_fs_write_all(1, r.out.data, r.out.len) < 0)
-		rl_die(RL_EXIT_TEMP, "io.write", "stdout: cannot write");
-	if (r.err.len && rl_fs_write_all(2, r.err.data, r.err.len) < 0)
-		rl_die(RL_EXIT_TEMP, "io.write", "stderr: cannot write");
 	if (r.out_bytes > r.out.len || r.err_bytes > r.err.len)
 		rl_diag(NULL, 0, "tool.output_cut", "output over %zu bytes was cut: "
 		    "stdout %llu bytes, stderr %llu", sb.out_cap, r.out_bytes, r.err_bytes);

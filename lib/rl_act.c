@@ -65,18 +65,22 @@ rl_act_limits(const struct rl_config *cfg, struct rl_sandbox *sb)
 
 void
 rl_act_read_only(const struct rl_config *cfg, const char *dir,
-	struct rl_buf *buf, const char *ro[3])
+	struct rl_buf *buf, const char *ro[4], const char *fixed[3])
 {
-	size_t git;
+	size_t redline, state;
 
 	rl_buf_printf(buf, "%s/.git", dir);
 	rl_buf_addc(buf, 0);
-	git = buf->len;
+	redline = buf->len;
+	rl_buf_printf(buf, "%s/.redline", dir);
+	rl_buf_addc(buf, 0);
+	state = buf->len;
 	rl_config_state_dir(cfg, buf);
 	rl_buf_addc(buf, 0);
-	ro[0] = buf->data;
-	ro[1] = buf->data + git;
-	ro[2] = NULL;
+	ro[0] = fixed[0] = buf->data;
+	ro[1] = fixed[1] = buf->data + redline;
+	ro[2] = buf->data + state;
+	ro[3] = fixed[2] = NULL;
 }
 
 /* --- one step ---------------------------------------------------------- */
@@ -158,7 +162,7 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	struct rl_error e;
 	struct rl_buf in = {0}, ro = {0};
 	cJSON *missing = cJSON_CreateArray(), *av;
-	const char *ros[3];
+	const char *ros[4], *fixed[3];
 	char **argv = NULL;
 	uint64_t before;
 	int failed = 1, k;
@@ -190,8 +194,9 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	for (k = 0; argv[k]; k++)
 		cJSON_AddItemToArray(av, cJSON_CreateString(argv[k]));
 	sb.dir = dir;
-	rl_act_read_only(A->cfg, dir, &ro, ros);
+	rl_act_read_only(A->cfg, dir, &ro, ros, fixed);
 	sb.ro = ros;
+	sb.fixed = fixed;
 	sb.input = in.data;
 	sb.input_len = in.len;
 	if (t->timeout > 0)

@@ -47,12 +47,15 @@ void rl_act_limits(const struct rl_config *cfg, struct rl_sandbox *sb);
 
 /*
  * What stays read-only when commands run in dir: its .git, where a hook
- * could be planted, and the state directory, where a memory could.  The
- * paths are kept in buf, and ro (three slots) points at them, ready for
- * rl_sandbox's ro.
+ * could be planted, its .redline, where a project's configuration and
+ * tools could, and the state directory, where a memory could.  .git and
+ * .redline are also fixed: a command may not make them where there are
+ * none (a planted repository or configuration is trusted later, outside
+ * the sandbox).  The paths are kept in buf; ro (four slots) and fixed
+ * (three) point at them, ready for rl_sandbox's ro and fixed.
  */
 void rl_act_read_only(const struct rl_config *cfg, const char *dir,
-	struct rl_buf *buf, const char *ro[3]);
+	struct rl_buf *buf, const char *ro[4], const char *fixed[3]);
 
 /*
  * Run baton's steps and set next = "feedback".  Returns the number of

@@ -9,23 +9,47 @@
  *
  * The keeper is the command's parent and the init of its PID namespace,
  * so every process the command starts, even one that left its session
- * with setsid, dies when the keeper does.  Without namespaces the keeper
- * is a plain child made a subreaper, and kills the orphans that come to
- * it.  The keeper reports on a pipe: a setup failure, or the command's
- * status.  The command locks itself down last, in this order: session,
- * descriptors, directory, rlimits, capabilities, no_new_privs, Landlock,
- * seccomp, exec.  Any failure before exec is reported and nothing runs.
+ * with setsid, dies when the keeper does.  With --no-sandbox there are no
+ * namespaces: the keeper is a plain child made a subreaper, and kills the
+ * orphans that come to it; else namespaces are required.  The keeper
+ * reports on a pipe: a setup failure, or the command's status.  The
+ * command locks itself down last, in this order: session, descriptors,
+ * directory, rlimits, capabilities, no_new_privs, Landlock, seccomp,
+ * exec.  Any failure before exec is reported and nothing runs.
+ *
+ * Landlock governs data (write, make, remove, truncate) but has no right
+ * for metadata: chmod, utime, xattrs.  So the keeper's mount namespace
+ * holds the rest: the repository and the private directory are bound on
+ * themselves, then every mount is made read-only with one recursive
+ * mount_setattr on / (hidden mounts too; only the read-only flag is
+ * touched, so the flags a user namespace may not clear stay), then those
+ * two are made writable again, nosuid and nodev; the ro paths are bound
+ * read-only inside them.  Outside, every change fails with EROFS before
+ * any other check.  Pseudo file systems get the same: /sys, /sys/fs/cgroup
+ * and /dev (with /dev/shm and /dev/pts) are read-only, so a root command
+ * cannot chmod a device node or a sysfs file; a device node is still
+ * written through a read-only mount, so /dev/null works, and Landlock
+ * keeps every other device closed; the namespace's own /proc is mounted
+ * read-only too.  If any of it fails, nothing runs (sandbox.setup).
+ *
+ * nosuid does not stop a setuid bit being written to disk, which a user
+ * outside would then see: seccomp refuses every mode with S_ISUID or
+ * S_ISGID.  And the fixed paths (.git and .redline, which stages outside
+ * the sandbox trust) cannot be made where they are missing: no mount can
+ * hold a name that does not exist, so rl-act looks after the run, once
+ * every process of the sandbox is gone, and removes what was made.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/sched.h>
 #include <linux/securebits.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,7 +104,17 @@ struct ll_ruleset_attr {         /* struct landlock_ruleset_attr, ABI 6 */
 #define FS_ALL (FS_READ | FS_WRITE | LANDLOCK_ACCESS_FS_MAKE_CHAR | \
 	LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
+/* the low 32 bits of a syscall's first argument, in struct seccomp_data */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG0_LOW (offsetof(struct seccomp_data, args[0]) + 4)
+#else
+#define ARG0_LOW offsetof(struct seccomp_data, args[0])
+#endif
+
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+#define NO_NS_MESSAGE "user and mount namespaces cannot be made here " \
+	"(clone3: %s), and without them nothing outside the repository " \
+	"is kept read-only"
 
 /* What the keeper tells rl-act, one write each (atomic on a pipe). */
 enum { REP_SETUP = 1, REP_EXEC, REP_DONE };
@@ -103,8 +137,8 @@ landlock_abi(void)
 	return abi;
 }
 
-int
-rl_sandbox_probe(char *layers, size_t size, struct rl_error *e)
+static int
+probe(char *layers, size_t size, struct rl_error *e)
 {
 	int abi = landlock_abi();
 
@@ -117,6 +151,36 @@ rl_sandbox_probe(char *layers, size_t size, struct rl_error *e)
 		return rl_error_set(e, "sandbox.unavailable",
 		    "seccomp is not available in this kernel");
 	snprintf(layers, size, "landlock:%d seccomp", abi);
+	return 0;
+}
+
+/* Whether this process can make the keeper's namespaces: a child made
+ * in them exits at once. */
+static int
+namespaces_work(void)
+{
+	struct clone_args ca = {.flags = NS_FLAGS, .exit_signal = SIGCHLD};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int
+rl_sandbox_probe(char *layers, size_t size, struct rl_error *e)
+{
+	if (probe(layers, size, e) < 0)
+		return -1;
+	if (namespaces_work() < 0) {
+		snprintf(layers, size, "none");
+		return rl_error_set(e, "sandbox.unavailable", NO_NS_MESSAGE,
+		    strerror(errno));
+	}
 	return 0;
 }
 
@@ -148,25 +212,51 @@ write_file(const char *path, const char *text)
 	return rc;
 }
 
-/* Bind path onto itself read-only, keeping the flags a user namespace
- * may not clear. */
+/* mount_setattr(2) on the mount at path: set and clear MOUNT_ATTR_*
+ * flags, on the mounts below it too when flags has AT_RECURSIVE.  Only
+ * the flags named change, so the ones a user namespace may not clear
+ * (nosuid, nodev, noexec, the atime flags) stay as they are. */
+static int
+set_attr(const char *path, unsigned flags, uint64_t set, uint64_t clr)
+{
+	struct mount_attr a = {.attr_set = set, .attr_clr = clr};
+
+	return mount_setattr(AT_FDCWD, path, flags, &a, sizeof a);
+}
+
+/* Bind path (and the mounts below it) onto itself, so that it is a mount
+ * of its own; *ro says whether it was read-only already. */
+static int
+bind_self(const char *path, int *ro)
+{
+	struct statvfs v;
+
+	if (statvfs(path, &v) < 0)
+		return -1;
+	*ro = (v.f_flag & ST_RDONLY) != 0;
+	return mount(path, path, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* A tree the command may write, once everything is read-only: its own
+ * mount made writable again (unless it was read-only before), setuid
+ * bits and device files ignored in it and below. */
+static int
+writable(const char *path, int was_ro)
+{
+	if (set_attr(path, AT_RECURSIVE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) < 0)
+		return -1;
+	return was_ro ? 0 : set_attr(path, 0, 0, MOUNT_ATTR_RDONLY);
+}
+
+/* Bind path onto itself read-only; a path that does not exist is left. */
 static int
 read_only(const char *path)
 {
-	struct statvfs v;
-	unsigned long keep = 0;
+	int was_ro;
 
-	if (statvfs(path, &v) < 0)
+	if (bind_self(path, &was_ro) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (v.f_flag & ST_NOSUID)
-		keep |= MS_NOSUID;
-	if (v.f_flag & ST_NODEV)
-		keep |= MS_NODEV;
-	if (v.f_flag & ST_NOEXEC)
-		keep |= MS_NOEXEC;
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return -1;
-	return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL);
+	return set_attr(path, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0);
 }
 
 static void
@@ -241,6 +331,75 @@ landlock(int rep, const char *dir, const char *tmp)
 	close(rs);
 }
 
+/*
+ * No setuid or setgid bit is made: nosuid keeps it from working inside,
+ * but it would be on disk for whoever runs the file outside.  Every call
+ * that sets a mode with S_ISUID or S_ISGID fails with EPERM: the chmod
+ * family and the calls that create a file with a mode (mkdir drops them
+ * itself).  A mode given to open without O_CREAT is ignored by the
+ * kernel and passed as 0 by libc, so it is checked whatever the flags.
+ */
+static int
+no_setid_modes(scmp_filter_ctx f)
+{
+	static const struct {
+		const char *name;
+		unsigned arg;          /* which argument is the mode */
+	} calls[] = {
+		{"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"fchmodat2", 2},
+		{"open", 2}, {"openat", 3}, {"creat", 1}, {"mknod", 1},
+		{"mknodat", 2},
+	};
+	static const scmp_datum_t bits[] = {S_ISUID, S_ISGID};
+	size_t i, b;
+	int nr, rc = 0;
+
+	for (i = 0; rc == 0 && i < sizeof calls / sizeof *calls; i++) {
+		nr = seccomp_syscall_resolve_name(calls[i].name);
+		/* fchmodat2 (Linux 6.6) has the same number everywhere; an older
+		 * libseccomp may not know it */
+		if (nr == __NR_SCMP_ERROR && strcmp(calls[i].name, "fchmodat2") == 0)
+			nr = 452;
+		if (nr < 0)
+			continue;      /* not on this architecture (open on arm64) */
+		for (b = 0; rc == 0 && b < 2; b++)
+			rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), nr, 1,
+			    (struct scmp_arg_cmp){calls[i].arg, SCMP_CMP_MASKED_EQ,
+			    bits[b], bits[b]});
+	}
+	return rc;
+}
+
+/*
+ * personality(2) only with the default persona (PER_LINUX, 0) or the
+ * query (0xffffffff): no turning off address space randomization
+ * (setarch -R), no READ_IMPLIES_EXEC, no page zero.  A second filter,
+ * in plain BPF, because libseccomp compares an argument once per rule
+ * and this needs "neither 0 nor 0xffffffff".  The kernel reads the
+ * persona as 32 bits; so does the filter.  Other architectures pass
+ * here and are killed by the first filter.
+ */
+static int
+personality_filter(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_personality, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LOW),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffU, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof code / sizeof *code, code};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
 static void
 seccomp(int rep)
 {
@@ -283,12 +442,19 @@ seccomp(int rep)
 		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_EQ, TIOCLINUX));
 	if (rc == 0)
+		rc = no_setid_modes(f);
+	/* openat2's mode is behind a pointer: as clone3 */
+	if (rc == 0)
+		rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
+	if (rc == 0)
 		rc = seccomp_load(f);
 	seccomp_release(f);
 	if (rc < 0) {
 		errno = -rc;
 		fail(rep, REP_SETUP, "loading the seccomp filter");
 	}
+	if (personality_filter() < 0)
+		fail(rep, REP_SETUP, "loading the seccomp filter");
 }
 
 static void
@@ -358,6 +524,7 @@ struct plan {
 	char *const *argv;
 	char *const *envp;
 	const char *dir, *tmp;      /* both absolute */
+	const char *cwd;            /* rl-act's, where relative ro paths start */
 	int in, out, err, rep;      /* the command's ends, and the report pipe */
 	int theirs[5];              /* rl-act's ends, closed in the keeper */
 	int ns;                     /* the keeper is in new namespaces */
@@ -459,11 +626,59 @@ await(pid_t pid, long long end, int *status)
 	}
 }
 
+/*
+ * The keeper's mount namespace: everything read-only but the repository
+ * and the private directory, which are nosuid and nodev; the ro paths
+ * read-only within them; a /proc of the namespace.  Returns whether that
+ * /proc was mounted; on any other failure reports and dies.
+ */
+static int
+mounts(const struct plan *pl)
+{
+	const char *const *ro;
+	int dir_ro, tmp_ro;
+#ifdef RL_COVERAGE_DIR
+	int cov_ro;
+#endif
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(pl->rep, REP_SETUP, "making mounts private");
+	if (bind_self(pl->dir, &dir_ro) < 0 || bind_self(pl->tmp, &tmp_ro) < 0)
+		fail(pl->rep, REP_SETUP, "mounting the repository on itself");
+#ifdef RL_COVERAGE_DIR
+	if (bind_self(RL_COVERAGE_DIR, &cov_ro) < 0)
+		fail(pl->rep, REP_SETUP, "mounting the coverage directory");
+#endif
+	/* into the mounts just made, should the cwd be under one: the ro
+	 * paths may be relative */
+	if (chdir(pl->cwd) < 0)
+		fail(pl->rep, REP_SETUP, "entering the working directory");
+	/* every mount, hidden ones too, in one call: chmod, utime, xattrs,
+	 * rename and truncate outside fail with EROFS, whatever Landlock
+	 * knows of them */
+	if (set_attr("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0)
+		fail(pl->rep, REP_SETUP, "making the file system read-only");
+	if (writable(pl->dir, dir_ro) < 0 || writable(pl->tmp, tmp_ro) < 0)
+		fail(pl->rep, REP_SETUP, "making the repository writable");
+#ifdef RL_COVERAGE_DIR
+	if (writable(RL_COVERAGE_DIR, cov_ro) < 0)
+		fail(pl->rep, REP_SETUP, "making the coverage directory writable");
+#endif
+	for (ro = pl->sb->ro; ro && *ro; ro++)
+		if (read_only(*ro) < 0)
+			fail(pl->rep, REP_SETUP, "mounting a path read-only");
+	/* a /proc of the namespace's processes only, read-only like the
+	 * rest; a kernel may refuse it (an overmounted /proc), and the
+	 * host's then stays, showing pids but no more: rl-act is not
+	 * dumpable, its memory and environment are closed to the sandbox */
+	return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC |
+	    MS_RDONLY, NULL) == 0;
+}
+
 static void __attribute__((noreturn))
 keeper(const struct plan *pl, int go)
 {
 	const struct rl_sandbox *sb = pl->sb;
-	const char *const *ro;
 	struct report m = {REP_DONE, 0, 0, 0, 0, ""};
 	char map[64], c;
 	sigset_t chld;
@@ -487,17 +702,7 @@ keeper(const struct plan *pl, int go)
 		    (unsigned long)pl->gid);
 		if (write_file("/proc/self/gid_map", map) < 0)
 			fail(pl->rep, REP_SETUP, "mapping the user namespace");
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-			fail(pl->rep, REP_SETUP, "making mounts private");
-		for (ro = sb->ro; ro && *ro; ro++)
-			if (read_only(*ro) < 0)
-				fail(pl->rep, REP_SETUP, "mounting a path read-only");
-		/* a /proc of the namespace's processes only; a kernel may refuse
-		 * it (an overmounted /proc), and the host's then stays, showing
-		 * pids but no more: rl-act is not dumpable, its memory and
-		 * environment are closed to the sandbox */
-		m.proc = mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV |
-		    MS_NOEXEC, NULL) == 0;
+		m.proc = mounts(pl);
 	} else {
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	}
@@ -534,17 +739,16 @@ keeper(const struct plan *pl, int go)
 
 /* --- in rl-act -------------------------------------------------------- */
 
+/* The keeper, in new namespaces unless the sandbox is off: there is no
+ * sandbox without them (-1, errno from clone3). */
 static pid_t
 start_keeper(struct plan *pl, int go)
 {
 	struct clone_args ca = {.flags = NS_FLAGS, .exit_signal = SIGCHLD};
-	pid_t pid = -1;
+	pid_t pid;
 
-	if (!pl->sb->off)
-		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-	pl->ns = pid >= 0;
-	if (pid < 0)
-		pid = fork();
+	pl->ns = !pl->sb->off;
+	pid = pl->ns ? (pid_t)syscall(SYS_clone3, &ca, sizeof ca) : fork();
 	if (pid == 0)
 		keeper(pl, go);
 	return pid;
@@ -627,23 +831,144 @@ environment(const char *tmp, struct rl_buf *b)
 	return envp;
 }
 
+/* Remove name in at and all below it, never following a symbolic link;
+ * a directory the command made unreadable is opened up first.  Depth is
+ * bounded (so are descriptors): -1 when something is left. */
 static int
-remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
+remove_at(int at, const char *name, int depth)
 {
-	(void)st;
-	(void)f;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(at, name, 0);
+	if (depth > 128) {
+		errno = ELOOP;
+		return -1;
+	}
+	fchmodat(at, name, 0700, 0);
+	if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    remove_at(dirfd(d), de->d_name, depth + 1) < 0)
+			rc = -1;
+	closedir(d);
+	return unlinkat(at, name, AT_REMOVEDIR) < 0 ? -1 : rc;
+}
+
+/*
+ * The fixed paths as they were before the run: missing, a symbolic link
+ * (its target kept, to put it back), or anything else, which the keeper
+ * holds with a read-only mount (a mount point cannot be removed or
+ * renamed).  A link to nothing is refused: the command could make what
+ * it names, and the link would not change.  One entry per path, then a
+ * terminator, in *out; free with free_before.
+ */
+struct before {
+	int link;         /* 1: a symbolic link, to target */
+	int missing;
+	char *target;
+};
+
+static int
+look_before(const char *const *fixed, struct before **out, struct rl_error *e)
+{
+	struct before *b;
+	struct stat st;
+	char target[PATH_MAX];
+	size_t n = 0, i;
+	ssize_t len;
+
+	while (fixed && fixed[n])
+		n++;
+	*out = b = rl_xcalloc(n + 1, sizeof *b);
+	for (i = 0; i < n; i++) {
+		if (lstat(fixed[i], &st) < 0) {
+			b[i].missing = errno == ENOENT;    /* else: left alone */
+			continue;
+		}
+		if (!S_ISLNK(st.st_mode) ||
+		    (len = readlink(fixed[i], target, sizeof target - 1)) < 0)
+			continue;
+		if (stat(fixed[i], &st) < 0)
+			return rl_error_set(e, "sandbox.setup", "%s is a symbolic link "
+			    "to nothing, which the sandbox cannot keep as it is; nothing "
+			    "was run: remove it (rm %s) or make what it names", fixed[i],
+			    fixed[i]);
+		target[len] = 0;
+		b[i].link = 1;
+		b[i].target = rl_xmalloc((size_t)len + 1);
+		memcpy(b[i].target, target, (size_t)len + 1);
+	}
 	return 0;
 }
 
-/* Remove the private directory and what the command left in it. */
 static void
-remove_tree(const char *path)
+free_before(struct before *b, const char *const *fixed)
 {
-	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	size_t i;
+
+	for (i = 0; fixed && fixed[i]; i++)
+		free(b[i].target);
+	free(b);
+}
+
+/* Whether fixed path i is as it was. */
+static int
+same(const char *path, const struct before *b)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+
+	if (lstat(path, &st) < 0)
+		return b->missing || !b->link;   /* a held one cannot go */
+	if (b->missing)
+		return 0;
+	if (!b->link)
+		return 1;
+	if (!S_ISLNK(st.st_mode) ||
+	    (len = readlink(path, target, sizeof target - 1)) < 0)
+		return 0;
+	target[len] = 0;
+	return strcmp(target, b->target) == 0;
+}
+
+/* After the run: each fixed path the command made, or whose symbolic
+ * link it replaced, is put back as it was; -1 with tool.denied in e when
+ * one had to be. */
+static int
+put_back(const char *const *fixed, const struct before *b, struct rl_error *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; fixed && fixed[i]; i++) {
+		if (same(fixed[i], &b[i]))
+			continue;
+		if (remove_at(AT_FDCWD, fixed[i], 0) < 0 ||
+		    (b[i].link && symlink(b[i].target, fixed[i]) < 0))
+			rc = rl_error_set(e, "tool.denied", "the command changed %s, "
+			    "which is trusted outside the sandbox, and it cannot be put "
+			    "back (%s): look at it before anything else runs here",
+			    fixed[i], strerror(errno));
+		else if (rc == 0)
+			rc = rl_error_set(e, "tool.denied", "the command %s %s, which "
+			    "is trusted outside the sandbox and must not change; %s",
+			    b[i].missing ? "made" : "replaced", fixed[i],
+			    b[i].missing ? "it was removed" : "it was put back");
+	}
+	return rc;
 }
 
 static void
@@ -661,8 +986,10 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	struct rl_sandbox_result *r, struct rl_error *e)
 {
 	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}, gop[2] = {-1, -1};
-	char tmp[] = "/tmp/rl-act.XXXXXX", cg[128], *dir = NULL;
+	char tmp[] = "/tmp/rl-act.XXXXXX", cg[128], cwd[PATH_MAX], *dir = NULL;
 	struct rl_buf envb = {0};
+	struct rl_error e2;
+	struct before *before = NULL;
 	struct plan pl = {0};
 	struct report m = {0, 0, 0, 0, 0, ""};
 	struct rl_pump pump;
@@ -677,8 +1004,11 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	/* /proc/PID/environ and mem of this process: closed to what it runs */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	snprintf(r->layers, sizeof r->layers, "none");
-	if (!sb->off && rl_sandbox_probe(r->layers, sizeof r->layers, e) < 0)
+	if (!sb->off && probe(r->layers, sizeof r->layers, e) < 0)
 		return -1;
+	if (!getcwd(cwd, sizeof cwd))
+		return rl_error_set(e, "sandbox.setup", "cannot tell the current "
+		    "directory: %s", strerror(errno));
 	if (!(dir = realpath(sb->dir, NULL)))
 		return rl_error_set(e, "sandbox.setup", "%s: %s", sb->dir,
 		    strerror(errno));
@@ -689,7 +1019,7 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	}
 	envp = environment(tmp, &envb);
 	pl = (struct plan){.sb = sb, .argv = argv, .envp = envp, .dir = dir,
-	    .tmp = tmp, .uid = getuid(), .gid = getgid()};
+	    .tmp = tmp, .cwd = cwd, .uid = getuid(), .gid = getgid()};
 	if (sb->procs > 0 && getuid() != 0)
 		/* RLIMIT_NPROC counts all of the user's processes */
 		pl.nproc = each_process(owned_by, &pl.uid) + sb->procs;
@@ -707,7 +1037,14 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	pl.theirs[2] = fd[2][0];
 	pl.theirs[3] = fd[3][0];
 	pl.theirs[4] = gop[1];
-	if ((pid = start_keeper(&pl, gop[0])) < 0)
+	if (look_before(sb->off ? NULL : sb->fixed, &before, e) < 0)
+		goto out;
+	if ((pid = start_keeper(&pl, gop[0])) < 0 && pl.ns) {
+		rc = rl_error_set(e, "sandbox.unavailable", NO_NS_MESSAGE,
+		    strerror(errno));
+		goto out;
+	}
+	if (pid < 0)
 		goto out_sys;
 	cgroup = cgroup_for(pid, sb->off ? 0 : sb->procs, cg, sizeof cg) == 0;
 	if (write(gop[1], "g", 1) != 1) {
@@ -757,6 +1094,9 @@ rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 			r->signal = WTERMSIG(m.status);
 		rc = 0;
 	}
+	/* every process of the sandbox is gone: what it left is final */
+	if (put_back(sb->off ? NULL : sb->fixed, before, &e2) < 0 && rc == 0)
+		rc = (*e = e2, -1);
 	goto out;
 out_sys:
 	rc = rl_error_set(e, "sandbox.setup", "cannot start the sandbox: %s",
@@ -769,7 +1109,11 @@ out:
 		close(gop[0]);
 	if (gop[1] >= 0)
 		close(gop[1]);
-	remove_tree(tmp);
+	if (remove_at(AT_FDCWD, tmp, 0) < 0)
+		fprintf(stderr, "%s: warning: %s: cannot remove all of it: %s\n",
+		    rl_prog, tmp, strerror(errno));
+	if (before)
+		free_before(before, sb->off ? NULL : sb->fixed);
 	free(dir);
 	free(envp);
 	rl_buf_free(&envb);

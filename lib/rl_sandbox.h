@@ -11,12 +11,18 @@
  *   - seccomp (libseccomp): socket(2) of every family, ptrace, mount,
  *     umount, unshare, setns, namespace flags to clone, bpf, io_uring,
  *     module loading, kexec, reboot, keyrings, perf events, userfaultfd,
- *     cross-process memory access and terminal input injection fail with
- *     EPERM; syscalls of other architectures kill the process;
- *   - namespaces, where the kernel allows them: user, mount, network and
- *     PID; the ro paths (the repository's .git, the state directory) are
- *     bind-mounted read-only, /proc shows only the sandbox's processes,
- *     and the network has no interface up;
+ *     cross-process memory access, terminal input injection, a mode with
+ *     a setuid or setgid bit (chmod, open, mknod) and any persona but
+ *     the default fail with EPERM; syscalls of other architectures kill
+ *     the process;
+ *   - namespaces: user, mount, network and PID.  Every mount is
+ *     read-only but dir and the private directory (nosuid and nodev), so
+ *     nothing outside them changes, metadata included; the ro paths are
+ *     bind-mounted read-only within them; /proc shows only the sandbox's
+ *     processes; the network has no interface up;
+ *   - the fixed paths: one missing before the run is removed if the
+ *     command made it, a symbolic link is put back if it was replaced,
+ *     and the run fails;
  *   - no capabilities, even when redline runs as root, and no_new_privs;
  *   - rlimits: CPU seconds, address space, file size, open files,
  *     processes, no core files; and a pids cgroup when one can be made;
@@ -27,9 +33,9 @@
  *     (PID namespace, and a subreaper that reaps what was orphaned);
  *   - output: out_cap bytes kept of each of stdout and stderr, the rest
  *     read and counted.
- * Landlock (at RL_SANDBOX_LANDLOCK_ABI or later) and seccomp are
- * required: when either cannot be enforced, the run is refused with
- * sandbox.unavailable unless off is set.
+ * Landlock (at RL_SANDBOX_LANDLOCK_ABI or later), seccomp and the
+ * namespaces are required: when one cannot be had, the run is refused
+ * with sandbox.unavailable unless off is set.
  */
 #ifndef RL_SANDBOX_H
 #define RL_SANDBOX_H
@@ -52,6 +58,11 @@ struct rl_sandbox {
 	const char *dir;           /* working directory, writable; required */
 	const char *const *ro;     /* paths kept read-only; NULL-terminated,
 	                              may be NULL; missing ones are skipped */
+	const char *const *fixed;  /* paths in dir the command may not make,
+	                              remove or replace, each also in ro;
+	                              NULL-terminated, may be NULL; only for
+	                              paths nothing else makes meanwhile;
+	                              not looked at when off */
 	const char *input;         /* stdin (input_len bytes); NULL: empty */
 	size_t input_len;
 	long long timeout_ms;      /* 0: no deadline */
@@ -79,8 +90,8 @@ struct rl_sandbox_result {
 
 /*
  * What this kernel lets us enforce, in layers (as in the result), or -1
- * with sandbox.unavailable in e when Landlock (at the ABI above) or
- * seccomp cannot be.
+ * with sandbox.unavailable in e when Landlock (at the ABI above),
+ * seccomp or the namespaces cannot be.
  */
 int rl_sandbox_probe(char *layers, size_t size, struct rl_error *e);
 
@@ -88,8 +99,10 @@ int rl_sandbox_probe(char *layers, size_t size, struct rl_error *e);
  * Run argv under sb.  Returns 0 with r filled (whatever the command's own
  * status), or -1 with e set: sandbox.unavailable (refused, nothing ran),
  * sandbox.setup (a layer failed while being applied: the command did not
- * run), tool.not_found (argv[0] cannot be executed).  r is zeroed first;
- * free it with rl_sandbox_result_free either way.
+ * run), tool.not_found (argv[0] cannot be executed), tool.denied (the
+ * command ran, r is filled, and it changed a fixed path: e says which
+ * and that it was put back).  r is zeroed first; free it with
+ * rl_sandbox_result_free either way.
  */
 int rl_sandbox_run(const struct rl_sandbox *sb, char *const argv[],
 	struct rl_sandbox_result *r, struct rl_error *e);

@@ -25,13 +25,16 @@ load helpers/common
 	run rl-act exec -- sh -c 'echo kept > inside; echo t > "$TMPDIR/t" && echo tmp-ok;
 	    echo x > "$HOME/h" && echo home-is-private;
 	    echo x > '"$S"'/outside; echo x > /tmp/rl-act-escape.$$; echo x > /etc/rl-act-escape;
-	    echo x > /dev/null && echo devnull-ok'
+	    echo x > /dev/null && echo devnull-ok; echo x > /dev/zero && echo devzero-open'
 	[ "$(cat inside)" = kept ]
 	[ ! -e "$S/outside" ]
 	[ ! -e /etc/rl-act-escape ]
 	[ -z "$(ls /tmp/rl-act-escape.* 2>/dev/null)" ]
 	[[ "$output" == *tmp-ok* && "$output" == *home-is-private* && "$output" == *devnull-ok* ]]
-	[[ "$output" == *"outside: Permission denied"* ]]
+	# the mount is read-only; a device, which that does not stop, Landlock does
+	[[ "$output" == *"outside: Read-only file system"* ]]
+	[[ "$output" == *"/dev/zero: Permission denied"* ]]
+	[[ "$output" != *devzero-open* ]]
 	# the private directory is gone after the run
 	run rl-act exec -- sh -c 'echo "$TMPDIR"'
 	[ ! -e "$output" ]
@@ -46,6 +49,99 @@ load helpers/common
 	[ ! -e "$RL_HOME/mem/planted" ]
 	grep -q repositoryformatversion .git/config
 	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "nothing outside the repository changes, metadata included" {
+	sandbox_repo
+	echo keep > "$S/outside"
+	chmod 644 "$S/outside"
+	touch -d 2020-01-02 "$S/outside"
+	before=$(stat -c '%a %Y %s' "$S/outside")
+	home=$(stat -c %a "$S/home")
+	run rl-act exec -- sh -c 'chmod 777 "$1"; chmod 700 "$2"; touch -d 2001-01-01 "$1";
+	    truncate -s 0 "$1"; mv "$1" "$1.moved"' _ "$S/outside" "$S/home"
+	[ "$(stat -c '%a %Y %s' "$S/outside")" = "$before" ]
+	[ "$(stat -c %a "$S/home")" = "$home" ]
+	[ ! -e "$S/outside.moved" ]
+	[ "$(grep -c 'Read-only file system' <<< "$output")" -eq 5 ]
+}
+
+@test "no extended attribute is set outside the repository" {
+	sandbox_repo
+	command -v setfattr > /dev/null || skip "setfattr (Debian's attr) is not installed"
+	echo keep > "$S/outside"
+	setfattr -n user.probe -v 1 "$S/outside" 2> /dev/null ||
+	    skip "this file system has no user extended attributes"
+	setfattr -x user.probe "$S/outside"
+	run rl-act exec -- setfattr -n user.planted -v 1 "$S/outside"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	run ! getfattr -n user.planted "$S/outside"
+	# inside the repository they are the command's to set
+	echo x > inside
+	run rl-act exec -- setfattr -n user.kept -v 1 inside
+	[ "$status" -eq 0 ]
+	[ "$(getfattr --only-values -n user.kept inside)" = 1 ]
+}
+
+@test "no setuid or setgid bit is made; the repository is nosuid and nodev" {
+	sandbox_repo
+	cp /bin/true t
+	chmod 755 t
+	run rl-act exec -- sh -c 'chmod 4755 t; chmod g+s t; chmod u+s,g+s t;
+	    perl -MFcntl -e "sysopen(my \$f, q(made), O_CREAT | O_WRONLY, 04755) or die qq(sysopen: \$!\n)";
+	    chmod 700 t && echo plain-chmod-ok;
+	    awk -v d="$(pwd -P)" "\$5 == d { print \$6 }" /proc/self/mountinfo'
+	[ "$(grep -c 'Operation not permitted' <<< "$output")" -eq 4 ]
+	[ ! -e made ]
+	[ "$(stat -c %a t)" = 700 ]
+	[ -z "$(find . -path ./.git -prune -o -perm /6000 -print)" ]
+	[[ "$output" == *plain-chmod-ok* ]]
+	[[ "$output" == *rw,nosuid,nodev* ]]
+}
+
+@test "no persona but the default: setarch -R fails" {
+	sandbox_repo
+	run rl-act exec -- setarch -R true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run rl-act exec -- setarch "$(uname -m)" -R true
+	[ "$status" -ne 0 ]
+	# the default persona, and asking which it is, stay allowed
+	run rl-act exec -- setarch "$(uname -m)" true
+	[ "$status" -eq 0 ]
+}
+
+@test ".redline is read-only where there is one, and cannot be made where there is none" {
+	sandbox_repo
+	mkdir .redline
+	echo '{}' > .redline/config.json
+	run rl-act exec -- sh -c 'echo "{\"sandbox\":{}}" > .redline/config.json;
+	    mkdir .redline/tools; mv .redline gone; rmdir .redline'
+	[ "$(cat .redline/config.json)" = '{}' ]
+	[ ! -e .redline/tools ]
+	[ ! -e gone ]
+	[ "$(grep -c 'Read-only file system' <<< "$output")" -eq 2 ]
+	[ "$(grep -c 'Device or resource busy' <<< "$output")" -eq 2 ]
+	rm -r .redline
+	run --separate-stderr rl-act exec -- sh -c 'mkdir -p .redline/tools && echo "{}" > .redline/config.json && echo made'
+	[ "$status" -eq 1 ]
+	[ "$output" = made ]
+	[ ! -e .redline ]
+	[ "$stderr" = "rl-act: tool.denied: the command made ./.redline, which is trusted outside the sandbox and must not change; it was removed" ]
+	# nor a .git where there is none: git would run its hooks outside
+	mkdir plain
+	run --separate-stderr rl-act exec -C plain -- git init -q
+	[ "$status" -eq 1 ]
+	[ ! -e plain/.git ]
+	[[ "$stderr" == *"the command made plain/.git"* ]]
+	# a symbolic link, which no mount holds, is put back
+	mkdir cfg
+	ln -s cfg .redline
+	run --separate-stderr rl-act exec -- sh -c 'rm .redline && mkdir .redline'
+	[ "$status" -eq 1 ]
+	[ "$(readlink .redline)" = cfg ]
+	[[ "$stderr" == *"the command replaced ./.redline"*"it was put back" ]]
 }
 
 @test "symlinks in the repository do not lead out of it" {
@@ -157,6 +253,22 @@ load helpers/common
 	[ -e ran ]
 	[ "$output" = 0 ]
 	[[ "$stderr" == *"warning: --no-sandbox"* && "$stderr" == *"sandbox: none rlimits"* ]]
+}
+
+@test "fail closed: without user namespaces, rl-act refuses unless --no-sandbox" {
+	sandbox_repo
+	# a user namespace that may make no more of them
+	unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces' 2> /dev/null ||
+	    skip "unshare -U cannot be used here to take user namespaces away"
+	run --separate-stderr unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces &&
+	    exec rl-act exec -- sh -c "echo ran > ran"'
+	[ "$status" -eq 2 ]
+	[ ! -e ran ]
+	[[ "$stderr" == "rl-act: sandbox.unavailable: user and mount namespaces cannot be made here"* ]]
+	run --separate-stderr unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces &&
+	    exec rl-act exec --no-sandbox -- sh -c "echo ran > ran"'
+	[ "$status" -eq 0 ]
+	[ "$(cat ran)" = ran ]
 }
 
 @test "the normal path: build and test a C project, apply a patch, git status" {

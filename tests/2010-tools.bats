@@ -219,3 +219,15 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	key=$(jq -r '.observations[0].stdout_key' out)
 	rl-mem -n act get "$key" | cmp - bin.dat
 }
+
+@test "a step that makes .redline is denied, what it made is removed, and the plan stops" {
+	repo
+	baton '[{"tool":"shell","args":{"command":"mkdir .redline && echo {} > .redline/config.json"}},{"tool":"list_files"}]' > "$S/in"
+	RL_TOOLS_ENABLE=shell run --separate-stderr rl-act "$S/in"
+	[ "$status" -eq 1 ]
+	[ ! -e .redline ]
+	jqo -r '.observations | length, .[0].error.code, .[0].error.message'
+	expect "1
+tool.denied
+the command made $S/repo/.redline, which is trusted outside the sandbox and must not change; it was removed"
+}
