@@ -29,7 +29,9 @@ void rl_cmd_limits(const struct rl_config *cfg, struct rl_loop *L);
 
 /*
  * Log a "stage" metrics event for the run (records, failed, bytes_in,
- * status, wall, CPU and memory), close stdout, free cfg, and return the
+ * status, wall, CPU and memory), close stdout, rotate the metrics log
+ * when it is due (rl_history.h: compression goes on in the background,
+ * never delaying the exit), free cfg, and return the
  * exit status to use: status merged with the result of closing stdout.
  * L may be NULL for a command without a record loop.
  */

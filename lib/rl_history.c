@@ -55,6 +55,25 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Drop X.gz when X is there too (sorted, X comes just before it): gzip
+ * is still writing it, and X holds every event.  Returns the count. */
+static size_t
+drop_unfinished(char **names, size_t n)
+{
+	size_t i, k = 0, len;
+
+	for (i = 0; i < n; i++) {
+		len = k ? strlen(names[k - 1]) : 0;
+		if (k && strncmp(names[i], names[k - 1], len) == 0 &&
+		    strcmp(names[i] + len, ".gz") == 0) {
+			free(names[i]);
+			continue;
+		}
+		names[k++] = names[i];
+	}
+	return k;
+}
+
 /* The rotated files of dir, oldest first; their count, in *names. */
 static size_t
 list_rotated(const char *dir, char ***names)
@@ -74,7 +93,7 @@ list_rotated(const char *dir, char ***names)
 	closedir(D);
 	if (n)
 		qsort(*names, n, sizeof **names, cmp_name);
-	return n;
+	return drop_unfinished(*names, n);
 }
 
 static void
@@ -188,6 +207,8 @@ rl_history_rotate(const struct rl_config *cfg)
 			    "log: %s", strerror(errno));
 	}
 	close(fd);
+	/* compressed in the background: a command's exit never waits for
+	 * it (readers take a .gz beside its uncompressed self as unfinished) */
 	if (moved && rl_proc_findable("gzip")) {
 		argv[0] = "gzip";
 		argv[1] = "-n";
@@ -195,7 +216,7 @@ rl_history_rotate(const struct rl_config *cfg)
 		argv[3] = "--";
 		argv[4] = to.data;
 		argv[5] = NULL;
-		rl_proc_run(argv, NULL, GZIP_MS, NULL, 0, NULL, 0);
+		rl_proc_detach(argv);
 	}
 	if (moved)
 		retention(cfg, dir.data);

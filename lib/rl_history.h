@@ -8,7 +8,10 @@
  *
  *     STATE/metrics-20261124T080500Z-4242.ndjson      (rotation time, pid)
  *
- * and compresses that with gzip(1) (kept as it is where gzip is missing).
+ * and compresses that with gzip(1) (kept as it is where gzip is missing)
+ * in the background: the command's exit never waits for the compression
+ * (rl_proc_detach), and a reader that finds the .gz beside the file it is
+ * made from reads the file alone.
  * Then rotated files older than metrics.keep seconds, and any beyond the
  * newest metrics.keep_files, are removed.
  *

@@ -193,6 +193,40 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	return rc == RL_PROC_TIMEOUT ? RL_PROC_TIMEOUT : status;
 }
 
+int
+rl_proc_detach(char *const argv[])
+{
+	pid_t pid = fork(), g;
+	int st, fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* the child starts the grandchild and ends at once */
+		if (setsid() < 0 || (g = fork()) < 0)
+			_exit(127);
+		if (g > 0)
+			_exit(0);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		errno = ECHILD;
+		return -1;
+	}
+	return 0;
+}
+
 void
 rl_proc_status(int status, char *out, size_t size)
 {

@@ -31,6 +31,14 @@ int rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size);
 
 /*
+ * Start argv in the background and do not wait for it: it runs in its own
+ * session, its stdin, stdout and stderr on /dev/null (so it never holds a
+ * pipe the caller's reader waits on), as a grandchild that init reaps.
+ * Returns 0 once it is started, or -1 with errno set.
+ */
+int rl_proc_detach(char *const argv[]);
+
+/*
  * Feed a child and collect its output: text (len bytes) is written to in,
  * out and err are read until both end, at most ocap and ecap bytes kept
  * in obuf and ebuf (either may be NULL), obytes and ebytes counting all.

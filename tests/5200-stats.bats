@@ -181,11 +181,43 @@ shot() {
 	[ "$status" -eq 2 ]
 }
 
+# compressed: gzip runs in the background; wait for it (bounded)
+compressed() {
+	for _ in $(seq 200); do
+		ls "$RL_HOME"/metrics-*.ndjson 2> /dev/null | grep -q . || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "a command's exit never waits for the compression of the rotated log" {
+	fixture
+	unset RL_METRICS
+	# a gzip that takes its time, and says it is running
+	mkdir -p "$S/bin"
+	printf '#!/bin/sh\necho $$ > %s\nexec sleep 60\n' "$S/gzip.pid" > "$S/bin/gzip"
+	chmod +x "$S/bin/gzip"
+	echo '{}' > any.json
+	echo '{"a":1}' | PATH="$S/bin:$PATH" RL_METRICS_MAX_BYTES=500 rl-validate -s any.json | cat > out
+	[ "$(cat out)" = '{"a":1}' ]
+	for _ in $(seq 100); do [ -s "$S/gzip.pid" ] && break; sleep 0.05; done
+	pid=$(cat "$S/gzip.pid")
+	# the pipeline ended while gzip still runs
+	kill -0 "$pid"
+	kill "$pid"
+	# and the history is read meanwhile, without the unfinished .gz
+	: > "$(ls "$RL_HOME"/metrics-*.ndjson).gz"
+	run --separate-stderr env RL_METRICS=0 rl-stats -J
+	[ "$status" -eq 0 ]
+	[[ "$stderr" != *"cannot unpack"* ]]
+}
+
 @test "the log rotates by size and age into compressed history that is still read; retention" {
 	fixture
 	unset RL_METRICS
 	# over its size: the next command to end rotates it, compressed
 	RL_METRICS_MAX_BYTES=500 rl-mem -n t ls > /dev/null
+	compressed
 	ls "$RL_HOME"/metrics-*.ndjson.gz > rotated
 	[ "$(wc -l < rotated)" -eq 1 ]
 	[[ "$(basename "$(cat rotated)")" =~ ^metrics-[0-9]{8}T[0-9]{6}Z-[0-9]+\.ndjson\.gz$ ]]
@@ -201,16 +233,19 @@ shot() {
 	unset RL_METRICS
 	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
 	RL_METRICS_MAX_AGE=3600 rl-mem -n t ls > /dev/null
+	compressed
 	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 2 ]
 	[ "$(RL_METRICS=0 rl-stats runs | jq -s length)" -eq 2 ]
 	# retention: old history goes, and history beyond keep_files
 	printf '{"at":"2020-01-01T00:00:00.000Z","kind":"stage","cmd":"x"}\n' | gzip > "$RL_HOME/metrics-20200101T000000Z-1.ndjson.gz"
 	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
 	RL_METRICS_MAX_AGE=3600 rl-mem -n t ls > /dev/null
+	compressed
 	[ ! -e "$RL_HOME/metrics-20200101T000000Z-1.ndjson.gz" ]
 	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 3 ]
 	cp "$FIX/stats/runs.ndjson" "$RL_HOME/metrics.ndjson"
 	RL_METRICS_MAX_AGE=3600 RL_METRICS_KEEP_FILES=2 rl-mem -n t ls > /dev/null
+	compressed
 	[ "$(ls "$RL_HOME"/metrics-*.ndjson.gz | wc -l)" -eq 2 ]
 	# a history rotated before --since is not needed, and not read
 	: > "$RL_HOME/metrics.ndjson"
