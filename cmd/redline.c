@@ -107,6 +107,8 @@ cmd_run(int argc, char **argv)
 
 	o.max_tasks = (int)rl_config_num(&cfg, "run.tasks", 4);
 	o.restarts = (int)rl_config_num(&cfg, "run.restarts", 5);
+	o.stop_ms = (long long)(rl_config_num(&cfg, "run.stop_seconds", 10) *
+	    1000);
 	o.journal = rl_config_str(&cfg, "run.journal", "redline");
 	while ((c = getopt_long(argc, argv, "C:n:p:m:J:v", opts, NULL)) != -1) {
 		switch (c) {

@@ -73,6 +73,7 @@ struct rl_ring {
 	const char *pname, *model;
 	int no_sandbox, tty, drawn, verbose;
 	int lockfd;
+	long long stop_ms, stop_at;  /* the stages' time after a signal; when */
 	int status;
 	unsigned long finished, dead;
 };
@@ -671,9 +672,10 @@ rl_ring_resume_fates(const char *const *ring, const int *leased,
 	return tasks;
 }
 
-/* Take over what a run that died left (rl_ring.h); returns the number
- * of tasks in the ring. */
-static long
+/* Take over what a run that died left (rl_ring.h).  The ring's task
+ * count is set before anything is routed: a baton that ends at once
+ * (journaled as done, its output lost with the run) counts itself out. */
+static void
 resume(struct rl_ring *S)
 {
 	struct seen ring = {0}, todo = {0};
@@ -681,7 +683,6 @@ resume(struct rl_ring *S)
 	enum rl_ring_fate *rf, *tf;
 	int *leased, found;
 	size_t i, first_leased;
-	long tasks;
 
 	list(S->ring, "ready", &ring);
 	list(S->ring, "delayed", &ring);
@@ -699,7 +700,7 @@ resume(struct rl_ring *S)
 	}
 	for (i = 0; i < todo.n; i++)
 		tid[i] = rl_json_str(todo.m[i].body, "id");
-	tasks = rl_ring_resume_fates(rid, leased, ring.n, tid, todo.n, rf, tf);
+	S->tasks = rl_ring_resume_fates(rid, leased, ring.n, tid, todo.n, rf, tf);
 	for (i = 0; i < ring.n; i++) {
 		if (rf[i] == RL_RING_ACK) {
 			l = ring.m[i].lease;
@@ -728,7 +729,6 @@ resume(struct rl_ring *S)
 	free(tf);
 	seen_free(&ring);
 	seen_free(&todo);
-	return tasks;
 }
 
 /* How many messages the journal holds in the states a run leaves. */
@@ -828,7 +828,10 @@ turn(struct rl_ring *S, int fd)
 	struct pollfd p[1 + 2 * RL_RING_NSTAGES];
 	int who[1 + 2 * RL_RING_NSTAGES], np = 0, i, s, ready = 0;
 
-	if (signals > 1) {
+	if (stop_sig && !S->stop_at)
+		S->stop_at = rl_proc_mono_ms();
+	if (signals > 1 || (stop_sig && rl_proc_mono_ms() - S->stop_at >
+	    S->stop_ms)) {
 		/* not waited for: what the stages hold stays journaled */
 		for (s = 0; s < RL_RING_NSTAGES; s++)
 			if (S->st[s].pid)
@@ -970,6 +973,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	S->cfg = cfg;
 	S->max_tasks = o->max_tasks;
 	S->restarts = o->restarts;
+	S->stop_ms = o->stop_ms;
 	S->pname = o->provider;
 	S->model = o->model;
 	S->no_sandbox = o->no_sandbox;
@@ -1009,7 +1013,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	signal(SIGPIPE, SIG_IGN);
 	S->tty = isatty(2);
 	if (o->resume) {
-		S->tasks = resume(S);
+		resume(S);
 		S->waiting = pending(S->todo);
 	}
 	rl_buf_free(&name);

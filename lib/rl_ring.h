@@ -42,8 +42,9 @@
  *
  * Signals.  rl_ring_open catches SIGINT and SIGTERM: the first stops
  * taking input and new tasks and lets the stages finish what they hold,
- * which is journaled (exit 111); a second kills the stages, whose batons
- * stay journaled at their last handoff.  Stages run in their own process
+ * which is journaled (exit 111); a second, or opts.stop_ms passing after
+ * the first, kills the stages, whose batons stay journaled at their last
+ * handoff.  So a run ends within a bounded time whatever it waits for.  Stages run in their own process
  * groups, so a terminal's ^C reaches the supervisor alone.
  *
  * Fatal errors (a journal that cannot be written, a fork that fails)
@@ -71,6 +72,8 @@ struct rl_ring_opts {
 	const char *model;        /* -m; NULL: theirs, or the bandit's pick */
 	int max_tasks;            /* tasks in the ring at once, 1 to 1000 */
 	int restarts;             /* crashes in a row before the run stops */
+	long long stop_ms;        /* after a signal, the stages' time to hand
+	                             back what they hold; then they are killed */
 	int no_sandbox;           /* --no-sandbox to rl-act and rl-complete */
 	int verbose;              /* a line on stderr per handoff */
 	int resume;               /* take over what a dead run left */

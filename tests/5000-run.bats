@@ -290,6 +290,34 @@ patched_once() {
 	[ "$(jq -r .status <<< "$output")" = FINISH ]
 }
 
+@test "SIGTERM with a stage that never answers: the run ends after run.stop_seconds" {
+	ring_repo
+	entry "reasoning agent" '{"latency_ms":120000,"times":0}' > c
+	RL_RUN_STOP_SECONDS=0.5 redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
+	pid=$!
+	for _ in $(seq 100); do pgrep -P "$pid" -f rl-reason > /dev/null && break; sleep 0.05; done
+	kill -TERM "$pid"
+	# bounded: it ends on its own, long before the stage would answer
+	for _ in $(seq 300); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	run kill -0 "$pid"
+	[ "$status" -ne 0 ]
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 111 ]
+	grep -q 'rl-reason killed by signal 9 holding 1 baton' err
+	[ "$(journal_left)" -eq 1 ]
+}
+
+@test "resume after the output was lost to a closed pipe: the task comes out, the run ends" {
+	ring_repo
+	run bash -c "redline run -p 'script:$RING' 'merge the duplicated loops in sum.c' | true"
+	[ "$(journal_left)" -eq 1 ]
+	run --separate-stderr timeout 60 redline run --resume -p "script:$RING" < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	[ "$(journal_left)" -eq 0 ]
+}
+
 @test "one run holds a journal at a time" {
 	ring_repo
 	mkdir -p "$RL_HOME"
