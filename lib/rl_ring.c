@@ -57,6 +57,7 @@ struct flight {                /* a baton the ring holds */
 	int stage;                 /* where it is; -1 nowhere yet */
 	int attempts;
 	long long t0;              /* mono ms it entered this run */
+	unsigned long seq;         /* when it was sent to its stage */
 	double iter, tokens;
 };
 
@@ -76,6 +77,7 @@ struct rl_ring {
 	long long stop_ms, stop_at;  /* the stages' time after a signal; when */
 	int status;
 	unsigned long finished, dead;
+	unsigned long seq;         /* batons sent to stages so far */
 };
 
 static volatile sig_atomic_t stop_sig, signals;
@@ -373,6 +375,7 @@ send_to(struct rl_ring *S, struct flight *f, int s, cJSON *baton)
 	rl_json_print(baton, &st->w);
 	rl_buf_addc(&st->w, '\n');
 	f->stage = s;
+	f->seq = ++S->seq;
 	f->iter = rl_json_num(baton, "iter", 0);
 	f->tokens = rl_budget_tokens(cJSON_GetObjectItemCaseSensitive(baton,
 	    "usage"));
@@ -432,24 +435,60 @@ route(struct rl_ring *S, struct flight *f, cJSON *baton)
 		send_to(S, f, (int)s, baton);
 }
 
+/* The baton stage s was given first of those it holds, or NULL. */
+static struct flight *
+oldest_in(struct rl_ring *S, int s)
+{
+	struct flight *o = NULL;
+	size_t i;
+
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].stage == s && (!o || S->f[i].seq < o->seq))
+			o = &S->f[i];
+	return o;
+}
+
+/*
+ * A line a stage wrote that is no baton it holds: out as it is, never
+ * dropped.  Stages answer in the order they were given batons, so when
+ * the line is no baton of the ring at all (not JSON, or an error baton
+ * with a new id: the stage could not read what it was sent), it stands
+ * for the oldest baton the stage holds, which is tried again (and goes
+ * to the dead letters after queue.max_attempts): never waited for.
+ */
+static void
+stranger(struct rl_ring *S, int s, const char *line, size_t n, int ours)
+{
+	struct flight *f = ours ? NULL : oldest_in(S, s);
+	cJSON *err;
+
+	rl_diag(names[s], 0, "internal.stage_crash", "rl-%s wrote a line that "
+	    "is no baton it was given; passed on%s%s", names[s],
+	    f ? ", in place of " : "", f ? f->id : "");
+	rl_out_line(line, n);
+	S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
+	if (!f)
+		return;
+	err = rl_err_object("internal.stage_crash", "the stage answered with "
+	    "a line that is not this baton", names[s]);
+	retry(S, f, err);
+	cJSON_Delete(err);
+}
+
 /* A stage wrote a line. */
 static void
 from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 {
 	struct rl_json_err je;
-	struct flight *f;
-	const char *id;
+	struct flight *f = NULL;
+	const char *id = NULL;
 	const cJSON *err;
-	cJSON *b;
+	cJSON *b = NULL;
 
 	if (rl_json_parse(line, n, RL_LOOP_MAX_DEPTH, &b, &je) < 0 ||
 	    !cJSON_IsObject(b) || !(id = rl_json_str(b, "id")) ||
 	    !(f = find(S, id)) || f->stage != s) {
-		/* not one of ours: out as it is, never dropped */
-		rl_diag(names[s], 0, "internal.stage_crash", "rl-%s wrote a line "
-		    "that is no baton it was given; passed on", names[s]);
-		rl_out_line(line, n);
-		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
+		stranger(S, s, line, n, f != NULL);
 		cJSON_Delete(b);
 		return;
 	}

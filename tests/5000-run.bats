@@ -318,6 +318,21 @@ patched_once() {
 	[ "$(journal_left)" -eq 0 ]
 }
 
+@test "a stage that answers with a line that is no baton: the baton is retried, then dead, never waited for" {
+	fixture_repo
+	mkdir -p "$S/fake"
+	printf '#!/bin/sh\nwhile read -r l; do echo "not a baton"; done\n' > "$S/fake/rl-reason"
+	chmod +x "$S/fake/rl-reason"
+	RL_EXEC_PATH="$S/fake" RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=0.1 \
+	    run --separate-stderr timeout 60 redline run -p "script:$RING" "x"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "not a baton" ]
+	[[ "$stderr" == *"rl-reason wrote a line that is no baton it was given; passed on, in place of rl-"* ]]
+	[[ "$stderr" == *"after 2 attempts the baton is in the dead letters (rl-queue -q redline-ring dead)"* ]]
+	run rl-queue -q redline-ring dead
+	[ "$(jq -r '.errors[-1].code' <<< "$output")" = internal.stage_crash ]
+}
+
 @test "one run holds a journal at a time" {
 	ring_repo
 	mkdir -p "$RL_HOME"
