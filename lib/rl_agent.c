@@ -289,6 +289,38 @@ fail(struct engine *E, cJSON *baton, const char *code, const char *msg,
 	    RL_EXIT_FAIL;
 }
 
+/* A reply refused after the repair round: the message says why (the
+ * first error) and how the reply began, so stderr tells it too. */
+static int
+refused(struct engine *E, cJSON *baton, cJSON *detail)
+{
+	const cJSON *e0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    detail, "errors"), 0);
+	const char *reply = rl_json_str(detail, "reply"), *path;
+	struct rl_buf msg = {0};
+	size_t n, i;
+	int rc;
+
+	rl_buf_adds(&msg, "the model's reply is not valid after a repair round");
+	if (e0) {
+		path = rl_json_str(e0, "path");
+		rl_buf_printf(&msg, ": %s%s%s", path && *path ? path : "",
+		    path && *path ? ": " : "", rl_json_str(e0, "message") ?
+		    rl_json_str(e0, "message") : "");
+	}
+	if (reply) {
+		n = strlen(reply) > 200 ? rl_utf8_prefix(reply, 200) : strlen(reply);
+		rl_buf_adds(&msg, "; it began: \"");
+		for (i = 0; i < n; i++)
+			rl_buf_addc(&msg, reply[i] == '\n' || reply[i] == '\r' ||
+			    reply[i] == '\t' ? ' ' : reply[i]);
+		rl_buf_adds(&msg, n < strlen(reply) ? "...\"" : "\"");
+	}
+	rc = fail(E, baton, "validate.reply", msg.data, 0, detail);
+	rl_buf_free(&msg);
+	return rc;
+}
+
 /* The pool's done: the baton with the reply taken in, or an error. */
 static int
 done(cJSON *baton, struct rl_call *c, void *arg)
@@ -317,8 +349,7 @@ done(cJSON *baton, struct rl_call *c, void *arg)
 		cJSON_AddStringToObject(detail, "reply", reply);
 		free(reply);
 		cJSON_AddItemToObject(detail, "errors", errs);
-		return fail(E, baton, "validate.reply", "the model's reply is not "
-		    "valid after a repair round", 0, detail);
+		return refused(E, baton, detail);
 	}
 	cJSON_Delete(errs);
 	if (E->R.A->apply(&E->R, baton, v, &e) < 0)

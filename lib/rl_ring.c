@@ -229,6 +229,7 @@ static void
 finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
+	const cJSON *err = NULL;
 
 	if (S->verbose)
 		fprintf(stderr, "%s: %s: %s\n", rl_prog, f->id, st ? st :
@@ -237,6 +238,16 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
 	    rl_reward_score(baton) == 0)
 		rl_reward_update(S->cfg, S->mem, baton);
+	/* every task that ends says how: ERROR when it ended on an error;
+	 * and one that did not finish says why on stderr */
+	if (!st && (err = cJSON_GetObjectItemCaseSensitive(baton, "error")))
+		cJSON_AddStringToObject(baton, "status", "ERROR");
+	st = rl_json_str(baton, "status");
+	if (st && strcmp(st, "FINISH") != 0)
+		rl_diag(f->id, 0, NULL, "%s: %s", st, err ? (rl_json_str(err,
+		    "message") ? rl_json_str(err, "message") : "an error") :
+		    rl_json_str(baton, "summary") ? rl_json_str(baton, "summary") :
+		    "no summary");
 	rl_out_json(baton);
 	if (cJSON_GetObjectItemCaseSensitive(baton, "error") ||
 	    (st && strcmp(st, "FINISH") != 0))

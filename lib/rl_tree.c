@@ -65,14 +65,35 @@ walk(const char *dir, const char *rel, int depth, struct rl_tree *T)
 	return 0;
 }
 
+/*
+ * git ls-files -z in dir with the options given (up to 3), out of reach
+ * of the repository's own configuration: this runs outside the sandbox,
+ * and a repository's .git/config could name a program for git to run
+ * (core.fsmonitor runs one for ls-files; hooks for others).  Returns
+ * rl_proc_run's status.
+ */
+static int
+ls_files(const char *dir, const char *const *opts, struct rl_buf *out)
+{
+	char *argv[16] = {"git", "-c", "core.fsmonitor=false", "-c",
+		"core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
+		"-C", (char *)dir, "ls-files", "-z"};
+	int n = 11;
+
+	while (*opts && n < 14)
+		argv[n++] = (char *)*opts++;
+	argv[n] = NULL;
+	return rl_proc_run(argv, NULL, 60000, out, (size_t)1 << 30, NULL, 0);
+}
+
 /* In a git work tree, the files git knows or would add: tracked ones
  * that are there, and untracked ones .gitignore does not exclude.  -1
  * when dir is no work tree (or git is missing). */
 static int
 from_git(const char *dir, struct rl_tree *T)
 {
-	char *argv[] = {"git", "-C", (char *)dir, "ls-files", "-z", "--cached",
-		"--others", "--exclude-standard", NULL};
+	static const char *const opts[] = {"--cached", "--others",
+		"--exclude-standard", NULL};
 	struct rl_buf out = {0}, path = {0};
 	struct stat st;
 	const char *p, *end;
@@ -80,7 +101,7 @@ from_git(const char *dir, struct rl_tree *T)
 
 	if (!rl_proc_findable("git"))
 		return -1;
-	status = rl_proc_run(argv, NULL, 60000, &out, (size_t)1 << 30, NULL, 0);
+	status = ls_files(dir, opts, &out);
 	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		rc = 0;
 		for (p = out.data, end = p ? p + out.len : p; p && p < end;
@@ -100,6 +121,30 @@ from_git(const char *dir, struct rl_tree *T)
 }
 
 int
+rl_tree_tracked(const char *dir, struct rl_tree *T)
+{
+	static const char *const opts[] = {"--cached", NULL};
+	struct rl_buf out = {0};
+	const char *p, *end;
+	size_t first = T->n;
+	int status, rc = -1;
+
+	if (!rl_proc_findable("git"))
+		return -1;
+	status = ls_files(dir, opts, &out);
+	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+		for (p = out.data, end = p ? p + out.len : p; p && p < end;
+		    p += strlen(p) + 1)
+			add(T, rl_xstrdup(p));
+		if (T->n > first)
+			qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
+	}
+	rl_buf_free(&out);
+	return rc;
+}
+
+int
 rl_tree_files(const char *dir, struct rl_tree *T)
 {
 	size_t first = T->n;
@@ -112,6 +157,12 @@ rl_tree_files(const char *dir, struct rl_tree *T)
 	if (T->n > first)
 		qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
 	return 0;
+}
+
+int
+rl_tree_has(const struct rl_tree *T, const char *path)
+{
+	return T->n && bsearch(&path, T->v, T->n, sizeof *T->v, cmp_str) != NULL;
 }
 
 void

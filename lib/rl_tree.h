@@ -13,6 +13,10 @@
  * .redline, dot files) and anything below them are left out, symbolic
  * links are not followed, and the walk stops 32 directories deep.  The
  * order is strcmp's, so the same tree always lists the same way.
+ *
+ * git runs outside the sandbox, on a repository that is untrusted input,
+ * so it runs with core.fsmonitor and core.hooksPath turned off: nothing
+ * in the repository's .git/config chooses a program to run.
  */
 #ifndef RL_TREE_H
 #define RL_TREE_H
@@ -26,6 +30,14 @@ struct rl_tree {
 /* Add the files under dir to T, sorted; 0, or -1 when dir cannot be
  * read (errno set). */
 int rl_tree_files(const char *dir, struct rl_tree *T);
+
+/* Add the files git tracks in dir (its index, whether they are there or
+ * not) to T, sorted; 0, or -1 when dir is no work tree or git is
+ * missing. */
+int rl_tree_tracked(const char *dir, struct rl_tree *T);
+
+/* 1 if path is among T's (sorted) paths. */
+int rl_tree_has(const struct rl_tree *T, const char *path);
 
 void rl_tree_free(struct rl_tree *T);
 

@@ -182,3 +182,17 @@ reason_baton() {
 	run --separate-stderr rl-config get limits.max_depth
 	expect 128
 }
+
+@test "git runs outside the sandbox without the repository's own programs" {
+	git_repo
+	echo 'int main(void) { return 0; }' > m.c
+	git add m.c && git commit -qm m
+	printf '#!/bin/sh\ntouch %s\n' "$S/pwned" > "$S/fsmonitor"
+	chmod +x "$S/fsmonitor"
+	git config core.fsmonitor "$S/fsmonitor"
+	git config core.hooksPath "$S"
+	run --separate-stderr rl-task "x"
+	[ "$status" -eq 0 ]
+	[ ! -e "$S/pwned" ]
+	[ "$(jq -r .task <<< "$output")" = x ]
+}
