@@ -132,7 +132,15 @@ Sure! Here is my analysis."* ]]
 	output=${lines[1]}
 	jqo '[.id, .next, .reasoning.explanation]'
 	expect '["t2","plan","ok"]'
-	[[ "$stderr" == *"t1: validate.reply: the model's reply is not valid after a repair round"* ]]
+	[[ "$stderr" == *"t1: validate.reply: the model's reply is not valid after a repair round: the reply is empty; it began: \"\""* ]]
+}
+
+@test "a refused reply says on stderr why, and how the reply began" {
+	fixture_repo
+	printf '%s\n' '{"reply":"Sure! Here is my analysis:\n{\"explanation\": 7}","times":2}' > c
+	run --separate-stderr rl-reason -p script:c <<< "$(baton reason)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"t1: validate.reply: the model's reply is not valid after a repair round: /explanation: must be string, not number; it began: \"Sure! Here is my analysis: {\"explanation\": 7}\""* ]]
 }
 
 @test "batons not addressed to the agent, and batons with errors, pass on unchanged and in order (-j 4)" {

@@ -148,8 +148,10 @@ patched_once() {
 	[ "$(grep -c input.not_json got)" -eq 1 ]
 	[ "$(grep -c validate.schema got)" -eq 1 ]
 	grep -q '\["u","input.unknown_stage"\]' got
-	# the error baton came out untouched
-	[ "$(printf '%s\n' "$output" | jq -cS 'select(.id == "e")')" = "$(sed -n 2p in | jq -cS .)" ]
+	# the error baton came out untouched, but for the status every task ends with
+	[ "$(printf '%s\n' "$output" | jq -cS 'select(.id == "e") | del(.status)')" = "$(sed -n 2p in | jq -cS .)" ]
+	[ "$(printf '%s\n' "$output" | jq -r 'select(.id == "e") | .status')" = ERROR ]
+	[[ "$stderr" == *"redline: e: ERROR: m"* ]]
 	[[ "$stderr" == *'next is "frobnicate": no stage of the ring'* ]]
 	[ "$(journal_left)" -eq 0 ]
 }
