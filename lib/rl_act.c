@@ -9,6 +9,7 @@
 #include "rl_act.h"
 #include "rl_json.h"
 #include "rl_metrics.h"
+#include "rl_recover.h"
 #include "rl_text.h"
 
 /* --- has the tree changed: a hash of every file's name, size, time ----- */
@@ -203,8 +204,11 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 		sb.timeout_ms = (long long)(t->timeout * 1000);
 	if (t->output_bytes > 0)
 		sb.out_cap = (size_t)t->output_bytes;
+	rl_recover_begin(A->mem, dir, id, obs);
 	before = tree_state(dir);
-	if (rl_sandbox_run(&sb, argv, &r, &e) < 0) {
+	k = rl_sandbox_run(&sb, argv, &r, &e);
+	rl_recover_end(A->mem, id);
+	if (k < 0) {
 		step_error(obs, &e);
 		goto out;
 	}

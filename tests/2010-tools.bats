@@ -231,3 +231,24 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 tool.denied
 the command made $S/repo/.redline, which is trusted outside the sandbox and must not change; it was removed"
 }
+
+@test "a step killed mid-way: on the next try its half-written output is removed, a tracked file it changed is named" {
+	repo
+	# the step writes a program and a tracked file, then is killed with rl-act
+	baton '[{"tool":"run_tests"}]' > in
+	RL_TEST_COMMAND='printf half > prog; echo changed >> a.txt; sleep 60' rl-act in > /dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do [ -e prog ] && grep -q changed a.txt && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ -e prog ]
+	# the next try of the task's step: the program is gone before it runs
+	run --separate-stderr env RL_TEST_COMMAND='test ! -e prog' rl-act in
+	[ "$status" -eq 0 ]
+	jqo -c '[.observations[0].exit, .observations[0].recovered.removed, .observations[0].recovered.changed]'
+	expect '[0,["prog"],["a.txt"]]'
+	# a step that ended leaves nothing to recover
+	run --separate-stderr env RL_TEST_COMMAND='true' rl-act in
+	jqo -c '.observations[0].recovered'
+	expect null
+}
