@@ -170,6 +170,8 @@ stress: all
 	    RL_HOME=$$(mktemp -d) tests/stress/mem-kill 1000
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_HOME=$$(mktemp -d) tests/stress/queue-kill 1000
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    tests/stress/ring-kill 200
 
 bench: all $(B)/helpers/mock-llm
 	@rc=0; for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \
