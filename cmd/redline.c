@@ -136,7 +136,7 @@ cmd_run(int argc, char **argv)
 	argv += optind;
 	if (!(R = rl_ring_open(&cfg, &o, &e))) {
 		rl_error_report(&e, NULL);
-		return strcmp(e.code, "io.lock") ? RL_EXIT_USAGE : RL_EXIT_TEMP;
+		return strcmp(e.code, "io.lock") == 0 ? RL_EXIT_TEMP : RL_EXIT_USAGE;
 	}
 	if (argc > 0)
 		task = task_maker(dir, argc, argv);

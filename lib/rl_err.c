@@ -61,6 +61,7 @@ static const struct code codes[] = {
 	{"io.read", "io", 1, RL_EXIT_TEMP},
 	{"io.write", "io", 1, RL_EXIT_TEMP},
 	{"io.lock", "io", 1, RL_EXIT_TEMP},
+	{"io.read_only", "io", 0, RL_EXIT_USAGE},
 	/* provider: models over HTTP or a program */
 	{"provider.http_401", "auth", 0, RL_EXIT_FAIL},
 	{"provider.http_403", "auth", 0, RL_EXIT_FAIL},
@@ -117,6 +118,7 @@ static const struct code codes[] = {
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.curl", "internal", 0, RL_EXIT_TEMP},
 	{"internal.stage_crash", "internal", 1, RL_EXIT_TEMP},
+	{"internal.stage_refused", "internal", 0, RL_EXIT_USAGE},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},
 };
 

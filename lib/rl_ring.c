@@ -542,9 +542,9 @@ stage_ended(struct rl_ring *S, int s)
 	/* a stage that refuses its options or configuration refuses every
 	 * baton alike: retrying would send each to the dead letters */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == RL_EXIT_USAGE)
-		rl_die(RL_EXIT_USAGE, "config.invalid", "rl-%s exited 2 (usage or "
-		    "configuration, said above); the journal %s keeps every task: "
-		    "redline run --resume, once it is mended", names[s],
+		rl_die(RL_EXIT_USAGE, "internal.stage_refused", "rl-%s refused to "
+		    "run (exit 2; why is said above); the journal %s keeps every "
+		    "task: once that is mended, redline run --resume", names[s],
 		    S->ring->name);
 	err = cJSON_CreateObject();
 	cJSON_AddStringToObject(err, "code", "internal.stage_crash");
@@ -1017,6 +1017,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	struct rl_buf name = {0}, lock = {0};
 	struct sigaction sa = {0};
 	unsigned long left;
+	size_t len;
 	int i;
 
 	memset(S, 0, sizeof *S);
@@ -1034,9 +1035,20 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	/* one run per journal */
 	rl_config_state_dir(cfg, &lock);
 	rl_fs_mkdirs(lock.data, 0700);
+	len = lock.len;
 	rl_buf_printf(&lock, "/run-%s.lock", o->journal);
-	if ((S->lockfd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    flock(S->lockfd, LOCK_EX | LOCK_NB) < 0) {
+	if ((S->lockfd = open(lock.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		if (errno == EROFS || errno == EACCES || errno == EPERM)
+			rl_error_set(e, "io.read_only", "the state directory %.*s "
+			    "cannot be written: %s (fix: make it writable, or set "
+			    "RL_HOME to a directory that is)", (int)len, lock.data,
+			    strerror(errno));
+		else
+			rl_error_set(e, "io.open", "%s: %s", lock.data,
+			    strerror(errno));
+		goto fail;
+	}
+	if (flock(S->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		rl_error_set(e, "io.lock", "journal %s is in use by another redline "
 		    "run (%s)", o->journal, lock.data);
 		goto fail;

@@ -112,9 +112,14 @@ struct ll_ruleset_attr {         /* struct landlock_ruleset_attr, ABI 6 */
 #endif
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+/* What to do about it, after the reason, in every sandbox.unavailable. */
+#define FIX "; fix: a kernel with Landlock ABI 3 or later (Linux 6.2+, such " \
+	"as Debian's backports kernel) and user namespaces allowed, or " \
+	"--no-sandbox, which runs tools as your own user with only limits, a " \
+	"deadline and a clean environment"
 #define NO_NS_MESSAGE "user and mount namespaces cannot be made here " \
 	"(clone3: %s), and without them nothing outside the repository " \
-	"is kept read-only"
+	"is kept read-only" FIX
 
 /* What the keeper tells rl-act, one write each (atomic on a pipe). */
 enum { REP_SETUP = 1, REP_EXEC, REP_DONE };
@@ -145,11 +150,11 @@ probe(char *layers, size_t size, struct rl_error *e)
 	snprintf(layers, size, "none");
 	if (abi < RL_SANDBOX_LANDLOCK_ABI)
 		return rl_error_set(e, "sandbox.unavailable", "Landlock ABI %d is "
-		    "needed and this kernel has %s", RL_SANDBOX_LANDLOCK_ABI,
+		    "needed and this kernel has %s" FIX, RL_SANDBOX_LANDLOCK_ABI,
 		    abi < 0 ? "none (or it is disabled)" : "an older one");
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
 		return rl_error_set(e, "sandbox.unavailable",
-		    "seccomp is not available in this kernel");
+		    "seccomp is not available in this kernel" FIX);
 	snprintf(layers, size, "landlock:%d seccomp", abi);
 	return 0;
 }

@@ -247,7 +247,7 @@ load helpers/common
 	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -- sh -c 'echo ran > ran'
 	[ "$status" -eq 2 ]
 	[ ! -e ran ]
-	[[ "$stderr" == "rl-act: sandbox.unavailable: Landlock ABI 3 is needed and this kernel has an older one" ]]
+	[[ "$stderr" == "rl-act: sandbox.unavailable: Landlock ABI 3 is needed and this kernel has an older one; fix: "*"--no-sandbox, which runs tools as your own user"* ]]
 	run --separate-stderr env RL_SANDBOX_MAX_ABI=2 rl-act exec -v --no-sandbox -- sh -c 'echo ran > ran; env | grep ^RL_ | wc -l'
 	[ "$status" -eq 0 ]
 	[ -e ran ]

@@ -247,7 +247,7 @@ patched_once() {
 	printf '#!/bin/sh\necho "rl-reason: config.invalid: bad" >&2\nexit 2\n' > "$S/bin/rl-reason"
 	RL_EXEC_PATH="$S/bin" run --separate-stderr redline run -p "script:$RING" "refused"
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"rl-reason exited 2 (usage or configuration, said above); the journal redline-ring keeps every task"* ]]
+	[[ "$stderr" == *"internal.stage_refused: rl-reason refused to run (exit 2; why is said above); the journal redline-ring keeps every task: once that is mended, redline run --resume"* ]]
 	[ "$(journal_left)" -eq 1 ]
 }
 
@@ -333,6 +333,16 @@ patched_once() {
 	[[ "$stderr" == *"after 2 attempts the baton is in the dead letters (rl-queue -q redline-ring dead)"* ]]
 	run rl-queue -q redline-ring dead
 	[ "$(jq -r '.errors[-1].code' <<< "$output")" = internal.stage_crash ]
+}
+
+@test "a state directory that cannot be written is said so, not taken for a busy journal" {
+	ring_repo
+	mkdir -p "$RL_HOME"
+	unshare -r -m true 2> /dev/null || skip "unshare -r -m cannot be used here"
+	run --separate-stderr unshare -r -m sh -c 'mount --bind "$RL_HOME" "$RL_HOME" &&
+	    mount -o remount,bind,ro "$RL_HOME" && exec redline run -p "script:$0" x' "$RING"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"redline: io.read_only: the state directory $RL_HOME cannot be written: Read-only file system (fix: make it writable, or set RL_HOME to a directory that is)"* ]]
 }
 
 @test "one run holds a journal at a time" {
