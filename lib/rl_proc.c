@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "rl_dur.h"
-#include "rl_key.h"
 #include "rl_proc.h"
+#include "rl_prov_key.h"
 
 /* stderr kept to find its last line: a model command's complaint */
 #define ERR_KEEP 65536
@@ -41,7 +41,7 @@ child(char *const argv[], int in, int out, int err, int report)
 
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
-	rl_key_scrub_env(NULL);
+	rl_prov_key_scrub_env(NULL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);

@@ -6,7 +6,7 @@
  *         errline, sizeof errline);
  *
  * The program (argv[0], found in PATH) runs in its own process group with
- * a scrubbed environment (rl_key_scrub_env: no credential variables),
+ * a scrubbed environment (rl_prov_key_scrub_env: no credential variables),
  * text on its stdin, its stdout collected.  When the deadline passes the
  * whole group is killed (SIGKILL), so a program that forks cannot outlive
  * it.

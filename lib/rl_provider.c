@@ -16,8 +16,8 @@
 #include "rl_dur.h"
 #include "rl_fs.h"
 #include "rl_json.h"
-#include "rl_key.h"
 #include "rl_metrics.h"
+#include "rl_prov_key.h"
 #include "rl_provider_impl.h"
 
 /* The settings a named provider (providers.NAME) may give. */
@@ -295,7 +295,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	p->deadline_ms = seconds_ms(p, "deadline", 600);
 	p->max_retries = (int)rl_provider_num(p, "max_retries", 2);
 	p->tty = isatty(2);
-	if (rl_key_load(rl_provider_str(p, "api_key_cmd"),
+	if (rl_prov_key_load(rl_provider_str(p, "api_key_cmd"),
 	    rl_provider_str(p, "api_key_file"),
 	    strcmp(kind, "openai") == 0 ? rl_provider_str(p, "api_key_env") : "",
 	    &p->key, &p->key_source, e) < 0)
@@ -303,7 +303,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	if (p->ops->open(p, e) < 0)
 		goto fail;
 	rl_config_state_dir(cfg, &state);
-	rl_ratelimit_init(&p->limit, state.data, p->name,
+	rl_prov_ratelimit_init(&p->limit, state.data, p->name,
 	    rl_provider_num(p, "rpm", 0), rl_provider_num(p, "tpm", 0));
 	rl_buf_free(&state);
 	if ((rec = getenv("RL_RECORD")) && *rec)
@@ -334,8 +334,8 @@ rl_provider_close(struct rl_provider *p)
 		return;
 	if (p->ops && p->ops->close)
 		p->ops->close(p);
-	rl_key_free(p->key);
-	rl_ratelimit_free(&p->limit);
+	rl_prov_key_free(p->key);
+	rl_prov_ratelimit_free(&p->limit);
 	cJSON_Delete(p->set);
 	cJSON_Delete(p->errors);
 	free(p->lat);
@@ -410,7 +410,7 @@ launch(struct rl_provider *p, struct rl_call *c)
 {
 	long long now = p->clock.now(p->clock.arg), w;
 
-	w = rl_ratelimit_take(&p->limit, (double)c->est, now);
+	w = rl_prov_ratelimit_take(&p->limit, (double)c->est, now);
 	if (w > 0) {
 		p->limited++;
 		say_wait(p, "rate limit", w);
@@ -548,7 +548,7 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 		cJSON_AddStringToObject(ent, "model", p->model);
 	cJSON_AddNumberToObject(ent, "latency_ms", (double)(c->ms - c->wait_ms));
 	rl_json_print(ent, &line);
-	rl_key_redact(&line, p->key);
+	rl_prov_key_redact(&line, p->key);
 	rl_buf_addc(&line, '\n');
 	if (rl_fs_append(p->record, line.data, line.len) < 0) {
 		rl_diag(p->record, 0, "io.write", "cannot record the cassette: %m");
@@ -562,7 +562,7 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 /*
  * Give on_text what of c's reply may be shown: when final all of it,
  * else all but a tail that may be the beginning of the key.  What it
- * gets is redacted (rl_key.h).
+ * gets is redacted (rl_prov_key.h).
  */
 static void
 show(struct rl_provider *p, struct rl_call *c, int final)
@@ -571,7 +571,7 @@ show(struct rl_provider *p, struct rl_call *c, int final)
 
 	if (!c->on_text || c->shown >= c->text.len)
 		return;
-	c->shown = rl_key_redact_part(c->text.data, c->text.len, c->shown,
+	c->shown = rl_prov_key_redact_part(c->text.data, c->text.len, c->shown,
 	    p->key, final, &out);
 	if (out.len) {
 		c->streamed = 1;
@@ -595,7 +595,7 @@ redact_error(const struct rl_provider *p, struct rl_error *e)
 	struct rl_buf m = {0};
 
 	rl_buf_adds(&m, e->message);
-	rl_key_redact(&m, p->key);
+	rl_prov_key_redact(&m, p->key);
 	snprintf(e->message, sizeof e->message, "%s", m.data ? m.data : "");
 	rl_buf_free(&m);
 }
@@ -628,7 +628,7 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 {
 	long long now = p->clock.now(p->clock.arg), wait = 0, ms = now - c->sent;
 	struct rl_buf msg = {0};
-	enum rl_retry_verdict v = RL_RETRY_NO;
+	enum rl_prov_retry_verdict v = RL_PROV_RETRY_NO;
 	char d[32];
 
 	p->inflight--;
@@ -639,12 +639,13 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 			c->usage.completion_tokens = rl_provider_estimate(c->text.data);
 			c->usage.estimated = 1;
 		}
-		rl_ratelimit_settle(&p->limit, (double)(c->usage.prompt_tokens +
+		rl_prov_ratelimit_settle(&p->limit,
+		    (double)(c->usage.prompt_tokens +
 		    c->usage.completion_tokens - c->est), now);
 		/* the one place a reply is handed back: what was not shown yet,
 		 * then the whole text, redacted */
 		show(p, c, 1);
-		rl_key_redact(&c->text, p->key);
+		rl_prov_key_redact(&c->text, p->key);
 		log_request(p, c, NULL, a ? a->status : 0, ms);
 		finish(p, c, 0);
 		return;
@@ -652,15 +653,15 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 	count_error(p, code);
 	log_request(p, c, code, a ? a->status : 0, ms);
 	rl_buf_adds(&msg, message);
-	rl_key_redact(&msg, p->key);
+	rl_prov_key_redact(&msg, p->key);
 	if (a) {
 		struct rl_attempt at = *a;
 
 		at.stream_used = at.stream_used || c->streamed;
-		v = rl_retry_decide(&at, c->retries, p->max_retries, now,
+		v = rl_prov_retry_decide(&at, c->retries, p->max_retries, now,
 		    c->deadline, p->clock.rand(p->clock.arg), &wait);
 	}
-	if (v == RL_RETRY_WAIT) {
+	if (v == RL_PROV_RETRY_WAIT) {
 		c->retries++;
 		p->retries++;
 		c->wake = now + wait;
@@ -671,10 +672,10 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		return;
 	}
 	rl_dur_format(wait, d, sizeof d);
-	if (v == RL_RETRY_TOO_LONG)
+	if (v == RL_PROV_RETRY_TOO_LONG)
 		rl_buf_printf(&msg, " (the service asks to wait %.0f s, more than %lld s)",
-		    (double)wait / 1000, RL_RETRY_MAX_AFTER_MS / 1000);
-	else if (v == RL_RETRY_DEADLINE)
+		    (double)wait / 1000, RL_PROV_RETRY_MAX_AFTER_MS / 1000);
+	else if (v == RL_PROV_RETRY_DEADLINE)
 		rl_buf_printf(&msg, " (a retry in %s would pass the deadline)", d);
 	if (c->attempts > 1)
 		rl_buf_printf(&msg, " after %d attempts", c->attempts);
