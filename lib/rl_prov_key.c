@@ -16,8 +16,6 @@
 
 #define KEY_MAX 16384
 
-extern char **environ;
-
 /* The first line of text, without surrounding blanks, as a new string. */
 static char *
 first_line(const char *s, size_t n)
@@ -280,41 +278,4 @@ rl_prov_key_redact(struct rl_buf *b, const char *key)
 	explicit_bzero(b->data, b->len);
 	rl_buf_free(b);
 	*b = r;
-}
-
-static int
-secret_name(const char *name, size_t n)
-{
-	static const char *const ends[] = {
-		"_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD", NULL
-	};
-	size_t i, k;
-
-	for (i = 0; ends[i]; i++) {
-		k = strlen(ends[i]);
-		if (n >= k && memcmp(name + n - k, ends[i], k) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-void
-rl_prov_key_scrub_env(const char *extra)
-{
-	char name[256];
-	size_t n;
-	int i;
-
-	if (extra && *extra)
-		unsetenv(extra);
-	for (i = 0; environ && environ[i];) {
-		n = strcspn(environ[i], "=");
-		if (n < sizeof name && secret_name(environ[i], n)) {
-			memcpy(name, environ[i], n);
-			name[n] = 0;
-			unsetenv(name);
-			continue;   /* environ shifted down */
-		}
-		i++;
-	}
 }

@@ -12,10 +12,11 @@
  *
  * The key is kept in memory only: messages name its source, never its
  * value; children (cmd providers, tools, api_key_cmd itself) start with
- * rl_prov_key_scrub_env, so no key variable reaches their environment; and
- * whatever a service hands back (a reply, a streamed piece, an error
- * body, a model list) goes through rl_prov_key_redact_part before anything
- * else sees it, so a service that echoes the key echoes "[redacted]".
+ * rl_proc_scrub_env (rl_proc.h), so no key variable reaches their
+ * environment; and whatever a service hands back (a reply, a streamed
+ * piece, an error body, a model list) goes through rl_prov_key_redact_part
+ * before anything else sees it, so a service that echoes the key echoes
+ * "[redacted]".
  * rl_provider.c applies it where a provider hands data back; no caller
  * of the provider has to remember.
  *
@@ -72,11 +73,4 @@ size_t rl_prov_key_redact_part(const char *t, size_t n, size_t from,
 /* Redact the whole of b in place (rl_prov_key_redact_part with final); the
  * bytes replaced are zeroed. */
 void rl_prov_key_redact(struct rl_buf *b, const char *key);
-
-/*
- * In a child about to exec: remove from the environment every variable
- * that holds a credential (names ending in _API_KEY, _KEY, _TOKEN,
- * _SECRET or _PASSWORD, and extra when not NULL).
- */
-void rl_prov_key_scrub_env(const char *extra);
 #endif
