@@ -3,7 +3,8 @@
  *
  * A provider turns a prompt (and a system prompt) into a reply.  It is
  * data plus a small table of operations, so adding a kind of provider is
- * one file (rl_prov_*.c) and one line in the kinds table of rl_provider.c:
+ * one file (rl_prov_NAME.c) and one line in the kinds table of
+ * rl_provider.c:
  *
  *   openai   any OpenAI-compatible chat-completions service, with presets
  *            openai, qwen, ollama, lmstudio, vllm, llamacpp, openrouter,
@@ -35,16 +36,16 @@
  * record mode: with RL_RECORD=FILE every finished call is appended to
  * FILE as a cassette entry (never a key or a header).
  *
- * Settings come from the configuration (redline-config(5)): the provider
- * section, and the providers section for named providers.  For a named
- * provider a setting is taken from the first of: a flag or an RL_*
- * variable (provider.X), providers.NAME.X, provider.X in a file, the
- * preset.  Keys are read by rl_prov_key.h and never leave the process except
- * in the Authorization header: what a provider hands back (a reply, its
- * streamed pieces, an error message, a health check's message, a
- * recorded cassette) has the key blanked out where it ends, in
- * rl_provider.c, so a service that echoes the key cannot make it leave
- * through anything built on this interface.
+ * Settings come from the configuration (redline-config(5)), resolved in
+ * rl_prov_settings.c: the provider section, and the providers section
+ * for named providers.  For a named provider a setting is taken from the
+ * first of: a flag or an RL_* variable (provider.X), providers.NAME.X,
+ * provider.X in a file, the preset.  Keys are read by rl_prov_key.h and
+ * never leave the process except in the Authorization header: what a
+ * provider hands back (a reply, its streamed pieces, an error message, a
+ * health check's message, a recorded cassette) has the key blanked out
+ * where it ends, in rl_provider.c, so a service that echoes the key
+ * cannot make it leave through anything built on this interface.
  */
 #ifndef RL_PROVIDER_H
 #define RL_PROVIDER_H

@@ -80,6 +80,10 @@ void rl_provider_text(struct rl_provider *p, struct rl_call *c,
 /* The setting key of p as a string ("" when unset). */
 const char *rl_provider_str(const struct rl_provider *p, const char *key);
 
+/* Set p's setting key to v (taken over), from origin ("flag -m"). */
+void rl_provider_put(struct rl_provider *p, const char *key, cJSON *v,
+	const char *origin);
+
 /* The setting key of p as a number (dflt when unset). */
 double rl_provider_num(const struct rl_provider *p, const char *key,
 	double dflt);
