@@ -426,7 +426,7 @@ static void
 oa_done(struct rl_prov_http_xfer *x, void *arg)
 {
 	struct oa_call *oc = x->arg;
-	struct rl_attempt a = {0, 0, 0, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 
 	(void)arg;
 	a.stream_used = oc->c->streamed;

@@ -34,6 +34,10 @@ struct rl_attempt {
 	int stream_used;         /* streamed bytes were already delivered */
 };
 
+/* An attempt before anything is known of how it ended: no transport
+ * error, no status, no server-requested wait, no x-should-retry. */
+#define RL_ATTEMPT_INIT {.after_ms = -1, .should_retry = -1}
+
 enum rl_prov_retry_verdict {
 	RL_PROV_RETRY_NO,             /* final: the error stands */
 	RL_PROV_RETRY_WAIT,           /* try again after *wait_ms */

@@ -252,7 +252,7 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(en->j, "usage");
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(en->j, "reply");
 	const cJSON *v;
-	struct rl_attempt a = {0, 0, 0, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 	const char *code, *msg, *f;
 
 	if (err) {

@@ -9,8 +9,9 @@
 static struct rl_attempt
 http(long status)
 {
-	struct rl_attempt a = {0, 0, status, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 
+	a.status = status;
 	return a;
 }
 
@@ -89,13 +90,16 @@ main(void)
 	    "a wait past the deadline is refused");
 	CHECK(rl_prov_retry_decide(&a, 0, 2, 1000, 2000, 0, &w) == RL_PROV_RETRY_WAIT,
 	    "a wait within the deadline is made");
-	a = (struct rl_attempt){1, 1, 0, -1, -1, 0};
+	a = (struct rl_attempt)RL_ATTEMPT_INIT;
+	a.transport = 1;
+	a.transport_retry = 1;
 	CHECK(rl_prov_retry_decide(&a, 0, 2, 0, 0, 0, &w) == RL_PROV_RETRY_WAIT,
 	    "transport errors are retried");
 	a.stream_used = 1;
 	CHECK(rl_prov_retry_decide(&a, 0, 2, 0, 0, 0, &w) == RL_PROV_RETRY_NO,
 	    "never a stream whose bytes were used");
-	a = (struct rl_attempt){1, 0, 0, -1, -1, 0};
+	a = (struct rl_attempt)RL_ATTEMPT_INIT;
+	a.transport = 1;
 	CHECK(rl_prov_retry_decide(&a, 0, 2, 0, 0, 0, &w) == RL_PROV_RETRY_NO,
 	    "a TLS error is final");
 
