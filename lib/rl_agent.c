@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rl_act.h"
 #include "rl_agent.h"
 #include "rl_budget.h"
 #include "rl_cmd.h"
@@ -456,7 +455,7 @@ start(struct engine *E, struct rl_error *e)
 			fprintf(stderr, "%s: warning: --no-sandbox: tools run with "
 			    "only limits, a deadline and a clean environment\n",
 			    rl_prog);
-		rl_act_limits(E->R.cfg, &E->R.sb);
+		rl_sandbox_limits(E->R.cfg, &E->R.sb);
 	}
 	if (!(E->R.mem = rl_mem_open(E->R.cfg)))
 		return rl_error_set(e, "config.invalid", "cannot open the memory store");
