@@ -28,6 +28,7 @@ RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
 LDLIBS   = -lcjson -lm
 CURLLIBS = -lcurl
 SECCOMPLIBS = -lseccomp
+CMDLIBS  =
 
 B   ?= build/default
 BIN ?= bin
@@ -68,11 +69,13 @@ $(B)/librl.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
+# What a command links beyond LDLIBS is set per target, by its list.
+$(NET_CMDS:%=$(BIN)/%) $(AGENT_CMDS:%=$(BIN)/%): CMDLIBS += $(CURLLIBS)
+$(AGENT_CMDS:%=$(BIN)/%): CMDLIBS += $(SECCOMPLIBS)
+
 $(BIN)/%: $(B)/cmd/%.o $(B)/librl.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librl.a $(LDLIBS) \
-	    $(if $(filter $*,$(NET_CMDS) $(AGENT_CMDS)),$(CURLLIBS)) \
-	    $(if $(filter $*,$(AGENT_CMDS)),$(SECCOMPLIBS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librl.a $(LDLIBS) $(CMDLIBS)
 
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
 	@mkdir -p $(@D)

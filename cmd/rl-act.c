@@ -80,7 +80,7 @@ cmd_exec(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad_usage();
-	rl_act_limits(&cfg, &sb);
+	rl_sandbox_limits(&cfg, &sb);
 	sb.dir = dir;
 	rl_act_read_only(&cfg, dir, &ro, ros, fixed);
 	sb.ro = ros;

@@ -21,7 +21,7 @@
 #include "rl_json.h"
 #include "rl_loop.h"
 #include "rl_out.h"
-#include "rl_pool.h"
+#include "rl_prov_pool.h"
 #include "rl_provider.h"
 
 static const char usage[] =
@@ -56,7 +56,7 @@ open_provider(const char *name, const char *model)
 
 struct ask {
 	struct rl_provider *p;
-	struct rl_pool pool;
+	struct rl_prov_pool pool;
 	const char *system;
 	int json;
 	const struct rl_loop *L;
@@ -119,8 +119,8 @@ ask_each(struct rl_rec *r, void *arg)
 		    "a record needs a string prompt", NULL);
 	system = rl_json_str(r->json, "system");
 	j = cJSON_GetObjectItemCaseSensitive(r->json, "json");
-	rl_pool_call(&a->pool, r->json, prompt, system ? system : a->system,
-	    j ? cJSON_IsTrue(j) : a->json);
+	rl_prov_pool_call(&a->pool, r->json, prompt,
+	    system ? system : a->system, j ? cJSON_IsTrue(j) : a->json);
 	return RL_EXIT_OK;
 }
 
@@ -179,7 +179,7 @@ cmd_ask(int argc, char **argv)
 		{"unordered", no_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0}
 	};
-	struct rl_loop L = {.fn = ask_each, .stage = "provider", .emit = rl_pool_emit};
+	struct rl_loop L = {.fn = ask_each, .stage = "provider", .emit = rl_prov_pool_emit};
 	struct ask a = {0};
 	const char *name = NULL, *model = NULL;
 	int c, nd = 0, jobs = 1, unordered = 0, status;
@@ -190,7 +190,7 @@ cmd_ask(int argc, char **argv)
 		case 'p': name = optarg; break;
 		case 'm': model = optarg; break;
 		case 's': a.system = optarg; break;
-		case 'j': if (rl_pool_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
+		case 'j': if (rl_prov_pool_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
 		case 'x': a.json = 1; break;
 		case 'u': unordered = 1; break;
 		default: return bad_usage();
@@ -208,12 +208,12 @@ cmd_ask(int argc, char **argv)
 		rl_cmd_limits(&cfg, &L);
 		L.arg = &a;
 		L.emit_arg = &a.pool;
-		L.idle = rl_pool_idle;
+		L.idle = rl_prov_pool_idle;
 		L.idle_arg = &a.pool;
 		a.L = &L;
-		rl_pool_init(&a.pool, a.p, jobs, unordered, ask_done, &a);
+		rl_prov_pool_init(&a.pool, a.p, jobs, unordered, ask_done, &a);
 		status = rl_loop_run(&L, argc, argv);
-		status = rl_exit_merge(status, rl_pool_drain(&a.pool));
+		status = rl_exit_merge(status, rl_prov_pool_drain(&a.pool));
 	}
 	rl_provider_close(a.p);
 	return status;

@@ -2,7 +2,7 @@
  * rl-queue - a persistent priority queue from the shell: push records,
  * pop them under a lease, ack or nack them, let a pool of commands work
  * through them, and look after the dead letters.  The queue itself is
- * lib/rl_queue*.c; the worker pool lib/rl_work.c.
+ * lib/rl_queue*.c; the worker pool lib/rl_queue_work.c.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -19,8 +19,8 @@
 #include "rl_loop.h"
 #include "rl_out.h"
 #include "rl_queue.h"
+#include "rl_queue_work.h"
 #include "rl_schema.h"
-#include "rl_work.h"
 
 static const char usage[] =
     "usage: rl-queue [-q name] push [-p priority] [--delay duration] [--schema file] [file ...]\n"
@@ -260,7 +260,7 @@ cmd_work(int argc, char **argv)
 		{"lease", required_argument, NULL, 'l'},
 		{"wait", required_argument, NULL, 'w'},
 		{"out", required_argument, NULL, 'o'}, {0, 0, 0, 0}};
-	struct rl_work w = {0};
+	struct rl_queue_work w = {0};
 	const char *out = NULL;
 	char *end;
 	int c, st;
@@ -285,7 +285,7 @@ cmd_work(int argc, char **argv)
 		return bad_usage();
 	if (out && !(w.out = rl_queue_open(&cfg, out)))
 		return RL_EXIT_USAGE;
-	st = rl_work_run(&w, argv + optind);
+	st = rl_queue_work_run(&w, argv + optind);
 	rl_queue_close(w.out);
 	return st;
 }

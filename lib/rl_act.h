@@ -42,9 +42,6 @@ struct rl_act {
 	const char *agent;             /* "act" */
 };
 
-/* The limits of config sandbox.* into sb. */
-void rl_act_limits(const struct rl_config *cfg, struct rl_sandbox *sb);
-
 /*
  * What stays read-only when commands run in dir: its .git, where a hook
  * could be planted, its .redline, where a project's configuration and

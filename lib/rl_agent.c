@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rl_act.h"
 #include "rl_agent.h"
 #include "rl_budget.h"
 #include "rl_cmd.h"
@@ -19,7 +18,7 @@
 #include "rl_metrics.h"
 #include "rl_out.h"
 #include "rl_path.h"
-#include "rl_pool.h"
+#include "rl_prov_pool.h"
 #include "rl_schema.h"
 #include "rl_text.h"
 #include "rl_tree.h"
@@ -35,7 +34,7 @@ struct engine {
 	struct rl_agent_run R;
 	struct rl_schema *schema;
 	struct rl_buf system;        /* the system prompt file's text */
-	struct rl_pool pool;
+	struct rl_prov_pool pool;
 	struct rl_loop L;
 	const char *pname, *model;   /* -p, -m */
 	int jobs, dry_run;
@@ -399,7 +398,7 @@ dry_run(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
 	cJSON_AddStringToObject(o, "system", sys->data ? sys->data : "");
 	cJSON_AddStringToObject(o, "prompt", prompt->data ? prompt->data : "");
 	cJSON_AddNumberToObject(o, "tokens", (double)((sys->len + prompt->len + 3) / 4));
-	rl_pool_pass(&E->pool, o);
+	rl_prov_pool_pass(&E->pool, o);
 	cJSON_Delete(o);
 }
 
@@ -416,7 +415,7 @@ each(struct rl_rec *r, void *arg)
 	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
 	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
 		/* not ours: on, byte for byte, in its place */
-		rl_pool_pass_raw(&E->pool, r->text, r->len);
+		rl_prov_pool_pass_raw(&E->pool, r->text, r->len);
 		return RL_EXIT_OK;
 	}
 	/* ours may take long: what went before must not wait for it */
@@ -443,11 +442,11 @@ each(struct rl_rec *r, void *arg)
 		status = mark(E, b, E->open_err.code, E->open_err.message);
 		goto pass;
 	} else {
-		rl_pool_call(&E->pool, b, prompt.data, sys.data, 1);
+		rl_prov_pool_call(&E->pool, b, prompt.data, sys.data, 1);
 	}
 	goto out;
 pass:
-	rl_pool_pass(&E->pool, b);
+	rl_prov_pool_pass(&E->pool, b);
 out:
 	rl_out_batch(1);
 	rl_buf_free(&why);
@@ -487,7 +486,7 @@ start(struct engine *E, struct rl_error *e)
 			fprintf(stderr, "%s: warning: --no-sandbox: tools run with "
 			    "only limits, a deadline and a clean environment\n",
 			    rl_prog);
-		rl_act_limits(E->R.cfg, &E->R.sb);
+		rl_sandbox_limits(E->R.cfg, &E->R.sb);
 	}
 	if (!(E->R.mem = rl_mem_open(E->R.cfg)))
 		return rl_error_set(e, "config.invalid", "cannot open the memory store");
@@ -530,7 +529,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 		case 'p': E.pname = optarg; break;
 		case 'm': E.model = optarg; break;
 		case 'j':
-			if (rl_pool_jobs(optarg, &E.jobs) < 0)
+			if (rl_prov_pool_jobs(optarg, &E.jobs) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
 		case 'n': E.dry_run = E.R.dry_run = 1; break;
@@ -550,7 +549,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 			    RL_EXIT_USAGE);
 		}
 	}
-	rl_pool_init(&E.pool, NULL, E.jobs, 0, done, &E);
+	rl_prov_pool_init(&E.pool, NULL, E.jobs, 0, done, &E);
 	E.pool.again = again;
 	E.pool.rounds = 1;
 	if (start(&E, &e) < 0) {
@@ -561,12 +560,12 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 	E.L.fn = each;
 	E.L.arg = &E;
 	E.L.stage = A->name;
-	E.L.emit = rl_pool_emit;
+	E.L.emit = rl_prov_pool_emit;
 	E.L.emit_arg = &E.pool;
-	E.L.idle = rl_pool_idle;
+	E.L.idle = rl_prov_pool_idle;
 	E.L.idle_arg = &E.pool;
 	status = rl_loop_run(&E.L, argc - optind, argv + optind);
-	status = rl_exit_merge(status, rl_pool_drain(&E.pool));
+	status = rl_exit_merge(status, rl_prov_pool_drain(&E.pool));
 out:
 	if (E.R.p)
 		rl_provider_close(E.R.p);

@@ -3,7 +3,7 @@
  *
  * The one line splitter of the library: the record loop (rl_loop.h), the
  * supervisor reading its stages (rl_ring.h) and the worker pool reading
- * its commands (rl_work.h) all take lines this way.  Bytes are appended
+ * its commands (rl_queue_work.h) all take lines this way.  Bytes are appended
  * as they are read; whole lines are taken out where they lie, without a
  * copy; what is left (a line still being written) stays for the next
  * read.  A low-level primitive: it knows nothing of records or JSON.

@@ -67,11 +67,11 @@ struct rl_loop {
 	int max_depth;         /* 0: RL_LOOP_MAX_DEPTH */
 	unsigned flags;        /* RL_LOOP_* */
 	/* where error batons go instead of stdout (it owns them), for a
-	 * command that writes its output in its own order (rl_pool.h) */
+	 * command that writes its output in its own order (rl_prov_pool.h) */
 	void (*emit)(cJSON *baton, void *emit_arg);
 	void *emit_arg;
 	/* called before each read of input, for a command with work of its
-	 * own in flight (rl_pool_idle): it returns once fd is readable, or
+	 * own in flight (rl_prov_pool_idle): it returns once fd is readable, or
 	 * at once when it has nothing to do, and may write output while it
 	 * waits; so a stage never sits on a finished baton because its
 	 * next input has not come */

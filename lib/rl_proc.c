@@ -19,11 +19,12 @@
 #include <unistd.h>
 
 #include "rl_dur.h"
-#include "rl_key.h"
 #include "rl_proc.h"
 
 /* stderr kept to find its last line: a model command's complaint */
 #define ERR_KEEP 65536
+
+extern char **environ;
 
 long long
 rl_proc_mono_ms(void)
@@ -34,6 +35,44 @@ rl_proc_mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What a credential variable is, by the end of its name: the one list. */
+static int
+secret_name(const char *name, size_t n)
+{
+	static const char *const ends[] = {
+		"_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; ends[i]; i++) {
+		k = strlen(ends[i]);
+		if (n >= k && memcmp(name + n - k, ends[i], k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+rl_proc_scrub_env(const char *extra)
+{
+	char name[256];
+	size_t n;
+	int i;
+
+	if (extra && *extra)
+		unsetenv(extra);
+	for (i = 0; environ && environ[i];) {
+		n = strcspn(environ[i], "=");
+		if (n < sizeof name && secret_name(environ[i], n)) {
+			memcpy(name, environ[i], n);
+			name[n] = 0;
+			unsetenv(name);
+			continue;   /* environ shifted down */
+		}
+		i++;
+	}
+}
+
 static void
 child(char *const argv[], int in, int out, int err, int report)
 {
@@ -41,7 +80,7 @@ child(char *const argv[], int in, int out, int err, int report)
 
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
-	rl_key_scrub_env(NULL);
+	rl_proc_scrub_env(NULL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);

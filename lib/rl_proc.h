@@ -6,7 +6,7 @@
  *         errline, sizeof errline);
  *
  * The program (argv[0], found in PATH) runs in its own process group with
- * a scrubbed environment (rl_key_scrub_env: no credential variables),
+ * a scrubbed environment (rl_proc_scrub_env: no credential variables),
  * text on its stdin, its stdout collected.  When the deadline passes the
  * whole group is killed (SIGKILL), so a program that forks cannot outlive
  * it.
@@ -56,6 +56,15 @@ struct rl_pump {
 	unsigned long long obytes, ebytes;
 };
 int rl_proc_pump(struct rl_pump *p);
+
+/*
+ * In a child about to exec: remove from the environment every variable
+ * that holds a credential (names ending in _API_KEY, _KEY, _TOKEN,
+ * _SECRET or _PASSWORD, and extra when not NULL).  rl_proc_run does it
+ * for every program it starts.  The list of endings lives here alone;
+ * the presets' key variables (OPENAI_API_KEY, ...) all end in _API_KEY.
+ */
+void rl_proc_scrub_env(const char *extra);
 
 /* Milliseconds on the monotonic clock, for deadlines. */
 long long rl_proc_mono_ms(void);

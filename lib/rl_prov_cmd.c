@@ -109,7 +109,7 @@ cmd_start(struct rl_provider *p, struct rl_call *c)
 {
 	struct cmd *k = p->impl;
 	struct rl_buf in = {0}, msg = {0};
-	struct rl_attempt a = {1, 1, 0, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 	long long t = p->timeout_ms, left;
 	char line[256], how[64];
 	int st;
@@ -130,6 +130,8 @@ cmd_start(struct rl_provider *p, struct rl_call *c)
 		return;
 	}
 	if (st == RL_PROC_TIMEOUT) {
+		a.transport = 1;          /* no reply: another try may get one */
+		a.transport_retry = 1;
 		rl_buf_printf(&msg, "%s gave no reply within %.1f s", k->argv[0],
 		    (double)t / 1000);
 		rl_provider_ended(p, c, "provider.timeout", msg.data, &a);

@@ -1,11 +1,11 @@
 /*
- * rl_prov_openai.c - OpenAI-compatible chat completions over rl_http,
+ * rl_prov_openai.c - OpenAI-compatible chat completions over rl_prov_http,
  * with the presets of the services redline knows; see rl_provider.h.
  *
  * POST {base}/chat/completions with the model, the system and user
  * messages, max_tokens, temperature, and response_format json_object
  * when the call asks for JSON and the service has it.  A streamed reply
- * (stream: true) is parsed event by event (rl_sse.h) and handed to the
+ * (stream: true) is parsed event by event (rl_prov_sse.h) and handed to the
  * engine piece by piece (rl_provider_text), which shows the call's
  * on_text what it may.
  */
@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rl_http.h"
 #include "rl_json.h"
+#include "rl_prov_http.h"
+#include "rl_prov_sse.h"
 #include "rl_provider_impl.h"
-#include "rl_sse.h"
 
 const struct rl_preset rl_presets[] = {
 	{"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini", 1},
@@ -56,12 +56,12 @@ struct oa {
 };
 
 struct oa_call {
-	struct rl_http_xfer x;
+	struct rl_prov_http_xfer x;
 	struct rl_provider *p;
 	struct rl_call *c;
 	char *body;
 	int streaming;
-	struct rl_sse sse;
+	struct rl_prov_sse sse;
 	int done_seen;
 	char finish[32];
 	char stream_err[256];
@@ -153,7 +153,7 @@ oa_close(struct rl_provider *p)
 	free_headers(o->stream_hdrs);
 	free(o);
 	p->impl = NULL;
-	rl_http_cleanup();
+	rl_prov_http_cleanup();
 }
 
 /* The chat-completions request body, printed straight into text. */
@@ -236,14 +236,14 @@ on_event(const char *event, const char *data, size_t n, void *arg)
 }
 
 static int
-on_data(struct rl_http_xfer *x, const char *p, size_t n)
+on_data(struct rl_prov_http_xfer *x, const char *p, size_t n)
 {
 	struct oa_call *oc = x->arg;
 
-	return rl_sse_feed(&oc->sse, p, n);
+	return rl_prov_sse_feed(&oc->sse, p, n);
 }
 
-static void oa_done(struct rl_http_xfer *x, void *arg);
+static void oa_done(struct rl_prov_http_xfer *x, void *arg);
 
 static void
 oa_start(struct rl_provider *p, struct rl_call *c)
@@ -256,7 +256,7 @@ oa_start(struct rl_provider *p, struct rl_call *c)
 		c->impl = oc = rl_xcalloc(1, sizeof *oc);
 	else {
 		free(oc->body);
-		rl_sse_free(&oc->sse);
+		rl_prov_sse_free(&oc->sse);
 		rl_buf_free(&oc->x.resp);
 		memset(oc, 0, sizeof *oc);
 	}
@@ -265,7 +265,7 @@ oa_start(struct rl_provider *p, struct rl_call *c)
 	oc->streaming = o->stream == STREAM_ALWAYS ||
 	    (o->stream == STREAM_AUTO && c->on_text);
 	oc->body = body_for(p, o, c, oc->streaming);
-	oc->sse = (struct rl_sse){.fn = on_event, .arg = oc};
+	oc->sse = (struct rl_prov_sse){.fn = on_event, .arg = oc};
 	oc->x.url = o->chat_url;
 	oc->x.body = oc->body;
 	oc->x.headers = oc->streaming ? o->stream_hdrs : o->hdrs;
@@ -279,7 +279,7 @@ oa_start(struct rl_provider *p, struct rl_call *c)
 	}
 	oc->x.on_data = oc->streaming ? on_data : NULL;
 	oc->x.arg = oc;
-	if (rl_http_start(&oc->x) < 0)
+	if (rl_prov_http_start(&oc->x) < 0)
 		oa_done(&oc->x, p);
 }
 
@@ -312,7 +312,7 @@ static void
 http_error(struct oa_call *oc, struct rl_attempt *a)
 {
 	struct rl_provider *p = oc->p;
-	struct rl_http_xfer *x = &oc->x;
+	struct rl_prov_http_xfer *x = &oc->x;
 	struct rl_buf m = {0}, svc = {0};
 	const char *code = rl_provider_status_code(x->status);
 
@@ -320,7 +320,7 @@ http_error(struct oa_call *oc, struct rl_attempt *a)
 	a->should_retry = x->should_retry;
 	a->after_ms = x->after_ms;
 	if (a->after_ms < 0 && x->after[0])
-		a->after_ms = rl_retry_after_parse(x->after,
+		a->after_ms = rl_prov_retry_after_parse(x->after,
 		    p->clock.now(p->clock.arg));
 	service_message(&x->resp, &svc);
 	if (x->status == 401 || x->status == 403)
@@ -344,8 +344,9 @@ static void
 transport_error(struct oa_call *oc, struct rl_attempt *a)
 {
 	struct rl_provider *p = oc->p;
-	struct rl_http_xfer *x = &oc->x;
-	const char *code = rl_http_error_code(x->code, &a->transport_retry);
+	struct rl_prov_http_xfer *x = &oc->x;
+	const char *code = rl_prov_http_error_code(x->code,
+	    &a->transport_retry);
 	struct rl_buf m = {0};
 
 	a->transport = 1;
@@ -422,10 +423,10 @@ reply(struct oa_call *oc, struct rl_attempt *a)
 }
 
 static void
-oa_done(struct rl_http_xfer *x, void *arg)
+oa_done(struct rl_prov_http_xfer *x, void *arg)
 {
 	struct oa_call *oc = x->arg;
-	struct rl_attempt a = {0, 0, 0, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 
 	(void)arg;
 	a.stream_used = oc->c->streamed;
@@ -443,7 +444,7 @@ oa_done(struct rl_http_xfer *x, void *arg)
 static void
 oa_wait(struct rl_provider *p, long long timeout_ms)
 {
-	rl_http_wait((long)timeout_ms, p->wake_fd, oa_done, p);
+	rl_prov_http_wait((long)timeout_ms, p->wake_fd, oa_done, p);
 }
 
 struct health {
@@ -451,7 +452,7 @@ struct health {
 };
 
 static void
-health_done(struct rl_http_xfer *x, void *arg)
+health_done(struct rl_prov_http_xfer *x, void *arg)
 {
 	(void)x;
 	((struct health *)arg)->done = 1;
@@ -461,7 +462,7 @@ static int
 oa_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 {
 	struct oa *o = p->impl;
-	struct rl_http_xfer x = {0};
+	struct rl_prov_http_xfer x = {0};
 	struct health h = {0};
 	struct rl_buf svc = {0}, some = {0};
 	const cJSON *d, *id;
@@ -472,11 +473,11 @@ oa_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 	x.headers = o->hdrs;
 	x.timeout_ms = p->timeout_ms > 30000 || !p->timeout_ms ? 30000 :
 	    (long)p->timeout_ms;
-	if (rl_http_start(&x) == 0)
+	if (rl_prov_http_start(&x) == 0)
 		while (!h.done)
-			rl_http_wait(1000, -1, health_done, &h);
+			rl_prov_http_wait(1000, -1, health_done, &h);
 	if (x.code != CURLE_OK) {
-		rc = rl_error_set(e, rl_http_error_code(x.code, &retry), "%s: %s",
+		rc = rl_error_set(e, rl_prov_http_error_code(x.code, &retry), "%s: %s",
 		    o->models_url, x.errbuf[0] ? x.errbuf : curl_easy_strerror(x.code));
 	} else if (x.status != 200) {
 		service_message(&x.resp, &svc);
@@ -525,9 +526,9 @@ oa_forget(struct rl_call *c)
 	if (!oc)
 		return;
 	if (oc->x.h)
-		rl_http_cancel(&oc->x);
+		rl_prov_http_cancel(&oc->x);
 	free(oc->body);
-	rl_sse_free(&oc->sse);
+	rl_prov_sse_free(&oc->sse);
 	rl_buf_free(&oc->x.resp);
 	free(oc);
 	c->impl = NULL;

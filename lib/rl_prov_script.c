@@ -252,7 +252,7 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(en->j, "usage");
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(en->j, "reply");
 	const cJSON *v;
-	struct rl_attempt a = {0, 0, 0, -1, -1, 0};
+	struct rl_attempt a = RL_ATTEMPT_INIT;
 	const char *code, *msg, *f;
 
 	if (err) {
@@ -277,7 +277,7 @@ answer(struct rl_provider *p, struct rl_call *c, const struct entry *en)
 			if (cJSON_IsNumber(v))
 				a.after_ms = (long long)(v->valuedouble * 1000);
 			else if (cJSON_IsString(v))
-				a.after_ms = rl_retry_after_parse(v->valuestring,
+				a.after_ms = rl_prov_retry_after_parse(v->valuestring,
 				    p->clock.now(p->clock.arg));
 		}
 		if ((v = cJSON_GetObjectItemCaseSensitive(err, "should_retry")) &&

@@ -1,7 +1,8 @@
 /*
- * rl_provider.c - settings, the call engine (retries, limits, deadlines),
- * metrics and record mode shared by every kind of provider; see
- * rl_provider.h.  The kinds live in rl_prov_*.c.
+ * rl_provider.c - the call engine shared by every kind of provider:
+ * opening one, retries, rate limits, deadlines, metrics and record mode;
+ * see rl_provider.h.  Settings are resolved in rl_prov_settings.c; the
+ * kinds live in rl_prov_openai.c, rl_prov_cmd.c and rl_prov_script.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,201 +17,9 @@
 #include "rl_dur.h"
 #include "rl_fs.h"
 #include "rl_json.h"
-#include "rl_key.h"
 #include "rl_metrics.h"
+#include "rl_prov_key.h"
 #include "rl_provider_impl.h"
-
-/* The settings a named provider (providers.NAME) may give. */
-static const char *const named_keys[] = {
-	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd",
-	"max_tokens", "temperature", "json", "rpm", "tpm", "timeout", NULL
-};
-/* The settings only the provider section gives. */
-static const char *const general_keys[] = {
-	"deadline", "max_retries", "stream", NULL
-};
-/* Settings that belong to one provider: from a file, provider.X applies
- * only to the provider provider.name names. */
-static const char *const own_keys[] = {
-	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd", NULL
-};
-
-static int
-in(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-strong(const char *origin)
-{
-	return origin && (strncmp(origin, "env ", 4) == 0 ||
-	    strncmp(origin, "flag", 4) == 0);
-}
-
-static void
-put(cJSON *set, cJSON *origins, const char *key, cJSON *v, const char *origin)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(set, key);
-	cJSON_DeleteItemFromObjectCaseSensitive(origins, key);
-	cJSON_AddItemToObject(set, key, v);
-	cJSON_AddStringToObject(origins, key, origin);
-}
-
-static void
-known_names(const struct rl_config *cfg, struct rl_buf *out)
-{
-	const cJSON *named = cfg ? rl_config_get(cfg, "providers") : NULL, *c;
-	int i;
-
-	for (i = 0; rl_presets[i].name; i++)
-		rl_buf_printf(out, "%s%s", i ? ", " : "", rl_presets[i].name);
-	cJSON_ArrayForEach(c, named)
-		rl_buf_printf(out, ", %s", c->string);
-	rl_buf_adds(out, ", cmd:PROGRAM, script:CASSETTE, or an http(s) base URL");
-}
-
-cJSON *
-rl_provider_settings(const struct rl_config *cfg, const char *name,
-	struct rl_error *e)
-{
-	const cJSON *named = NULL, *v;
-	const struct rl_preset *pre = NULL;
-	const char *configured = rl_config_str(cfg, "provider.name", "ollama");
-	cJSON *set = cJSON_CreateObject(), *origins = cJSON_CreateObject();
-	struct rl_buf key = {0}, where = {0};
-	const char *kind = "openai", *k, *o;
-	int i, pass;
-
-	if (!name || !*name)
-		name = configured;
-	cJSON_AddStringToObject(set, "name", name);
-	cJSON_AddStringToObject(origins, "name", strcmp(name, configured) ?
-	    "argument" : rl_config_origin(cfg, "provider.name") ?
-	    rl_config_origin(cfg, "provider.name") : "default");
-	if (strncmp(name, "cmd:", 4) == 0) {
-		kind = "cmd";
-		put(set, origins, "command", cJSON_CreateString(name + 4), "name");
-	} else if (strncmp(name, "script:", 7) == 0) {
-		kind = "script";
-		put(set, origins, "cassette", cJSON_CreateString(name + 7), "name");
-	} else if (strncmp(name, "http://", 7) == 0 ||
-	    strncmp(name, "https://", 8) == 0) {
-		pre = rl_preset_find("openai-compatible");
-		put(set, origins, "base_url", cJSON_CreateString(name), "name");
-	} else {
-		rl_buf_printf(&key, "providers.%s", name);
-		named = strchr(name, '.') ? NULL : rl_config_get(cfg, key.data);
-		if (named) {
-			k = rl_json_str(named, "preset");
-			pre = rl_preset_find(k ? k : "openai-compatible");
-			if (!pre) {
-				rl_error_set(e, "provider.unknown",
-				    "providers.%s.preset: unknown preset '%s'", name, k);
-				goto fail;
-			}
-		} else if (!(pre = rl_preset_find(name))) {
-			rl_buf_reset(&key);
-			known_names(cfg, &key);
-			rl_error_set(e, "provider.unknown",
-			    "unknown provider '%s' (known: %s)", name, key.data);
-			goto fail;
-		}
-	}
-	cJSON_AddStringToObject(set, "kind", kind);
-	cJSON_AddStringToObject(origins, "kind", "name");
-	if (pre) {
-		put(set, origins, "preset", cJSON_CreateString(pre->name), "name");
-		if (!cJSON_GetObjectItemCaseSensitive(set, "base_url"))
-			put(set, origins, "base_url", cJSON_CreateString(pre->base_url),
-			    "preset");
-		put(set, origins, "model", cJSON_CreateString(pre->model), "preset");
-		put(set, origins, "api_key_env", cJSON_CreateString(pre->key_env),
-		    "preset");
-		put(set, origins, "json", cJSON_CreateBool(pre->json), "preset");
-	}
-	/* pass 0: provider.X from files (general, or own when configured);
-	 * pass 1: providers.NAME.X; pass 2: provider.X from env and flags */
-	for (pass = 0; pass < 3; pass++) {
-		for (i = 0; i < 2; i++) {
-			const char *const *list = i ? general_keys : named_keys;
-
-			for (; *list; list++) {
-				k = *list;
-				if (pass == 1) {
-					if (!named || !(v = cJSON_GetObjectItemCaseSensitive(named, k)))
-						continue;
-					rl_buf_reset(&where);
-					rl_buf_printf(&where, "providers.%s", name);
-					o = NULL;
-				} else {
-					rl_buf_reset(&key);
-					rl_buf_printf(&key, "provider.%s", k);
-					if (!(v = rl_config_get(cfg, key.data)))
-						continue;
-					o = rl_config_origin(cfg, key.data);
-					if (strong(o) != (pass == 2))
-						continue;
-					if (pass == 0 && in(own_keys, k) &&
-					    strcmp(name, configured) != 0)
-						continue;
-				}
-				put(set, origins, k, cJSON_Duplicate(v, 1),
-				    o ? o : where.data);
-			}
-		}
-	}
-	cJSON_AddItemToObject(set, "origins", origins);
-	rl_buf_free(&key);
-	rl_buf_free(&where);
-	return set;
-fail:
-	cJSON_Delete(set);
-	cJSON_Delete(origins);
-	rl_buf_free(&key);
-	rl_buf_free(&where);
-	return NULL;
-}
-
-cJSON *
-rl_provider_list(const struct rl_config *cfg)
-{
-	cJSON *all = cJSON_CreateArray(), *s;
-	const cJSON *named = cfg ? rl_config_get(cfg, "providers") : NULL, *c;
-	struct rl_error e;
-	int i;
-
-	for (i = 0; rl_presets[i].name; i++)
-		if ((s = rl_provider_settings(cfg, rl_presets[i].name, &e)))
-			cJSON_AddItemToArray(all, s);
-	cJSON_ArrayForEach(c, named)
-		if ((s = rl_provider_settings(cfg, c->string, &e)))
-			cJSON_AddItemToArray(all, s);
-	return all;
-}
-
-const char *
-rl_provider_str(const struct rl_provider *p, const char *key)
-{
-	const char *s = rl_json_str(p->set, key);
-
-	return s ? s : "";
-}
-
-double
-rl_provider_num(const struct rl_provider *p, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p->set, key);
-
-	if (cJSON_IsNumber(v))
-		return v->valuedouble;
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	return dflt;
-}
 
 long
 rl_provider_estimate(const char *text)
@@ -282,8 +91,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	if (!(p->set = rl_provider_settings(cfg, name, e)))
 		goto fail;
 	if (model && *model)
-		put(p->set, cJSON_GetObjectItemCaseSensitive(p->set, "origins"),
-		    "model", cJSON_CreateString(model), "flag -m");
+		rl_provider_put(p, "model", cJSON_CreateString(model), "flag -m");
 	p->name = rl_provider_str(p, "name");
 	p->model = rl_provider_str(p, "model");
 	p->base_url = rl_provider_str(p, "base_url");
@@ -295,7 +103,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	p->deadline_ms = seconds_ms(p, "deadline", 600);
 	p->max_retries = (int)rl_provider_num(p, "max_retries", 2);
 	p->tty = isatty(2);
-	if (rl_key_load(rl_provider_str(p, "api_key_cmd"),
+	if (rl_prov_key_load(rl_provider_str(p, "api_key_cmd"),
 	    rl_provider_str(p, "api_key_file"),
 	    strcmp(kind, "openai") == 0 ? rl_provider_str(p, "api_key_env") : "",
 	    &p->key, &p->key_source, e) < 0)
@@ -303,7 +111,7 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	if (p->ops->open(p, e) < 0)
 		goto fail;
 	rl_config_state_dir(cfg, &state);
-	rl_ratelimit_init(&p->limit, state.data, p->name,
+	rl_prov_ratelimit_init(&p->limit, state.data, p->name,
 	    rl_provider_num(p, "rpm", 0), rl_provider_num(p, "tpm", 0));
 	rl_buf_free(&state);
 	if ((rec = getenv("RL_RECORD")) && *rec)
@@ -334,8 +142,8 @@ rl_provider_close(struct rl_provider *p)
 		return;
 	if (p->ops && p->ops->close)
 		p->ops->close(p);
-	rl_key_free(p->key);
-	rl_ratelimit_free(&p->limit);
+	rl_prov_key_free(p->key);
+	rl_prov_ratelimit_free(&p->limit);
 	cJSON_Delete(p->set);
 	cJSON_Delete(p->errors);
 	free(p->lat);
@@ -410,7 +218,7 @@ launch(struct rl_provider *p, struct rl_call *c)
 {
 	long long now = p->clock.now(p->clock.arg), w;
 
-	w = rl_ratelimit_take(&p->limit, (double)c->est, now);
+	w = rl_prov_ratelimit_take(&p->limit, (double)c->est, now);
 	if (w > 0) {
 		p->limited++;
 		say_wait(p, "rate limit", w);
@@ -548,7 +356,7 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 		cJSON_AddStringToObject(ent, "model", p->model);
 	cJSON_AddNumberToObject(ent, "latency_ms", (double)(c->ms - c->wait_ms));
 	rl_json_print(ent, &line);
-	rl_key_redact(&line, p->key);
+	rl_prov_key_redact(&line, p->key);
 	rl_buf_addc(&line, '\n');
 	if (rl_fs_append(p->record, line.data, line.len) < 0) {
 		rl_diag(p->record, 0, "io.write", "cannot record the cassette: %m");
@@ -562,7 +370,7 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 /*
  * Give on_text what of c's reply may be shown: when final all of it,
  * else all but a tail that may be the beginning of the key.  What it
- * gets is redacted (rl_key.h).
+ * gets is redacted (rl_prov_key.h).
  */
 static void
 show(struct rl_provider *p, struct rl_call *c, int final)
@@ -571,7 +379,7 @@ show(struct rl_provider *p, struct rl_call *c, int final)
 
 	if (!c->on_text || c->shown >= c->text.len)
 		return;
-	c->shown = rl_key_redact_part(c->text.data, c->text.len, c->shown,
+	c->shown = rl_prov_key_redact_part(c->text.data, c->text.len, c->shown,
 	    p->key, final, &out);
 	if (out.len) {
 		c->streamed = 1;
@@ -595,7 +403,7 @@ redact_error(const struct rl_provider *p, struct rl_error *e)
 	struct rl_buf m = {0};
 
 	rl_buf_adds(&m, e->message);
-	rl_key_redact(&m, p->key);
+	rl_prov_key_redact(&m, p->key);
 	snprintf(e->message, sizeof e->message, "%s", m.data ? m.data : "");
 	rl_buf_free(&m);
 }
@@ -628,7 +436,7 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 {
 	long long now = p->clock.now(p->clock.arg), wait = 0, ms = now - c->sent;
 	struct rl_buf msg = {0};
-	enum rl_retry_verdict v = RL_RETRY_NO;
+	enum rl_prov_retry_verdict v = RL_PROV_RETRY_NO;
 	char d[32];
 
 	p->inflight--;
@@ -639,12 +447,13 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 			c->usage.completion_tokens = rl_provider_estimate(c->text.data);
 			c->usage.estimated = 1;
 		}
-		rl_ratelimit_settle(&p->limit, (double)(c->usage.prompt_tokens +
+		rl_prov_ratelimit_settle(&p->limit,
+		    (double)(c->usage.prompt_tokens +
 		    c->usage.completion_tokens - c->est), now);
 		/* the one place a reply is handed back: what was not shown yet,
 		 * then the whole text, redacted */
 		show(p, c, 1);
-		rl_key_redact(&c->text, p->key);
+		rl_prov_key_redact(&c->text, p->key);
 		log_request(p, c, NULL, a ? a->status : 0, ms);
 		finish(p, c, 0);
 		return;
@@ -652,15 +461,15 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 	count_error(p, code);
 	log_request(p, c, code, a ? a->status : 0, ms);
 	rl_buf_adds(&msg, message);
-	rl_key_redact(&msg, p->key);
+	rl_prov_key_redact(&msg, p->key);
 	if (a) {
 		struct rl_attempt at = *a;
 
 		at.stream_used = at.stream_used || c->streamed;
-		v = rl_retry_decide(&at, c->retries, p->max_retries, now,
+		v = rl_prov_retry_decide(&at, c->retries, p->max_retries, now,
 		    c->deadline, p->clock.rand(p->clock.arg), &wait);
 	}
-	if (v == RL_RETRY_WAIT) {
+	if (v == RL_PROV_RETRY_WAIT) {
 		c->retries++;
 		p->retries++;
 		c->wake = now + wait;
@@ -671,10 +480,10 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		return;
 	}
 	rl_dur_format(wait, d, sizeof d);
-	if (v == RL_RETRY_TOO_LONG)
+	if (v == RL_PROV_RETRY_TOO_LONG)
 		rl_buf_printf(&msg, " (the service asks to wait %.0f s, more than %lld s)",
-		    (double)wait / 1000, RL_RETRY_MAX_AFTER_MS / 1000);
-	else if (v == RL_RETRY_DEADLINE)
+		    (double)wait / 1000, RL_PROV_RETRY_MAX_AFTER_MS / 1000);
+	else if (v == RL_PROV_RETRY_DEADLINE)
 		rl_buf_printf(&msg, " (a retry in %s would pass the deadline)", d);
 	if (c->attempts > 1)
 		rl_buf_printf(&msg, " after %d attempts", c->attempts);

@@ -3,7 +3,8 @@
  *
  * A provider turns a prompt (and a system prompt) into a reply.  It is
  * data plus a small table of operations, so adding a kind of provider is
- * one file (rl_prov_*.c) and one line in the kinds table of rl_provider.c:
+ * one file (rl_prov_NAME.c) and one line in the kinds table of
+ * rl_provider.c:
  *
  *   openai   any OpenAI-compatible chat-completions service, with presets
  *            openai, qwen, ollama, lmstudio, vllm, llamacpp, openrouter,
@@ -22,7 +23,7 @@
  *     rl_provider_close(p);
  *
  * and underneath it the asynchronous form that keeps many requests in
- * flight (rl_pool.h builds ordered output on it):
+ * flight (rl_prov_pool.h builds ordered output on it):
  *
  *     rl_provider_submit(p, &call);        as many as wanted
  *     while (rl_provider_busy(p)) {
@@ -30,21 +31,21 @@
  *         while ((c = rl_provider_done(p))) ... c->text or c->err ...
  *     }
  *
- * Every provider gets the same retry policy (rl_retry.h), the same
- * machine-wide rate limit (rl_ratelimit.h), the same metrics, and the
+ * Every provider gets the same retry policy (rl_prov_retry.h), the same
+ * machine-wide rate limit (rl_prov_ratelimit.h), the same metrics, and the
  * record mode: with RL_RECORD=FILE every finished call is appended to
  * FILE as a cassette entry (never a key or a header).
  *
- * Settings come from the configuration (redline-config(5)): the provider
- * section, and the providers section for named providers.  For a named
- * provider a setting is taken from the first of: a flag or an RL_*
- * variable (provider.X), providers.NAME.X, provider.X in a file, the
- * preset.  Keys are read by rl_key.h and never leave the process except
- * in the Authorization header: what a provider hands back (a reply, its
- * streamed pieces, an error message, a health check's message, a
- * recorded cassette) has the key blanked out where it ends, in
- * rl_provider.c, so a service that echoes the key cannot make it leave
- * through anything built on this interface.
+ * Settings come from the configuration (redline-config(5)), resolved in
+ * rl_prov_settings.c: the provider section, and the providers section
+ * for named providers.  For a named provider a setting is taken from the
+ * first of: a flag or an RL_* variable (provider.X), providers.NAME.X,
+ * provider.X in a file, the preset.  Keys are read by rl_prov_key.h and
+ * never leave the process except in the Authorization header: what a
+ * provider hands back (a reply, its streamed pieces, an error message, a
+ * health check's message, a recorded cassette) has the key blanked out
+ * where it ends, in rl_provider.c, so a service that echoes the key
+ * cannot make it leave through anything built on this interface.
  */
 #ifndef RL_PROVIDER_H
 #define RL_PROVIDER_H
@@ -78,8 +79,8 @@ struct rl_call {
 	                             has a JSON mode (the json setting) */
 	void *arg;                /* the caller's */
 	/* streaming: called with each piece of the reply as it arrives,
-	 * redacted (rl_key.h): a piece that may begin the key waits for the
-	 * next; a reply not streamed comes whole when the call ends */
+	 * redacted (rl_prov_key.h): a piece that may begin the key waits for
+	 * the next; a reply not streamed comes whole when the call ends */
 	void (*on_text)(struct rl_call *c, const char *p, size_t n);
 	/* results, once rl_provider_done returned the call */
 	struct rl_buf text;       /* the reply, redacted; the caller frees it */
@@ -90,7 +91,8 @@ struct rl_call {
 	long long wait_ms;        /* of that, waiting for retries and limits */
 	int streamed;             /* on_text was given the reply (in pieces
 	                             or whole); else it is only in text */
-	int rounds;               /* repair rounds rl_pool made (rl_pool.h) */
+	int rounds;               /* repair rounds rl_prov_pool made
+	                             (rl_prov_pool.h) */
 	/* private to rl_provider.c and the provider */
 	size_t shown;             /* bytes of text on_text was given */
 	long long t0, deadline, wake, sent, est;
@@ -171,7 +173,7 @@ void rl_call_clear(struct rl_call *c);
 void rl_provider_set_clock(struct rl_provider *p, const struct rl_clock *clk);
 
 /* How many times a call waited for the machine-wide rate limit, for
- * rl_pool's -j auto. */
+ * rl_prov_pool's -j auto. */
 unsigned long rl_provider_limited(const struct rl_provider *p);
 
 /* Close the provider and forget its key. */

@@ -9,15 +9,15 @@
  *
  * The kind hands raw bytes over: c->text as the service sent it, error
  * messages with the service's own words.  rl_provider_ended (and
- * rl_provider_validate for health) redacts them (rl_key.h) before the
+ * rl_provider_validate for health) redacts them (rl_prov_key.h) before the
  * call is done; only there is anything shown, so no kind calls on_text
  * itself: a streamed reply goes piece by piece through rl_provider_text.
  */
 #ifndef RL_PROVIDER_IMPL_H
 #define RL_PROVIDER_IMPL_H
+#include "rl_prov_ratelimit.h"
+#include "rl_prov_retry.h"
 #include "rl_provider.h"
-#include "rl_ratelimit.h"
-#include "rl_retry.h"
 
 struct rl_provider_ops {
 	const char *kind;                     /* "openai", "cmd", "script" */
@@ -42,7 +42,7 @@ struct rl_provider {
 	char *key;                /* the secret, or NULL */
 	long long timeout_ms, deadline_ms;
 	int max_retries;
-	struct rl_ratelimit limit;
+	struct rl_prov_ratelimit limit;
 	int tty;                  /* stderr is a terminal: say why we wait */
 	struct rl_clock clock;
 	int wake_fd;              /* a wait ends when it is readable; -1 */
@@ -79,6 +79,10 @@ void rl_provider_text(struct rl_provider *p, struct rl_call *c,
 
 /* The setting key of p as a string ("" when unset). */
 const char *rl_provider_str(const struct rl_provider *p, const char *key);
+
+/* Set p's setting key to v (taken over), from origin ("flag -m"). */
+void rl_provider_put(struct rl_provider *p, const char *key, cJSON *v,
+	const char *origin);
 
 /* The setting key of p as a number (dflt when unset). */
 double rl_provider_num(const struct rl_provider *p, const char *key,

@@ -1141,3 +1141,19 @@ rl_sandbox_result_free(struct rl_sandbox_result *r)
 	rl_buf_free(&r->out);
 	rl_buf_free(&r->err);
 }
+
+/* --- the limits the configuration sets -------------------------------- */
+
+void
+rl_sandbox_limits(const struct rl_config *cfg, struct rl_sandbox *sb)
+{
+	sb->timeout_ms = (long long)(rl_config_num(cfg, "sandbox.timeout", 120) * 1000);
+	sb->cpu_s = (long)rl_config_num(cfg, "sandbox.cpu_seconds", 300);
+	sb->mem_bytes = (long long)rl_config_num(cfg, "sandbox.memory_bytes",
+	    4294967296.0);
+	sb->file_bytes = (long long)rl_config_num(cfg, "sandbox.file_bytes",
+	    1073741824.0);
+	sb->files = (long)rl_config_num(cfg, "sandbox.open_files", 1024);
+	sb->procs = (long)rl_config_num(cfg, "sandbox.processes", 512);
+	sb->out_cap = (size_t)rl_config_num(cfg, "sandbox.output_bytes", 1048576);
+}

@@ -41,6 +41,7 @@
 #define RL_SANDBOX_H
 #include <stddef.h>
 #include "rl_buf.h"
+#include "rl_config.h"
 #include "rl_err.h"
 
 /*
@@ -75,6 +76,13 @@ struct rl_sandbox {
 	int off;                   /* --no-sandbox: limits, deadline and
 	                              environment only */
 };
+
+/*
+ * The limits config sandbox.* sets (timeout, cpu_seconds, memory_bytes,
+ * file_bytes, open_files, processes, output_bytes) into sb; the other
+ * members are left as they are.
+ */
+void rl_sandbox_limits(const struct rl_config *cfg, struct rl_sandbox *sb);
 
 struct rl_sandbox_result {
 	int exit_code;             /* when it exited; else -1 */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # rl-queue: the persistent queue (lib/rl_queue*.c) and its worker pool
-# (lib/rl_work.c).
+# (lib/rl_queue_work.c).
 
 load helpers/common
 

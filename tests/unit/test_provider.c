@@ -1,12 +1,12 @@
 /* test_provider.c - the call engine (lib/rl_provider.c) on an injected
  * clock: the retry schedule, the server's waits, the deadline, latencies
- * and the machine-wide rate limit (lib/rl_ratelimit.c). */
+ * and the machine-wide rate limit (lib/rl_prov_ratelimit.c). */
 #include <stdlib.h>
 
 #include "rl_buf.h"
 #include "rl_fs.h"
+#include "rl_prov_ratelimit.h"
 #include "rl_provider.h"
-#include "rl_ratelimit.h"
 #include "unit.h"
 
 static long long now = 1000000;
@@ -60,7 +60,7 @@ main(void)
 	char dir[] = "/tmp/rl-test-provider.XXXXXX";
 	struct rl_config cfg = {0};
 	struct rl_provider *p;
-	struct rl_ratelimit rl;
+	struct rl_prov_ratelimit rl;
 	struct rl_usage u;
 	struct rl_error e = {0};
 	cJSON *m;
@@ -135,23 +135,24 @@ main(void)
 	rl_provider_close(p);
 
 	/* the token buckets: one second's worth, refilled continuously */
-	rl_ratelimit_init(&rl, dir, "test", 60, 600);
-	CHECK(rl_ratelimit_take(&rl, 5, 0) == 0, "a full bucket gives a request");
-	CHECK(rl_ratelimit_take(&rl, 1, 0) == 1000, "60 rpm: the next waits 1 s");
-	CHECK(rl_ratelimit_take(&rl, 1, 1000) == 0, "and is given after it");
-	CHECK(rl_ratelimit_take(&rl, 1, 500) == 1000,
+	rl_prov_ratelimit_init(&rl, dir, "test", 60, 600);
+	CHECK(rl_prov_ratelimit_take(&rl, 5, 0) == 0, "a full bucket gives a request");
+	CHECK(rl_prov_ratelimit_take(&rl, 1, 0) == 1000, "60 rpm: the next waits 1 s");
+	CHECK(rl_prov_ratelimit_take(&rl, 1, 1000) == 0,
+	    "and is given after it");
+	CHECK(rl_prov_ratelimit_take(&rl, 1, 500) == 1000,
 	    "a process whose clock was read before the lock gains nothing");
-	CHECK(rl_ratelimit_take(&rl, 1, 1000) == 1000,
+	CHECK(rl_prov_ratelimit_take(&rl, 1, 1000) == 1000,
 	    "and does not move the bucket's time back for the next one");
-	rl_ratelimit_free(&rl);
-	rl_ratelimit_init(&rl, dir, "tokens", 6000, 600);
-	CHECK(rl_ratelimit_take(&rl, 8, 0) == 0, "600 tpm: a bucket of 10 tokens gives 8");
-	CHECK(rl_ratelimit_take(&rl, 10, 0) == 800,
+	rl_prov_ratelimit_free(&rl);
+	rl_prov_ratelimit_init(&rl, dir, "tokens", 6000, 600);
+	CHECK(rl_prov_ratelimit_take(&rl, 8, 0) == 0, "600 tpm: a bucket of 10 tokens gives 8");
+	CHECK(rl_prov_ratelimit_take(&rl, 10, 0) == 800,
 	    "10 more wait for 8 tokens at 10 a second");
-	rl_ratelimit_settle(&rl, 30, 0);
-	CHECK(rl_ratelimit_take(&rl, 1, 800) == 2100,
+	rl_prov_ratelimit_settle(&rl, 30, 0);
+	CHECK(rl_prov_ratelimit_take(&rl, 1, 800) == 2100,
 	    "a reply's real cost puts the bucket in debt");
-	rl_ratelimit_free(&rl);
+	rl_prov_ratelimit_free(&rl);
 
 	cJSON_Delete(cfg.tree);
 	snprintf(waits, sizeof waits, "rm -rf %s", dir);

@@ -1,5 +1,5 @@
 /*
- * rl_retry.h - when to try a failed model request again, and how long to
+ * rl_prov_retry.h - when to try a failed model request again, and how long to
  * wait first.  The policy is the one in DESIGN.md, and it is the same for
  * every provider:
  *
@@ -18,11 +18,11 @@
  * The functions are pure: time and randomness come in as arguments, so a
  * test can check the schedule exactly.
  */
-#ifndef RL_RETRY_H
-#define RL_RETRY_H
+#ifndef RL_PROV_RETRY_H
+#define RL_PROV_RETRY_H
 
 /* The longest server-requested wait that is honoured, in ms. */
-#define RL_RETRY_MAX_AFTER_MS 120000LL
+#define RL_PROV_RETRY_MAX_AFTER_MS 120000LL
 
 /* What one attempt ended with, as far as the policy cares. */
 struct rl_attempt {
@@ -34,29 +34,33 @@ struct rl_attempt {
 	int stream_used;         /* streamed bytes were already delivered */
 };
 
-enum rl_retry_verdict {
-	RL_RETRY_NO,             /* final: the error stands */
-	RL_RETRY_WAIT,           /* try again after *wait_ms */
-	RL_RETRY_TOO_LONG,       /* the server asks for more than 120 s */
-	RL_RETRY_DEADLINE        /* a retry would end after the deadline */
+/* An attempt before anything is known of how it ended: no transport
+ * error, no status, no server-requested wait, no x-should-retry. */
+#define RL_ATTEMPT_INIT {.after_ms = -1, .should_retry = -1}
+
+enum rl_prov_retry_verdict {
+	RL_PROV_RETRY_NO,             /* final: the error stands */
+	RL_PROV_RETRY_WAIT,           /* try again after *wait_ms */
+	RL_PROV_RETRY_TOO_LONG,       /* the server asks for more than 120 s */
+	RL_PROV_RETRY_DEADLINE        /* a retry would end after the deadline */
 };
 
 /* 1 when an HTTP status is worth retrying (408, 409, 429, >= 500). */
-int rl_retry_status(long status);
+int rl_prov_retry_status(long status);
 
 /*
  * The verdict for an attempt that failed, when n retries were made
  * already (n = 0 after the first attempt) out of max_retries.  now_ms and
  * deadline_ms (0: none) are on one clock; u is in [0, 1).  Sets *wait_ms
- * for RL_RETRY_WAIT (and for RL_RETRY_TOO_LONG and RL_RETRY_DEADLINE: the
- * wait that was refused).
+ * for RL_PROV_RETRY_WAIT (and for RL_PROV_RETRY_TOO_LONG and
+ * RL_PROV_RETRY_DEADLINE: the wait that was refused).
  */
-enum rl_retry_verdict rl_retry_decide(const struct rl_attempt *a, int n,
-	int max_retries, long long now_ms, long long deadline_ms, double u,
-	long long *wait_ms);
+enum rl_prov_retry_verdict rl_prov_retry_decide(const struct rl_attempt *a,
+	int n, int max_retries, long long now_ms, long long deadline_ms,
+	double u, long long *wait_ms);
 
 /* The backoff for retry n without a server-requested wait, in ms. */
-long long rl_retry_backoff_ms(int n, double u);
+long long rl_prov_retry_backoff_ms(int n, double u);
 
 /*
  * Parse a Retry-After value: delay-seconds ("120", "1.5") or an HTTP date
@@ -64,5 +68,5 @@ long long rl_retry_backoff_ms(int n, double u);
  * Returns the wait in ms (0 for a date in the past), or -1 when the value
  * is neither.
  */
-long long rl_retry_after_parse(const char *v, long long now_ms);
+long long rl_prov_retry_after_parse(const char *v, long long now_ms);
 #endif

@@ -1,5 +1,5 @@
 /*
- * rl_key.c - finding API keys and keeping them in; see rl_key.h.
+ * rl_prov_key.c - finding API keys and keeping them in; see rl_prov_key.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,12 +11,10 @@
 #include <unistd.h>
 
 #include "rl_fs.h"
-#include "rl_key.h"
 #include "rl_proc.h"
+#include "rl_prov_key.h"
 
 #define KEY_MAX 16384
-
-extern char **environ;
 
 /* The first line of text, without surrounding blanks, as a new string. */
 static char *
@@ -104,7 +102,7 @@ from_cmd(const char *cmd, char **key, struct rl_error *e)
 }
 
 int
-rl_key_load(const char *cmd, const char *file, const char *env, char **key,
+rl_prov_key_load(const char *cmd, const char *file, const char *env, char **key,
 	const char **source, struct rl_error *e)
 {
 	const char *v;
@@ -131,7 +129,7 @@ rl_key_load(const char *cmd, const char *file, const char *env, char **key,
 }
 
 void
-rl_key_free(char *key)
+rl_prov_key_free(char *key)
 {
 	if (key) {
 		explicit_bzero(key, strlen(key));
@@ -237,7 +235,7 @@ spells(const char *t, size_t n, size_t i, const char *key, size_t kn,
 }
 
 size_t
-rl_key_redact_part(const char *t, size_t n, size_t from, const char *key,
+rl_prov_key_redact_part(const char *t, size_t n, size_t from, const char *key,
 	int final, struct rl_buf *out)
 {
 	size_t i = from, plain = from, kn = key ? strlen(key) : 0;
@@ -256,7 +254,7 @@ rl_key_redact_part(const char *t, size_t n, size_t from, const char *key,
 		if (m < 0)
 			break;
 		rl_buf_add(out, t + plain, i - plain);
-		rl_buf_adds(out, RL_KEY_MARK);
+		rl_buf_adds(out, RL_PROV_KEY_MARK);
 		i += (size_t)m;
 		plain = i;
 	}
@@ -266,13 +264,13 @@ rl_key_redact_part(const char *t, size_t n, size_t from, const char *key,
 }
 
 void
-rl_key_redact(struct rl_buf *b, const char *key)
+rl_prov_key_redact(struct rl_buf *b, const char *key)
 {
 	struct rl_buf r = {0};
 
 	if (!b->len || !key || !*key)
 		return;
-	rl_key_redact_part(b->data, b->len, 0, key, 1, &r);
+	rl_prov_key_redact_part(b->data, b->len, 0, key, 1, &r);
 	if (r.len == b->len && memcmp(r.data, b->data, r.len) == 0) {
 		rl_buf_free(&r);
 		return;
@@ -280,41 +278,4 @@ rl_key_redact(struct rl_buf *b, const char *key)
 	explicit_bzero(b->data, b->len);
 	rl_buf_free(b);
 	*b = r;
-}
-
-static int
-secret_name(const char *name, size_t n)
-{
-	static const char *const ends[] = {
-		"_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD", NULL
-	};
-	size_t i, k;
-
-	for (i = 0; ends[i]; i++) {
-		k = strlen(ends[i]);
-		if (n >= k && memcmp(name + n - k, ends[i], k) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-void
-rl_key_scrub_env(const char *extra)
-{
-	char name[256];
-	size_t n;
-	int i;
-
-	if (extra && *extra)
-		unsetenv(extra);
-	for (i = 0; environ && environ[i];) {
-		n = strcspn(environ[i], "=");
-		if (n < sizeof name && secret_name(environ[i], n)) {
-			memcpy(name, environ[i], n);
-			name[n] = 0;
-			unsetenv(name);
-			continue;   /* environ shifted down */
-		}
-		i++;
-	}
 }

@@ -1,5 +1,5 @@
 /*
- * rl_pool.h - many model requests in flight while records stream
+ * rl_prov_pool.h - many model requests in flight while records stream
  * through, output in input order.
  *
  * A stage's record callback hands each record to the pool with the
@@ -8,13 +8,17 @@
  * calls the stage's done function with the record and the call, in the
  * order the records came (or as they finish, when unordered):
  *
- *     rl_pool_init(&P, prov, jobs, unordered, done, arg);
- *     L.emit = rl_pool_emit; L.emit_arg = &P;   error batons keep their place
- *     L.idle = rl_pool_idle; L.idle_arg = &P;   replies go out while input waits
- *     ... in the record callback:  rl_pool_call(&P, rec, prompt, system, 0);
- *                         or, to pass a record on:  rl_pool_pass(&P, rec);
+ *     rl_prov_pool_init(&P, prov, jobs, unordered, done, arg);
+ *     L.emit = rl_prov_pool_emit; L.emit_arg = &P;
+ *                                       error batons keep their place
+ *     L.idle = rl_prov_pool_idle; L.idle_arg = &P;
+ *                                       replies go out while input waits
+ *     ... in the record callback:
+ *         rl_prov_pool_call(&P, rec, prompt, system, 0);
+ *     or, to pass a record on:
+ *         rl_prov_pool_pass(&P, rec);
  *     status = rl_loop_run(&L, ...);
- *     status = rl_exit_merge(status, rl_pool_drain(&P));
+ *     status = rl_exit_merge(status, rl_prov_pool_drain(&P));
  *
  * Records are copied (the loop's arena is reset after each record), so
  * memory grows with N, not with the input.  Only N records wait: when the
@@ -26,39 +30,39 @@
  * request that was rate limited (HTTP 429, or the machine-wide limit) or
  * slower than three times the fastest halves it.
  */
-#ifndef RL_POOL_H
-#define RL_POOL_H
+#ifndef RL_PROV_POOL_H
+#define RL_PROV_POOL_H
 #include <cjson/cJSON.h>
 #include "rl_provider.h"
 
-#define RL_POOL_AUTO_MAX 64
+#define RL_PROV_POOL_AUTO_MAX 64
 
 /*
  * Called once per record, in order.  c is NULL for a record passed on
- * with rl_pool_pass or an error baton; otherwise c->text or c->err is the
+ * with rl_prov_pool_pass or an error baton; otherwise c->text or c->err is the
  * result.  The function writes what it wants and returns the record's
  * exit status.  rec is freed by the pool afterwards.
  */
-typedef int (*rl_pool_fn)(cJSON *rec, struct rl_call *c, void *arg);
+typedef int (*rl_prov_pool_fn)(cJSON *rec, struct rl_call *c, void *arg);
 
-struct rl_pool_item;
+struct rl_prov_pool_item;
 
-struct rl_pool {
+struct rl_prov_pool {
 	struct rl_provider *p;
-	rl_pool_fn fn;
+	rl_prov_pool_fn fn;
 	void *arg;
 	int unordered;
 	int limit;                /* requests in flight at most, now */
 	int autoj;                /* -j auto */
 	int status;               /* merged statuses of emitted records */
 	/* private */
-	struct rl_pool_item **q;  /* records held, oldest first */
+	struct rl_prov_pool_item **q;  /* records held, oldest first */
 	size_t head, n, cap;
 	int inflight, streak;
 	long long fastest;
 	unsigned long limited;    /* the provider's rate-limit count, seen */
 	/*
-	 * Optional, set after rl_pool_init: a repair round.  Called when a
+	 * Optional, set after rl_prov_pool_init: a repair round.  Called when a
 	 * request ends without an error, before fn; returning 1 with a new
 	 * prompt in buf sends the record's request again with it (at most
 	 * rounds times), keeping its place.  The call fn finally gets
@@ -70,35 +74,36 @@ struct rl_pool {
 };
 
 /* jobs: requests in flight (>= 1), or 0 for auto. */
-void rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
-	int unordered, rl_pool_fn fn, void *arg);
+void rl_prov_pool_init(struct rl_prov_pool *P, struct rl_provider *p, int jobs,
+	int unordered, rl_prov_pool_fn fn, void *arg);
 
 /*
  * Send prompt (and system, may be NULL) for rec; copies all three.  The
  * request goes out at the pool's next wait: when it needs room, when the
- * loop would wait for input (rl_pool_idle), or in rl_pool_drain; so the
- * idle hook is not optional for a stage that reads a pipe.
+ * loop would wait for input (rl_prov_pool_idle), or in rl_prov_pool_drain;
+ * so the idle hook is not optional for a stage that reads a pipe.
  */
-void rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
-	const char *system, int json);
+void rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec,
+	const char *prompt, const char *system, int json);
 
 /* Pass rec on, in its place, without a request (copied). */
-void rl_pool_pass(struct rl_pool *P, const cJSON *rec);
+void rl_prov_pool_pass(struct rl_prov_pool *P, const cJSON *rec);
 
 /* Pass a record on, in its place, as the bytes it came as (copied). */
-void rl_pool_pass_raw(struct rl_pool *P, const char *text, size_t len);
+void rl_prov_pool_pass_raw(struct rl_prov_pool *P, const char *text,
+	size_t len);
 
 /* The loop's emit hook: an error baton (owned) takes its place. */
-void rl_pool_emit(cJSON *baton, void *arg);
+void rl_prov_pool_emit(cJSON *baton, void *arg);
 
 /* The loop's idle hook: until fd has input, let requests progress and
  * emit what is done. */
-void rl_pool_idle(int fd, void *arg);
+void rl_prov_pool_idle(int fd, void *arg);
 
 /* Parse a -j argument: 1 to 1024, or "auto" (0).  -1 after a
  * diagnostic when it is neither. */
-int rl_pool_jobs(const char *s, int *jobs);
+int rl_prov_pool_jobs(const char *s, int *jobs);
 
 /* Wait for every request and emit every record; the merged status. */
-int rl_pool_drain(struct rl_pool *P);
+int rl_prov_pool_drain(struct rl_prov_pool *P);
 #endif

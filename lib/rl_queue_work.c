@@ -1,5 +1,5 @@
 /*
- * rl_work.c - a pool of commands fed by a queue; see rl_work.h.
+ * rl_queue_work.c - a pool of commands fed by a queue; see rl_queue_work.h.
  *
  * One process, one poll(2) loop: each running command has a pipe for its
  * stdout, which is collected whole and released only if it exits 0.  The
@@ -23,7 +23,7 @@
 #include "rl_err.h"
 #include "rl_json.h"
 #include "rl_out.h"
-#include "rl_work.h"
+#include "rl_queue_work.h"
 
 struct slot {
 	pid_t pid;               /* 0: free */
@@ -45,7 +45,7 @@ on_stop(int sig)
 }
 
 static int
-start(struct rl_work *w, struct slot *s, char **argv)
+start(struct rl_queue_work *w, struct slot *s, char **argv)
 {
 	struct rl_buf rec = {0};
 	int in, pipefd[2];
@@ -90,7 +90,7 @@ start(struct rl_work *w, struct slot *s, char **argv)
 
 /* Hand a successful command's output on. */
 static void
-release(struct rl_work *w, struct slot *s)
+release(struct rl_queue_work *w, struct slot *s)
 {
 	char *p = s->buf.data, *end = p + s->buf.len, *nl;
 	struct rl_json_err e;
@@ -114,7 +114,7 @@ release(struct rl_work *w, struct slot *s)
 
 /* Settle a finished command: ack, retry or dead. */
 static void
-settle(struct rl_work *w, struct slot *s)
+settle(struct rl_queue_work *w, struct slot *s)
 {
 	int st = s->status, code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	cJSON *err;
@@ -153,7 +153,7 @@ settle(struct rl_work *w, struct slot *s)
  * the commands' stdout; settle the ones done.  An exit wakes the poll
  * through the child's pidfd; without pidfds, polls are kept short. */
 static void
-service(struct rl_work *w, struct slot *slots, int timeout)
+service(struct rl_queue_work *w, struct slot *slots, int timeout)
 {
 	struct pollfd pfd[128];
 	int map[128], n = 0, i, nopidfd = 0;
@@ -207,7 +207,7 @@ service(struct rl_work *w, struct slot *slots, int timeout)
 }
 
 int
-rl_work_run(struct rl_work *w, char **argv)
+rl_queue_work_run(struct rl_queue_work *w, char **argv)
 {
 	struct slot *slots;
 	struct sigaction sa;

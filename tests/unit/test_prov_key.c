@@ -1,7 +1,8 @@
-/* test_key.c - blanking the key out of what a service sends (lib/rl_key.c). */
+/* test_prov_key.c - blanking the key out of what a service sends
+ * (lib/rl_prov_key.c). */
 #include <stdlib.h>
 
-#include "rl_key.h"
+#include "rl_prov_key.h"
 #include "unit.h"
 
 #define KEY "sk-canary/4f3a9c2e7b1d8e6f"
@@ -14,7 +15,7 @@ whole(const char *s, const char *key)
 
 	rl_buf_free(&b);
 	rl_buf_adds(&b, s);
-	rl_key_redact(&b, key);
+	rl_prov_key_redact(&b, key);
 	return b.data ? b.data : "";
 }
 
@@ -36,9 +37,11 @@ streamed(const char *s, const char *key, size_t cut, size_t step)
 			k = n - at;
 		rl_buf_add(&t, s + at, k);
 		at += k;
-		shown = rl_key_redact_part(t.data, t.len, shown, key, 0, &out);
+		shown = rl_prov_key_redact_part(t.data, t.len, shown, key, 0,
+		    &out);
 	}
-	rl_key_redact_part(t.data ? t.data : "", t.len, shown, key, 1, &out);
+	rl_prov_key_redact_part(t.data ? t.data : "", t.len, shown, key, 1,
+	    &out);
 	rl_buf_free(&t);
 	return out.data ? out.data : "";
 }
@@ -98,23 +101,23 @@ main(void)
 	CHECK_STR(whole("anything", ""), "anything", "no key: no change");
 	CHECK_STR(whole("anything", NULL), "anything", "a NULL key: no change");
 
-	m = rl_key_redact_part("x sk-canary/4f", 14, 0, KEY, 0, &o);
+	m = rl_prov_key_redact_part("x sk-canary/4f", 14, 0, KEY, 0, &o);
 	CHECK(m == 2 && o.len == 2, "a possible beginning of the key is held back");
 	rl_buf_free(&o);
-	m = rl_key_redact_part("x \\u00", 6, 0, KEY, 0, &o);
+	m = rl_prov_key_redact_part("x \\u00", 6, 0, KEY, 0, &o);
 	CHECK(m == 2, "so is an escape cut in the middle");
 	rl_buf_free(&o);
-	m = rl_key_redact_part("x sk-canary/4", 13, 0, KEY, 1, &o);
+	m = rl_prov_key_redact_part("x sk-canary/4", 13, 0, KEY, 1, &o);
 	CHECK(m == 13 && strcmp(o.data, "x sk-canary/4") == 0,
 	    "at the end it goes out as it is");
 	rl_buf_free(&o);
-	m = rl_key_redact_part("see k", 5, 0, "k", 0, &o);
+	m = rl_prov_key_redact_part("see k", 5, 0, "k", 0, &o);
 	CHECK(m == 4, "a short key at the end waits for what follows it");
 	rl_buf_free(&o);
-	m = rl_key_redact_part("ab k", 4, 3, "k", 0, &o);
+	m = rl_prov_key_redact_part("ab k", 4, 3, "k", 0, &o);
 	CHECK(m == 3, "the text before from decides whether a short key stands alone");
 	rl_buf_free(&o);
-	m = rl_key_redact_part("abk", 3, 2, "k", 1, &o);
+	m = rl_prov_key_redact_part("abk", 3, 2, "k", 1, &o);
 	CHECK(m == 3 && strcmp(o.data, "k") == 0, "k inside a word stays, though cut there");
 	rl_buf_free(&o);
 

@@ -1,5 +1,5 @@
 /*
- * rl_ratelimit.h - request and token limits shared by every process on
+ * rl_prov_ratelimit.h - request and token limits shared by every process on
  * the machine.
  *
  * Each provider name has a token bucket for requests per minute and one
@@ -8,25 +8,25 @@
  * limit (at least one request) and refills continuously, so the rate is
  * smooth: with rpm 600 no second sees much more than 10 requests started,
  * whichever processes start them.  A request takes one request and its
- * estimated prompt tokens before it is sent; rl_ratelimit_settle charges
+ * estimated prompt tokens before it is sent; rl_prov_ratelimit_settle charges
  * the tokens the reply really cost afterwards, so the bucket may go into
  * debt and later requests wait for it to fill again.
  *
- * Nobody fails for a limit: rl_ratelimit_take says how long to wait, and
+ * Nobody fails for a limit: rl_prov_ratelimit_take says how long to wait, and
  * the caller waits (rl_provider.c says so on a terminal).  A state file
  * that cannot be read (a crash mid-write) is a full bucket.
  */
-#ifndef RL_RATELIMIT_H
-#define RL_RATELIMIT_H
+#ifndef RL_PROV_RATELIMIT_H
+#define RL_PROV_RATELIMIT_H
 
-struct rl_ratelimit {
+struct rl_prov_ratelimit {
 	char *path;               /* the state file; NULL: no limits */
 	double rpm, tpm;          /* 0: no limit of that kind */
 };
 
 /* Set up limits for provider name under state_dir.  rpm and tpm of 0
  * mean none; with both 0 nothing is ever read or written. */
-void rl_ratelimit_init(struct rl_ratelimit *rl, const char *state_dir,
+void rl_prov_ratelimit_init(struct rl_prov_ratelimit *rl, const char *state_dir,
 	const char *name, double rpm, double tpm);
 
 /*
@@ -34,12 +34,12 @@ void rl_ratelimit_init(struct rl_ratelimit *rl, const char *state_dir,
  * taken, or the ms to wait before trying again (nothing taken).  A
  * storage error takes nothing and returns 0: limits never stop work.
  */
-long long rl_ratelimit_take(struct rl_ratelimit *rl, double tokens,
+long long rl_prov_ratelimit_take(struct rl_prov_ratelimit *rl, double tokens,
 	long long now_ms);
 
 /* Charge (or give back, when negative) tokens after a reply. */
-void rl_ratelimit_settle(struct rl_ratelimit *rl, double tokens,
+void rl_prov_ratelimit_settle(struct rl_prov_ratelimit *rl, double tokens,
 	long long now_ms);
 
-void rl_ratelimit_free(struct rl_ratelimit *rl);
+void rl_prov_ratelimit_free(struct rl_prov_ratelimit *rl);
 #endif

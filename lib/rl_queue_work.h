@@ -1,7 +1,7 @@
 /*
- * rl_work.h - run a command for every message of a queue.
+ * rl_queue_work.h - run a command for every message of a queue.
  *
- * rl_work_run pops messages and runs argv for each, up to jobs at a
+ * rl_queue_work_run pops messages and runs argv for each, up to jobs at a
  * time, with the message's record on the command's stdin.  What the
  * command does decides the message's fate:
  *   exit 0    ack; its stdout goes to our stdout (whole lines), or is
@@ -15,12 +15,12 @@
  * SIGINT no more messages are taken; running commands finish and are
  * settled; then it returns.
  */
-#ifndef RL_WORK_H
-#define RL_WORK_H
+#ifndef RL_QUEUE_WORK_H
+#define RL_QUEUE_WORK_H
 
 #include "rl_queue.h"
 
-struct rl_work {
+struct rl_queue_work {
 	struct rl_queue *q;
 	struct rl_queue *out;    /* push output records here; NULL: stdout */
 	int jobs;                /* commands at once, >= 1 */
@@ -32,6 +32,6 @@ struct rl_work {
 
 /* Returns RL_EXIT_OK, RL_EXIT_FAIL when some messages failed, or
  * RL_EXIT_TEMP when the queue could not be used. */
-int rl_work_run(struct rl_work *w, char **argv);
+int rl_queue_work_run(struct rl_queue_work *w, char **argv);
 
 #endif

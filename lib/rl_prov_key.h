@@ -1,5 +1,5 @@
 /*
- * rl_key.h - API keys: where they come from, and where they never go.
+ * rl_prov_key.h - API keys: where they come from, and where they never go.
  *
  * A key is read from the first of the provider's settings that is set:
  *   api_key_cmd   a command (sh -c) whose first output line is the key,
@@ -12,10 +12,11 @@
  *
  * The key is kept in memory only: messages name its source, never its
  * value; children (cmd providers, tools, api_key_cmd itself) start with
- * rl_key_scrub_env, so no key variable reaches their environment; and
- * whatever a service hands back (a reply, a streamed piece, an error
- * body, a model list) goes through rl_key_redact_part before anything
- * else sees it, so a service that echoes the key echoes "[redacted]".
+ * rl_proc_scrub_env (rl_proc.h), so no key variable reaches their
+ * environment; and whatever a service hands back (a reply, a streamed
+ * piece, an error body, a model list) goes through rl_prov_key_redact_part
+ * before anything else sees it, so a service that echoes the key echoes
+ * "[redacted]".
  * rl_provider.c applies it where a provider hands data back; no caller
  * of the provider has to remember.
  *
@@ -35,29 +36,29 @@
  *     written inside a longer word stays.  That is the one trade-off
  *     against false positives; a real key is long.
  */
-#ifndef RL_KEY_H
-#define RL_KEY_H
+#ifndef RL_PROV_KEY_H
+#define RL_PROV_KEY_H
 #include "rl_buf.h"
 #include "rl_err.h"
 
 /*
  * Find the key.  cmd, file, env may be NULL or "".  On success *key is
- * the key (the caller frees it with rl_key_free) or NULL when no source
+ * the key (the caller frees it with rl_prov_key_free) or NULL when no source
  * is set, and *source names where it came from.  Returns 0, or -1 with e
  * set (provider.no_key, provider.key_file).
  */
-int rl_key_load(const char *cmd, const char *file, const char *env,
+int rl_prov_key_load(const char *cmd, const char *file, const char *env,
 	char **key, const char **source, struct rl_error *e);
 
 /* Zero and free a key. */
-void rl_key_free(char *key);
+void rl_prov_key_free(char *key);
 
 /* What a secret is replaced with. */
-#define RL_KEY_MARK "[redacted]"
+#define RL_PROV_KEY_MARK "[redacted]"
 
 /*
  * Redact t[from..n) as a stream: append it to out with every spelling of
- * key (see above) replaced by RL_KEY_MARK, and return m: out holds the
+ * key (see above) replaced by RL_PROV_KEY_MARK, and return m: out holds the
  * redaction of t[from..m).  Unless final, t[m..n) is held back because it
  * may be the beginning of the key (or of an escape in it): call again
  * with from = m once more text has been appended to t.  With final the
@@ -66,17 +67,10 @@ void rl_key_free(char *key);
  * Whatever is cut where, the pieces appended together never hold a
  * spelling of the key.
  */
-size_t rl_key_redact_part(const char *t, size_t n, size_t from,
+size_t rl_prov_key_redact_part(const char *t, size_t n, size_t from,
 	const char *key, int final, struct rl_buf *out);
 
-/* Redact the whole of b in place (rl_key_redact_part with final); the
+/* Redact the whole of b in place (rl_prov_key_redact_part with final); the
  * bytes replaced are zeroed. */
-void rl_key_redact(struct rl_buf *b, const char *key);
-
-/*
- * In a child about to exec: remove from the environment every variable
- * that holds a credential (names ending in _API_KEY, _KEY, _TOKEN,
- * _SECRET or _PASSWORD, and extra when not NULL).
- */
-void rl_key_scrub_env(const char *extra);
+void rl_prov_key_redact(struct rl_buf *b, const char *key);
 #endif

@@ -1,6 +1,6 @@
 /*
- * rl_http.c - one curl multi handle and reused easy handles; see
- * rl_http.h.
+ * rl_prov_http.c - one curl multi handle and reused easy handles; see
+ * rl_prov_http.h.
  *
  * Easy handles are kept on a free list when their transfer ends, and the
  * multi handle keeps the connections, so a later transfer to the same
@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "rl_err.h"
-#include "rl_http.h"
+#include "rl_prov_http.h"
 
 #define MAX_FREE 64
 
@@ -34,7 +34,7 @@ init(void)
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	struct rl_http_xfer *x = arg;
+	struct rl_prov_http_xfer *x = arg;
 	size_t len = size * n, k, v;
 	char *end;
 
@@ -82,7 +82,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
-	struct rl_http_xfer *x = arg;
+	struct rl_prov_http_xfer *x = arg;
 	size_t len = size * n;
 	long status = 0;
 
@@ -90,7 +90,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	x->bytes_in += len;
 	if (x->on_data && status >= 200 && status < 300)
 		return x->on_data(x, p, len) ? 0 : len;
-	if (x->resp.len + len > RL_HTTP_MAX_BODY) {
+	if (x->resp.len + len > RL_PROV_HTTP_MAX_BODY) {
 		x->aborted = 1;
 		return 0;
 	}
@@ -107,7 +107,7 @@ fresh(void)
 
 	if (!h)
 		return NULL;
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, RL_HTTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, RL_PROV_HTTP_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -117,7 +117,7 @@ fresh(void)
 }
 
 int
-rl_http_start(struct rl_http_xfer *x)
+rl_prov_http_start(struct rl_prov_http_xfer *x)
 {
 	CURL *h;
 
@@ -163,7 +163,7 @@ rl_http_start(struct rl_http_xfer *x)
 }
 
 static void
-release(struct rl_http_xfer *x)
+release(struct rl_prov_http_xfer *x)
 {
 	curl_multi_remove_handle(multi, x->h);
 	/* forget pointers into the caller's memory before the handle waits */
@@ -179,10 +179,10 @@ release(struct rl_http_xfer *x)
 }
 
 int
-rl_http_wait(long timeout_ms, int fd, rl_http_done_fn done, void *arg)
+rl_prov_http_wait(long timeout_ms, int fd, rl_prov_http_done_fn done, void *arg)
 {
 	struct curl_waitfd w = {fd, CURL_WAIT_POLLIN, 0};
-	struct rl_http_xfer *x;
+	struct rl_prov_http_xfer *x;
 	CURLMsg *m;
 	int still, left;
 
@@ -204,7 +204,7 @@ rl_http_wait(long timeout_ms, int fd, rl_http_done_fn done, void *arg)
 		if (x->aborted) {
 			x->code = CURLE_FILESIZE_EXCEEDED;
 			snprintf(x->errbuf, sizeof x->errbuf,
-			    "the reply is larger than %lu bytes", RL_HTTP_MAX_BODY);
+			    "the reply is larger than %lu bytes", RL_PROV_HTTP_MAX_BODY);
 		}
 		release(x);
 		done(x, arg);
@@ -213,20 +213,20 @@ rl_http_wait(long timeout_ms, int fd, rl_http_done_fn done, void *arg)
 }
 
 int
-rl_http_inflight(void)
+rl_prov_http_inflight(void)
 {
 	return running;
 }
 
 void
-rl_http_cancel(struct rl_http_xfer *x)
+rl_prov_http_cancel(struct rl_prov_http_xfer *x)
 {
 	if (x->h)
 		release(x);
 }
 
 const char *
-rl_http_error_code(CURLcode code, int *retry)
+rl_prov_http_error_code(CURLcode code, int *retry)
 {
 	*retry = 1;
 	switch (code) {
@@ -264,7 +264,7 @@ rl_http_error_code(CURLcode code, int *retry)
 }
 
 void
-rl_http_cleanup(void)
+rl_prov_http_cleanup(void)
 {
 	while (nspare)
 		curl_easy_cleanup(spare[--nspare]);

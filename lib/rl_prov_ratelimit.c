@@ -1,5 +1,5 @@
 /*
- * rl_ratelimit.c - machine-wide token buckets; see rl_ratelimit.h.
+ * rl_prov_ratelimit.c - machine-wide token buckets; see rl_prov_ratelimit.h.
  *
  * The state file is one short text line, "REQUESTS TOKENS AT_MS", read
  * and rewritten in place under the lock.  It is not fsync'ed: after a
@@ -16,10 +16,10 @@
 
 #include "rl_buf.h"
 #include "rl_fs.h"
-#include "rl_ratelimit.h"
+#include "rl_prov_ratelimit.h"
 
 void
-rl_ratelimit_init(struct rl_ratelimit *rl, const char *state_dir,
+rl_prov_ratelimit_init(struct rl_prov_ratelimit *rl, const char *state_dir,
 	const char *name, double rpm, double tpm)
 {
 	struct rl_buf p = {0};
@@ -55,7 +55,8 @@ cap(double per_minute)
 
 /* Lock, load, refill to now, call fn, store, unlock. */
 static long long
-update(struct rl_ratelimit *rl, long long now_ms, double tokens, int settle)
+update(struct rl_prov_ratelimit *rl, long long now_ms, double tokens,
+	int settle)
 {
 	char lock[4096], line[128];
 	double r, t, rc = cap(rl->rpm), tc = cap(rl->tpm), dt;
@@ -113,20 +114,22 @@ update(struct rl_ratelimit *rl, long long now_ms, double tokens, int settle)
 }
 
 long long
-rl_ratelimit_take(struct rl_ratelimit *rl, double tokens, long long now_ms)
+rl_prov_ratelimit_take(struct rl_prov_ratelimit *rl, double tokens,
+	long long now_ms)
 {
 	return update(rl, now_ms, rl->tpm ? tokens : 0, 0);
 }
 
 void
-rl_ratelimit_settle(struct rl_ratelimit *rl, double tokens, long long now_ms)
+rl_prov_ratelimit_settle(struct rl_prov_ratelimit *rl, double tokens,
+	long long now_ms)
 {
 	if (rl->tpm && tokens != 0)
 		update(rl, now_ms, tokens, 1);
 }
 
 void
-rl_ratelimit_free(struct rl_ratelimit *rl)
+rl_prov_ratelimit_free(struct rl_prov_ratelimit *rl)
 {
 	free(rl->path);
 	rl->path = NULL;

@@ -1,5 +1,5 @@
 /*
- * rl_retry.c - the retry policy of model requests; see rl_retry.h.
+ * rl_prov_retry.c - the retry policy of model requests; see rl_prov_retry.h.
  */
 #include <ctype.h>
 #include <math.h>
@@ -7,16 +7,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "rl_retry.h"
+#include "rl_prov_retry.h"
 
 int
-rl_retry_status(long status)
+rl_prov_retry_status(long status)
 {
 	return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
 long long
-rl_retry_backoff_ms(int n, double u)
+rl_prov_retry_backoff_ms(int n, double u)
 {
 	double s = 0.5 * pow(2, n > 30 ? 30 : n);
 
@@ -29,37 +29,37 @@ rl_retry_backoff_ms(int n, double u)
 	return (long long)(s * (1 - 0.25 * u) * 1000);
 }
 
-enum rl_retry_verdict
-rl_retry_decide(const struct rl_attempt *a, int n, int max_retries,
+enum rl_prov_retry_verdict
+rl_prov_retry_decide(const struct rl_attempt *a, int n, int max_retries,
 	long long now_ms, long long deadline_ms, double u, long long *wait_ms)
 {
 	int retry;
 
 	*wait_ms = 0;
 	if (a->stream_used || n >= max_retries)
-		return RL_RETRY_NO;
+		return RL_PROV_RETRY_NO;
 	if (a->transport)
 		retry = a->transport_retry;
 	else
-		retry = rl_retry_status(a->status);
+		retry = rl_prov_retry_status(a->status);
 	if (a->should_retry >= 0)
 		retry = a->should_retry;
 	if (!retry)
-		return RL_RETRY_NO;
+		return RL_PROV_RETRY_NO;
 	if (a->after_ms >= 0) {
 		*wait_ms = a->after_ms;
-		if (a->after_ms > RL_RETRY_MAX_AFTER_MS)
-			return RL_RETRY_TOO_LONG;
+		if (a->after_ms > RL_PROV_RETRY_MAX_AFTER_MS)
+			return RL_PROV_RETRY_TOO_LONG;
 	} else {
-		*wait_ms = rl_retry_backoff_ms(n, u);
+		*wait_ms = rl_prov_retry_backoff_ms(n, u);
 	}
 	if (deadline_ms > 0 && now_ms + *wait_ms >= deadline_ms)
-		return RL_RETRY_DEADLINE;
-	return RL_RETRY_WAIT;
+		return RL_PROV_RETRY_DEADLINE;
+	return RL_PROV_RETRY_WAIT;
 }
 
 long long
-rl_retry_after_parse(const char *v, long long now_ms)
+rl_prov_retry_after_parse(const char *v, long long now_ms)
 {
 	struct tm tm;
 	const char *end;

@@ -1,12 +1,13 @@
 /*
- * rl_sse.c - server-sent events, parsed as bytes arrive; see rl_sse.h.
+ * rl_prov_sse.c - server-sent events, parsed as bytes arrive; see
+ * rl_prov_sse.h.
  */
 #include <string.h>
 
-#include "rl_sse.h"
+#include "rl_prov_sse.h"
 
 static int
-dispatch(struct rl_sse *s)
+dispatch(struct rl_prov_sse *s)
 {
 	int rc = 0;
 
@@ -23,7 +24,7 @@ dispatch(struct rl_sse *s)
 }
 
 static int
-line(struct rl_sse *s)
+line(struct rl_prov_sse *s)
 {
 	const char *l = s->line.len ? s->line.data : "";
 	size_t n = s->line.len, f;
@@ -53,7 +54,7 @@ line(struct rl_sse *s)
 }
 
 int
-rl_sse_feed(struct rl_sse *s, const char *p, size_t n)
+rl_prov_sse_feed(struct rl_prov_sse *s, const char *p, size_t n)
 {
 	size_t i, start = 0;
 	int rc;
@@ -89,13 +90,13 @@ rl_sse_feed(struct rl_sse *s, const char *p, size_t n)
 }
 
 int
-rl_sse_pending(const struct rl_sse *s)
+rl_prov_sse_pending(const struct rl_prov_sse *s)
 {
 	return s->line.len > 0 || s->data.len > 0;
 }
 
 void
-rl_sse_free(struct rl_sse *s)
+rl_prov_sse_free(struct rl_prov_sse *s)
 {
 	rl_buf_free(&s->line);
 	rl_buf_free(&s->data);

@@ -1,5 +1,5 @@
 /*
- * rl_pool.c - ordered output over concurrent requests; see rl_pool.h.
+ * rl_prov_pool.c - ordered output over concurrent requests; see rl_prov_pool.h.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 #include "rl_buf.h"
 #include "rl_err.h"
 #include "rl_out.h"
-#include "rl_pool.h"
+#include "rl_prov_pool.h"
 
-struct rl_pool_item {
+struct rl_prov_pool_item {
 	cJSON *rec;
 	struct rl_call call;
 	char *prompt, *system;
@@ -23,8 +23,8 @@ struct rl_pool_item {
 };
 
 void
-rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
-	int unordered, rl_pool_fn fn, void *arg)
+rl_prov_pool_init(struct rl_prov_pool *P, struct rl_provider *p, int jobs,
+	int unordered, rl_prov_pool_fn fn, void *arg)
 {
 	memset(P, 0, sizeof *P);
 	P->p = p;
@@ -36,7 +36,7 @@ rl_pool_init(struct rl_pool *P, struct rl_provider *p, int jobs,
 }
 
 static void
-emit_one(struct rl_pool *P, struct rl_pool_item *it)
+emit_one(struct rl_prov_pool *P, struct rl_prov_pool_item *it)
 {
 	if (it->raw)
 		rl_out_line(it->raw, it->rawlen);
@@ -53,7 +53,7 @@ emit_one(struct rl_pool *P, struct rl_pool_item *it)
 
 /* Emit what may go out now. */
 static void
-flush(struct rl_pool *P)
+flush(struct rl_prov_pool *P)
 {
 	size_t i, k;
 
@@ -67,7 +67,7 @@ flush(struct rl_pool *P)
 	}
 	/* unordered: emit every finished item, keep the others in order */
 	for (i = 0, k = 0; i < P->n; i++) {
-		struct rl_pool_item *it = P->q[(P->head + i) % P->cap];
+		struct rl_prov_pool_item *it = P->q[(P->head + i) % P->cap];
 
 		if (it->done)
 			emit_one(P, it);
@@ -78,10 +78,10 @@ flush(struct rl_pool *P)
 }
 
 static void
-push(struct rl_pool *P, struct rl_pool_item *it)
+push(struct rl_prov_pool *P, struct rl_prov_pool_item *it)
 {
 	size_t i;
-	struct rl_pool_item **q;
+	struct rl_prov_pool_item **q;
 
 	if (P->n == P->cap) {
 		size_t cap = P->cap ? P->cap * 2 : 16;
@@ -100,7 +100,7 @@ push(struct rl_pool *P, struct rl_pool_item *it)
 
 /* Adjust -j auto after a finished call. */
 static void
-tune(struct rl_pool *P, const struct rl_call *c)
+tune(struct rl_prov_pool *P, const struct rl_call *c)
 {
 	long long ms = c->ms - c->wait_ms;
 	unsigned long limited = rl_provider_limited(P->p);
@@ -119,7 +119,7 @@ tune(struct rl_pool *P, const struct rl_call *c)
 	}
 	if (!c->err.code && ms < 2 * P->fastest && ++P->streak >= P->limit) {
 		P->streak = 0;
-		if (P->limit < RL_POOL_AUTO_MAX)
+		if (P->limit < RL_PROV_POOL_AUTO_MAX)
 			P->limit++;
 	}
 }
@@ -127,7 +127,7 @@ tune(struct rl_pool *P, const struct rl_call *c)
 /* Send the item's call again with the prompt in buf (a repair round);
  * what the earlier rounds cost is kept and added to the last. */
 static void
-resend(struct rl_pool *P, struct rl_pool_item *it, struct rl_buf *buf)
+resend(struct rl_prov_pool *P, struct rl_prov_pool_item *it, struct rl_buf *buf)
 {
 	struct rl_call *c = &it->call;
 
@@ -146,10 +146,10 @@ resend(struct rl_pool *P, struct rl_pool_item *it, struct rl_buf *buf)
 
 /* Let requests progress; collect those that ended. */
 static void
-step(struct rl_pool *P, long long timeout_ms)
+step(struct rl_prov_pool *P, long long timeout_ms)
 {
 	struct rl_call *c;
-	struct rl_pool_item *it;
+	struct rl_prov_pool_item *it;
 	struct rl_buf again = {0};
 
 	if (!P->p || !rl_provider_busy(P->p))
@@ -179,7 +179,7 @@ step(struct rl_pool *P, long long timeout_ms)
 /* Room for one more record: fewer than limit in flight, and not too
  * many held behind a slow one. */
 static void
-make_room(struct rl_pool *P)
+make_room(struct rl_prov_pool *P)
 {
 	while (P->inflight >= P->limit ||
 	    P->n >= 4 * (size_t)(P->limit > 0 ? P->limit : 1))
@@ -187,10 +187,10 @@ make_room(struct rl_pool *P)
 }
 
 void
-rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
+rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec, const char *prompt,
 	const char *system, int json)
 {
-	struct rl_pool_item *it;
+	struct rl_prov_pool_item *it;
 
 	make_room(P);
 	it = rl_xcalloc(1, sizeof *it);
@@ -208,9 +208,9 @@ rl_pool_call(struct rl_pool *P, const cJSON *rec, const char *prompt,
 }
 
 static void
-pass(struct rl_pool *P, cJSON *rec)
+pass(struct rl_prov_pool *P, cJSON *rec)
 {
-	struct rl_pool_item *it = rl_xcalloc(1, sizeof *it);
+	struct rl_prov_pool_item *it = rl_xcalloc(1, sizeof *it);
 
 	it->rec = rec;
 	it->done = 1;
@@ -219,16 +219,16 @@ pass(struct rl_pool *P, cJSON *rec)
 }
 
 void
-rl_pool_pass(struct rl_pool *P, const cJSON *rec)
+rl_prov_pool_pass(struct rl_prov_pool *P, const cJSON *rec)
 {
 	make_room(P);
 	pass(P, cJSON_Duplicate(rec, 1));
 }
 
 void
-rl_pool_pass_raw(struct rl_pool *P, const char *text, size_t len)
+rl_prov_pool_pass_raw(struct rl_prov_pool *P, const char *text, size_t len)
 {
-	struct rl_pool_item *it;
+	struct rl_prov_pool_item *it;
 
 	make_room(P);
 	it = rl_xcalloc(1, sizeof *it);
@@ -240,7 +240,7 @@ rl_pool_pass_raw(struct rl_pool *P, const char *text, size_t len)
 }
 
 void
-rl_pool_emit(cJSON *baton, void *arg)
+rl_prov_pool_emit(cJSON *baton, void *arg)
 {
 	/* made outside the loop's arena: it may be kept as it is */
 	pass(arg, baton);
@@ -255,9 +255,9 @@ readable(int fd)
 }
 
 void
-rl_pool_idle(int fd, void *arg)
+rl_prov_pool_idle(int fd, void *arg)
 {
-	struct rl_pool *P = arg;
+	struct rl_prov_pool *P = arg;
 
 	if (!P->n || !P->p || readable(fd))
 		return;
@@ -268,7 +268,7 @@ rl_pool_idle(int fd, void *arg)
 }
 
 int
-rl_pool_drain(struct rl_pool *P)
+rl_prov_pool_drain(struct rl_prov_pool *P)
 {
 	while (P->n)
 		step(P, 1000);
@@ -279,7 +279,7 @@ rl_pool_drain(struct rl_pool *P)
 }
 
 int
-rl_pool_jobs(const char *s, int *jobs)
+rl_prov_pool_jobs(const char *s, int *jobs)
 {
 	char *end;
 	long n;
