@@ -52,6 +52,24 @@ secret_name(const char *name, size_t n)
 	return 0;
 }
 
+/* Variables named as holding a secret, whatever their names end in. */
+static char secrets[16][128];
+
+void
+rl_proc_secret_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof secrets / sizeof *secrets; i++) {
+		if (strcmp(secrets[i], name) == 0)
+			return;
+		if (!secrets[i][0]) {
+			snprintf(secrets[i], sizeof secrets[i], "%s", name);
+			return;
+		}
+	}
+}
+
 void
 rl_proc_scrub_env(const char *extra)
 {
@@ -61,6 +79,9 @@ rl_proc_scrub_env(const char *extra)
 
 	if (extra && *extra)
 		unsetenv(extra);
+	for (i = 0; i < (int)(sizeof secrets / sizeof *secrets) && secrets[i][0];
+	    i++)
+		unsetenv(secrets[i]);
 	for (i = 0; environ && environ[i];) {
 		n = strcspn(environ[i], "=");
 		if (n < sizeof name && secret_name(environ[i], n)) {

@@ -60,11 +60,17 @@ int rl_proc_pump(struct rl_pump *p);
 /*
  * In a child about to exec: remove from the environment every variable
  * that holds a credential (names ending in _API_KEY, _KEY, _TOKEN,
- * _SECRET or _PASSWORD, and extra when not NULL).  rl_proc_run does it
+ * _SECRET or _PASSWORD, those rl_proc_secret_name named, and extra when
+ * not NULL).  rl_proc_run does it
  * for every program it starts.  The list of endings lives here alone;
  * the presets' key variables (OPENAI_API_KEY, ...) all end in _API_KEY.
  */
 void rl_proc_scrub_env(const char *extra);
+
+/* Remember name as a variable that holds a secret (a provider's
+ * api_key_env, whatever it ends in): every child after this starts
+ * without it, as rl_proc_scrub_env removes it too.  Up to 16 names. */
+void rl_proc_secret_name(const char *name);
 
 /* Milliseconds on the monotonic clock, for deadlines. */
 long long rl_proc_mono_ms(void);

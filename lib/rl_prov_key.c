@@ -119,6 +119,7 @@ rl_prov_key_load(const char *cmd, const char *file, const char *env, char **key,
 	}
 	if (env && *env) {
 		*source = env;
+		rl_proc_secret_name(env);    /* no child inherits it */
 		if (!(v = getenv(env)) || !*v)
 			return rl_error_set(e, "provider.no_key",
 			    "no api key: set %s, or provider.api_key_file or "

@@ -2,6 +2,7 @@
  * (lib/rl_prov_key.c). */
 #include <stdlib.h>
 
+#include "rl_proc.h"
 #include "rl_prov_key.h"
 #include "unit.h"
 
@@ -131,5 +132,23 @@ main(void)
 	CHECK(every_cut("k k kk, k", "k"), "a short key streamed: the same text");
 	CHECK(every_cut("sk-canary/4f3 sk-canary/4f3a9c2e7b1d8e6", KEY),
 	    "beginnings of the key streamed: the same text");
+	/* a key variable of any name never reaches a child */
+	{
+		char *argv[] = {"sh", "-c", "echo ${MYLLM:-unset} ${OTHER:-unset}", NULL};
+		struct rl_buf out = {0};
+		struct rl_error ke;
+		const char *src;
+		char *key = NULL;
+
+		setenv("MYLLM", "s3cret-value", 1);
+		setenv("OTHER", "kept", 1);
+		CHECK(rl_prov_key_load(NULL, NULL, "MYLLM", &key, &src, &ke) == 0 &&
+		    key && strcmp(key, "s3cret-value") == 0, "a key from MYLLM");
+		rl_proc_run(argv, NULL, 10000, &out, 4096, NULL, 0);
+		CHECK_STR(out.data, "unset kept\n", "MYLLM is not in a child's environment");
+		CHECK_STR(getenv("MYLLM"), "s3cret-value", "and is still ours");
+		rl_prov_key_free(key);
+		rl_buf_free(&out);
+	}
 	return unit_done();
 }
