@@ -36,3 +36,22 @@ recipe() {
 	grep -q '&rl_mem_dir' "$TOP/lib/rl_mem.c"
 	jq -e '.properties.queue.properties.backend.enum | index("spool")' "$RL_SHARE/schemas/config.json"
 }
+
+@test "layers: every module of lib/ has a layer, and none includes a higher one" {
+	table=$(sed -n '/^| layer | modules |$/,/^$/p' "$TOP/docs/ARCHITECTURE.md" | grep -E '^\| [0-9]')
+	[ -n "$table" ]
+	declare -A layer
+	while IFS='|' read -r _ l mods _; do
+		n=${l// /}; n=${n%%[a-z]*}
+		for m in $mods; do layer[$m]=$n; done
+	done <<< "$table"
+	for f in "$TOP"/lib/*.[ch]; do
+		m=$(basename "$f"); m=${m%.*}
+		[ -n "${layer[$m]:-}" ] || { echo "$m is in no layer of ARCHITECTURE.md"; return 1; }
+		for inc in $(grep -oE '^#include "rl_[a-z0-9_]+\.h"' "$f" | grep -oE 'rl_[a-z0-9_]+'); do
+			[ -n "${layer[$inc]:-}" ] || { echo "$m includes $inc, which is in no layer"; return 1; }
+			[ "${layer[$inc]}" -le "${layer[$m]}" ] ||
+			    { echo "$m (layer ${layer[$m]}) includes $inc (layer ${layer[$inc]})"; return 1; }
+		done
+	done
+}
