@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "rl_buf.h"
+#include "rl_lines.h"
 #include "rl_dur.h"
 #include "rl_err.h"
 #include "rl_json.h"
@@ -31,7 +32,7 @@ struct slot {
 	int out;                 /* its stdout, -1 at EOF */
 	int status, exited;
 	struct rl_qmsg msg;
-	struct rl_buf buf;
+	struct rl_lines out_lines;   /* its output, kept until it succeeds */
 	long long renew_at;
 };
 
@@ -83,7 +84,7 @@ start(struct rl_queue_work *w, struct slot *s, char **argv)
 	s->out = pipefd[0];
 	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	s->exited = 0;
-	rl_buf_reset(&s->buf);
+	rl_lines_reset(&s->out_lines);
 	s->renew_at = rl_now_ms() + w->lease_ms / 3;
 	return 0;
 }
@@ -92,13 +93,12 @@ start(struct rl_queue_work *w, struct slot *s, char **argv)
 static void
 release(struct rl_queue_work *w, struct slot *s)
 {
-	char *p = s->buf.data, *end = p + s->buf.len, *nl;
 	struct rl_json_err e;
+	const char *p;
+	size_t n;
 	cJSON *rec;
 
-	while (p && p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	while (rl_lines_rest(&s->out_lines, &p, &n)) {
 		if (!w->out) {
 			rl_out_line(p, n);
 		} else if (n && rl_json_parse(p, n, RL_JSON_DEPTH_MAX, &rec, &e) == 0) {
@@ -108,7 +108,6 @@ release(struct rl_queue_work *w, struct slot *s)
 		} else if (n) {
 			rl_diag(s->msg.id, 0, e.code, "output not queued: %s", e.message);
 		}
-		p = nl ? nl + 1 : end;
 	}
 }
 
@@ -184,7 +183,7 @@ service(struct rl_queue_work *w, struct slot *slots, int timeout)
 				continue;
 			r = read(s->out, chunk, sizeof chunk);
 			if (r > 0) {
-				rl_buf_add(&s->buf, chunk, (size_t)r);
+				rl_lines_add(&s->out_lines, chunk, (size_t)r);
 			} else if (r == 0 || errno != EINTR) {
 				close(s->out);
 				s->out = -1;
@@ -260,7 +259,7 @@ rl_queue_work_run(struct rl_queue_work *w, char **argv)
 		service(w, slots, (int)(w->lease_ms / 3 < 1000 ? w->lease_ms / 3 : 1000));
 	}
 	for (i = 0; i < w->jobs; i++)
-		rl_buf_free(&slots[i].buf);
+		rl_lines_free(&slots[i].out_lines);
 	free(slots);
 	if (status == RL_EXIT_OK && (w->retried || w->dead))
 		status = RL_EXIT_FAIL;
