@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rl_baton.h"
 #include "rl_debt.h"
@@ -27,6 +28,7 @@
 #include "rl_err.h"
 #include "rl_json.h"
 #include "rl_out.h"
+#include "rl_proc.h"
 
 static const char usage[] =
     "usage: rl-task [-C dir] [-P priority] [--tokens n] [--steps n] "
@@ -59,12 +61,21 @@ static void
 debt_before(cJSON *baton, const char *repo)
 {
 	struct rl_error e;
-	cJSON *r = rl_debt_measure(&cfg, repo, &e), *d;
+	long long t0 = rl_proc_mono_ms();
+	int tty = isatty(2);
+	cJSON *r, *d;
 
-	if (!r) {
+	/* a person at a terminal is told what the wait is for */
+	if (tty)
+		fprintf(stderr, "%s: measuring the debt of %s...\n", rl_prog, repo);
+	if (!(r = rl_debt_measure(&cfg, repo, &e))) {
 		rl_error_report(&e, NULL);
 		return;
 	}
+	if (tty)
+		fprintf(stderr, "%s: debt %g in %.0f files, measured in %.1f s\n",
+		    rl_prog, rl_json_num(r, "total", 0), rl_json_num(r,
+		    "files_measured", 0), (double)(rl_proc_mono_ms() - t0) / 1000);
 	d = cJSON_AddObjectToObject(baton, "debt");
 	cJSON_AddNumberToObject(d, "before", rl_json_num(r, "total", 0));
 	cJSON_AddItemToObject(d, "kinds_before", rl_debt_kinds(r));

@@ -230,17 +230,31 @@ run_fd(struct rl_loop *L, int fd, const char *name)
 	return status;
 }
 
+/* Reading a terminal waits for a person: say so, once, where they see
+ * it (a command waiting in silence looks hung). */
+static int
+run_stdin(struct rl_loop *L)
+{
+	static int said;
+
+	if (!said && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "%s: reading batons from the terminal; ^D to end\n",
+		    rl_prog);
+		said = 1;
+	}
+	return run_fd(L, STDIN_FILENO, "stdin");
+}
+
 static int
 run_files(struct rl_loop *L, int nfiles, char **files)
 {
 	int status = RL_EXIT_OK, i, fd;
 
 	if (nfiles == 0)
-		return run_fd(L, STDIN_FILENO, "stdin");
+		return run_stdin(L);
 	for (i = 0; i < nfiles; i++) {
 		if (strcmp(files[i], "-") == 0) {
-			status = rl_exit_merge(status,
-			    run_fd(L, STDIN_FILENO, "stdin"));
+			status = rl_exit_merge(status, run_stdin(L));
 			continue;
 		}
 		fd = open(files[i], O_RDONLY | O_CLOEXEC);
