@@ -5,9 +5,10 @@
  * The log is STATE/metrics.ndjson (rl_config_state_dir).  Each event is
  * appended with one write(2) under an exclusive flock on
  * STATE/metrics.ndjson.lock, so any number of processes may log at once
- * and no event is ever interleaved with another.  A process killed in the
- * middle of a write can leave at most one partial last line; readers
- * (rl_metrics_read) skip it.
+ * and no event is ever interleaved with another.  A write that fails part
+ * way is cut back; one cut by a crash can leave a partial line, which the
+ * next event does not join (rl_fs_append starts a new line), and readers
+ * (rl_metrics_read) skip it wherever it is and count it.
  *
  * Every event has:
  *   "at"       UTC time, ISO 8601 with milliseconds

@@ -223,6 +223,49 @@ shot() {
 	[[ "$stderr" == *"metrics-20261102T000000Z-9.ndjson.gz: io.read: cannot unpack it: gzip failed"* ]]
 }
 
+@test "a line torn by a crash stays apart: the next event is not glued to it" {
+	mkdir -p "$RL_HOME"
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)   # recent: no rotation by age
+	good="{\"at\":\"$now\",\"cmd\":\"rl-act\",\"pid\":1,\"kind\":\"tool\",\"ms\":3}"
+	torn="{\"at\":\"$now\",\"cmd\":\"rl-act\",\"pid\":1,\"kind\":\"stage\",\"wall_ms\":0.195"
+	printf '%s\n%s' "$good" "$torn" > "$RL_HOME/metrics.ndjson"
+	echo '{}' | rl-queue push
+	run sed -n 2p "$RL_HOME/metrics.ndjson"
+	expect "$torn"
+	# every line but the torn one is an event of its own
+	run sh -c "sed 2d '$RL_HOME/metrics.ndjson' | jq -c '[.cmd, .kind]'"
+	[ "$status" -eq 0 ]
+	expect '["rl-act","tool"]
+["rl-queue","queue"]
+["rl-queue","stage"]'
+	run --separate-stderr env RL_METRICS=0 rl-stats -J
+	jqo -c '[.cmd, .events]'
+	expect '["rl-act",1]
+["rl-queue",2]'
+	[ "$stderr" = "rl-stats: $RL_HOME/metrics.ndjson: input.not_json: skipped 1 line that is not an event (a torn last line, or damage)" ]
+}
+
+@test "an event cut by a full disk is cut back: no torn line is left" {
+	mkdir -p "$RL_HOME"
+	# 1000 bytes of events; the next one crosses a 1 KiB file size limit
+	jq -nc --arg at "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" \
+	    '{at: $at, cmd: "x", pid: 1, kind: "pad", pad: ("y" * (1000 - 74))}' \
+	    > "$RL_HOME/metrics.ndjson"
+	[ "$(stat -c %s "$RL_HOME/metrics.ndjson")" -eq 1000 ]
+	cp "$RL_HOME/metrics.ndjson" before
+	run --separate-stderr bash -c 'ulimit -f 1; echo "{}" | exec rl-queue push'
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == "rl-queue: $RL_HOME/metrics.ndjson: io.write: cannot log metrics: File too large" ]]
+	cmp before "$RL_HOME/metrics.ndjson"
+	# space again: the next events are whole lines
+	echo '{}' | rl-queue push
+	run jq -c '[.cmd, .kind]' "$RL_HOME/metrics.ndjson"
+	[ "$status" -eq 0 ]
+	expect '["x","pad"]
+["rl-queue","queue"]
+["rl-queue","stage"]'
+}
+
 @test "errors: grouped by provider and by tool too" {
 	git_repo
 	echo '{"error":{"status":503,"message":"overloaded"},"times":0}' > down
