@@ -72,6 +72,8 @@ int rl_metrics_event(const char *kind, cJSON *fields);
  * Call fn for every whole event in the log at path, in order; lines that
  * are not JSON objects and a final line without its newline are skipped
  * (and counted in *skipped when it is not NULL).  fn returns 0 to go on.
+ * An event may hold a number beyond a double, as an infinity: read its
+ * numbers with rl_json_num, which ignores those.
  * Returns the number of events read, or -1 when path cannot be read.
  */
 long rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),

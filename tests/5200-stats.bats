@@ -266,6 +266,25 @@ shot() {
 ["rl-queue","stage"]'
 }
 
+@test "a metrics event with a number beyond a double: its value is ignored, not infinity" {
+	mkdir -p "$RL_HOME"
+	export RL_METRICS=0
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+	for ms in 10 1e400 30; do
+		echo "{\"at\":\"$now\",\"cmd\":\"rl-provider\",\"pid\":1,\"kind\":\"request\",\"provider\":\"p\",\"model\":\"m\",\"ms\":$ms,\"prompt_tokens\":5}"
+	done > "$RL_HOME/metrics.ndjson"
+	run --separate-stderr rl-stats -J
+	[ -z "$stderr" ]
+	jqo -c '[.requests, .prompt_tokens, .latency_ms]'
+	expect '[3,15,{"p50":10,"p95":30,"p99":30,"max":30}]'
+	RL_GATE_P95_MS=500 run --separate-stderr rl-stats check
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	rl-stats --html dash.html
+	run grep -Eci 'nan|inf[^o]' dash.html
+	expect 0
+}
+
 @test "errors: grouped by provider and by tool too" {
 	git_repo
 	echo '{"error":{"status":503,"message":"overloaded"},"times":0}' > down
