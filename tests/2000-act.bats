@@ -34,6 +34,8 @@ load helpers/common
 	[[ "$output" == *"outside: Permission denied"* ]]
 	# the private directory is gone after the run
 	run rl-act exec -- sh -c 'echo "$TMPDIR"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == /?* ]]
 	[ ! -e "$output" ]
 }
 
@@ -109,7 +111,7 @@ load helpers/common
 	run rl-act exec -- sh -c "setsid sleep $marker & echo started"
 	[ "$output" = started ]
 	sleep 0.5
-	! pgrep -f "sleep $marker"
+	run ! pgrep -f "sleep $marker"
 	run rl-act exec -t 1 -- sh -c "setsid sleep $marker & sleep 60"
 	[ "$status" -eq 124 ]
 	sleep 0.5

@@ -146,7 +146,7 @@ shot() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	# self-contained: nothing fetched, no script
-	! grep -Eqi '<script|src=|href=|@import|url\(' "$S/dash.html"
+	run ! grep -Eqi '<script|src=|href=|@import|url\(' "$S/dash.html"
 	for id in summary requests latency tokens reward queue resources memory runs errors; do
 		grep -q "<h2 id=\"$id\">" "$S/dash.html" || { echo "no section $id"; false; }
 	done
