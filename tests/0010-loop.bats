@@ -193,3 +193,30 @@ input.bad_utf8"
 	expect 111
 	[ "$stderr" = "rl-validate: io.write: stdout: Broken pipe" ]
 }
+
+@test "a reader that goes away is io.write, exit 111, not death by SIGPIPE" {
+	# SIGPIPE at its default, as a shell starts commands
+	run --separate-stderr bash -c 'yes "{\"rl\":1,\"id\":\"a\",\"next\":\"plan\"}" | head -200000 | env --default-signal=PIPE rl-validate | head -c1 >/dev/null; echo "${PIPESTATUS[2]}"'
+	expect 111
+	[ "$stderr" = "rl-validate: io.write: stdout: Broken pipe" ]
+}
+
+@test "a closed stdin, stdout or stderr gets no file opened onto it" {
+	# the queue's directory became stdin, and was read as input
+	run --separate-stderr bash -c 'exec rl-queue push <&-'
+	[ "$status" -eq 111 ]
+	[ "$stderr" = "rl-queue: stdin: io.read: Bad file descriptor" ]
+	echo '{"n":1}' | rl-queue push
+	run --separate-stderr bash -c 'exec rl-queue pop >&-'
+	[ "$status" -eq 111 ]
+	[ "$stderr" = "rl-queue: io.write: stdout: Bad file descriptor" ]
+	# with stderr closed, nothing is written into the queue's files
+	run bash -c 'exec rl-queue ls 2>&-'
+	[ "$status" -eq 0 ]
+	jqo -c '[.state, .body]'
+	expect '["leased",{"n":1}]'
+	run bash -c 'exec rl-config show >&-'
+	[ "$status" -eq 111 ]
+	run jq -c . "$RL_HOME/metrics.ndjson"
+	[ "$status" -eq 0 ]
+}
