@@ -118,12 +118,20 @@ check:
 	@$(MAKE) --no-print-directory all units
 	@RL_BIN=$(abspath $(BIN)) RL_UNITS=$(abspath $(B)/unit) tests/run
 
-units: $(UNITS) $(B)/helpers/mock-llm
+units: $(UNITS) $(B)/helpers/mock-llm $(B)/helpers/fault.so
 
 # The mock model server the tests and benchmarks talk to (tests/helpers).
 $(B)/helpers/mock-llm: tests/helpers/mock-llm.c
 	@mkdir -p $(@D)
 	$(CC) $(RLFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lcjson
+
+# The preload that kills a command at its Nth file operation
+# (tests/stress/queue-fault); built plain, whatever the variant, so it
+# can be preloaded into a sanitized command too.
+$(B)/helpers/fault.so: tests/stress/fault.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -shared -fPIC \
+	    -o $@ $< -ldl
 
 asan:
 	@$(MAKE) --no-print-directory need-deps
@@ -168,11 +176,13 @@ fuzz:
 	    build/fuzz/corpus tests/fuzz/seeds
 
 # The long reliability loops; make check runs short versions of them.
-stress: all
+stress: all $(B)/helpers/fault.so
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_HOME=$$(mktemp -d) tests/stress/mem-kill 1000
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_HOME=$$(mktemp -d) tests/stress/queue-kill 1000
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    RL_FAULT_SO=$(abspath $(B)/helpers/fault.so) tests/stress/queue-fault all
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    tests/stress/ring-kill 200
 

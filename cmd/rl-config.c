@@ -264,6 +264,7 @@ main(int argc, char **argv)
 	char *args[3] = {0};
 	int nargs = 0;
 
+	rl_cmd_stdio();
 	rl_init(argv[0]);
 	for (i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--origin"))

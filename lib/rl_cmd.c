@@ -1,7 +1,11 @@
 /* rl_cmd.c - start and end of every command; see rl_cmd.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "rl_cmd.h"
 #include "rl_err.h"
@@ -10,8 +14,24 @@
 #include "rl_out.h"
 
 void
+rl_cmd_stdio(void)
+{
+	int fd;
+
+	/* lowest first, so each open lands on the descriptor it mends */
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			_exit(RL_EXIT_TEMP);   /* no /dev/null: nowhere to say so */
+	}
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
 rl_cmd_start(const char *argv0, struct rl_config *cfg)
 {
+	rl_cmd_stdio();
 	rl_init(argv0);
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "");

@@ -17,9 +17,23 @@
 #include "rl_loop.h"
 
 /*
- * Name the program (rl_init), switch LC_CTYPE to UTF-8 (for patterns and
- * character counts), load the configuration into cfg (exit 2 after its
- * diagnostics when it is invalid) and open the metrics log.
+ * Make standard input, output and error safe to rely on.  One that is
+ * closed would receive the next file the command opens (a queue's
+ * directory read as stdin, records written into a store), so each closed
+ * one gets /dev/null, opened the wrong way round: using it still fails
+ * with EBADF, as using a closed descriptor does, and nothing else lands
+ * there.  SIGPIPE is ignored: a reader that goes away makes the next
+ * write fail with EPIPE, reported as io.write with exit status 111,
+ * instead of a death by signal (141) outside the documented statuses.
+ * Children set it back to its default before they exec (rl_proc.h).
+ */
+void rl_cmd_stdio(void);
+
+/*
+ * rl_cmd_stdio, name the program (rl_init), switch LC_CTYPE to UTF-8
+ * (for patterns and character counts), load the configuration into cfg
+ * (exit 2 after its diagnostics when it is invalid) and open the metrics
+ * log.
  */
 void rl_cmd_start(const char *argv0, struct rl_config *cfg);
 

@@ -111,6 +111,14 @@ none(struct rl_buf *b, const char *what)
 	rl_buf_adds(b, "</p></div>\n");
 }
 
+/* A value to draw: a NaN or an infinity (no JSON number is one, but a
+ * sum can overflow) is drawn as 0, never as "nan" in the SVG. */
+static double
+fin(double v)
+{
+	return isfinite(v) ? v : 0;
+}
+
 /* The y axis from lo to hi with its zero line, and the legend. */
 static void
 axes(struct rl_buf *b, double lo, double hi, const char *const *names,
@@ -166,11 +174,11 @@ bars(struct rl_buf *b, const char *what, const char *const *labels, int n,
 
 	for (i = 0; i < n; i++) {
 		for (s = 0, sum = 0; s < ns; s++) {
-			sum = stack ? sum + v[s * n + i] : v[s * n + i];
+			sum = fin(stack ? sum + fin(v[s * n + i]) : v[s * n + i]);
 			if (sum > hi)
 				hi = sum;
-			if (v[s * n + i] < lo)
-				lo = v[s * n + i];
+			if (fin(v[s * n + i]) < lo)
+				lo = fin(v[s * n + i]);
 		}
 	}
 	if (hi == lo)
@@ -186,7 +194,7 @@ bars(struct rl_buf *b, const char *what, const char *const *labels, int n,
 	for (i = 0; i < n; i++) {
 		top = y0;
 		for (s = 0; s < ns; s++) {
-			double val = v[s * n + i], h = (H - MT - MB) * fabs(val) / (hi - lo);
+			double val = fin(v[s * n + i]), h = (H - MT - MB) * fabs(val) / (hi - lo);
 
 			x = ML + gw * i + (stack ? gw * 0.15 : gw * 0.1 + bw * s);
 			if (stack) {
@@ -221,8 +229,8 @@ line(struct rl_buf *b, const char *what, const double *v, int n,
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (v[i] > hi)
-			hi = v[i];
+		if (fin(v[i]) > hi)
+			hi = fin(v[i]);
 	if (hi == 0)
 		hi = 1;
 	rl_buf_printf(b, "<svg width=\"%d\" height=\"%d\" role=\"img\" "
@@ -234,7 +242,7 @@ line(struct rl_buf *b, const char *what, const double *v, int n,
 	    "points=\"", colors[0]);
 	for (i = 0; i < n; i++)
 		rl_buf_printf(b, "%.1f,%.1f ", ML + (W - ML - MR) * (i + 0.5) / n,
-		    H - MB - (H - MT - MB) * v[i] / hi);
+		    H - MB - (H - MT - MB) * fin(v[i]) / hi);
 	rl_buf_adds(b, "\"/>");
 	ends(b, from, to);
 	rl_buf_adds(b, "</svg></div>\n");

@@ -31,6 +31,7 @@ static const struct code codes[] = {
 	{"input.bad_utf8", "input", 0, RL_EXIT_FAIL},
 	{"input.too_deep", "input", 0, RL_EXIT_FAIL},
 	{"input.duplicate_key", "input", 0, RL_EXIT_FAIL},
+	{"input.number_range", "input", 0, RL_EXIT_FAIL},
 	{"input.unknown_stage", "input", 0, RL_EXIT_FAIL},
 	/* validate: a record that does not match its schema */
 	{"validate.schema", "validate", 0, RL_EXIT_FAIL},

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,10 +219,54 @@ rl_fs_lock(const char *path, int excl)
 	return fd;
 }
 
+/* Write the n bytes at data to the end of fd, a regular file of size
+ * old: after a newline if the file does not end in one (a line torn by a
+ * crash stays a line of its own), and cut back to old if the write fails
+ * part way (a full disk leaves no torn line). */
+static int
+append_line(int fd, off_t old, const void *data, size_t n)
+{
+	struct iovec v[2] = {{"\n", 1}, {(void *)data, n}};
+	size_t want, off = 0;
+	char last = '\n';
+	ssize_t w;
+	int i = 0, saved;
+
+	if (old > 0 && pread(fd, &last, 1, old - 1) != 1)
+		last = '\n';        /* opened for writing only: trust it */
+	if (last == '\n')
+		i = 1;
+	want = (i == 0) + n;
+	while (off < want) {
+		w = writev(fd, v + i, 2 - i);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			saved = errno;
+			if (off)         /* if this fails too, readers skip it */
+				(void)!ftruncate(fd, old);
+			errno = saved;
+			return -1;
+		}
+		off += (size_t)w;
+		/* step over what was written */
+		while (i < 2 && (size_t)w >= v[i].iov_len) {
+			w -= (ssize_t)v[i].iov_len;
+			i++;
+		}
+		if (i < 2) {
+			v[i].iov_base = (char *)v[i].iov_base + w;
+			v[i].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
 int
 rl_fs_append(const char *path, const void *data, size_t n)
 {
 	char lock[4096];
+	struct stat st;
 	int lfd, fd, rc = -1, saved;
 
 	if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
@@ -230,9 +275,15 @@ rl_fs_append(const char *path, const void *data, size_t n)
 	}
 	if ((lfd = rl_fs_lock(lock, 1)) < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/* for reading too: the last byte tells whether a line was torn */
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		rc = rl_fs_write_all(fd, data, n);
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			rc = append_line(fd, st.st_size, data, n);
+		else
+			rc = rl_fs_write_all(fd, data, n);
 		saved = errno;
 		close(fd);
 		errno = saved;

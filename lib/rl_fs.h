@@ -73,9 +73,13 @@ int rl_fs_mkdirs(const char *path, mode_t mode);
 int rl_fs_lock(const char *path, int excl);
 
 /*
- * Append the n bytes at data to path (created with mode 0600 if absent)
- * with one write(2) under an exclusive lock on path.lock, so concurrent
- * appenders never interleave.
+ * Append the n bytes at data (one or more whole lines) to path (created
+ * with mode 0600 if absent) with one write(2) under an exclusive lock on
+ * path.lock, so concurrent appenders never interleave.  A line is never
+ * torn by an append and never glued to one that was: a write that fails
+ * part way (ENOSPC, EFBIG) is cut back to the old size, and when the file
+ * does not end in a newline (a crash in the middle of a write) one goes
+ * first, so the torn line stays a line of its own for readers to skip.
  */
 int rl_fs_append(const char *path, const void *data, size_t n);
 

@@ -22,25 +22,44 @@ fail(struct rl_json_err *e, const char *code, size_t off, const char *fmt, ...)
 	return -1;
 }
 
-/* Bytes the prescan must look at; every other byte is skipped in a tight
- * loop, which is most of a record's text. */
-static unsigned char special[256];
+/*
+ * The prescan checks, in one pass, what cJSON lets through and RFC 8259
+ * does not: NUL bytes, invalid UTF-8, a byte order mark, control
+ * characters in strings, escapes other than \" \\ \/ \b \f \n \r \t and
+ * \u with four hex digits, white space other than space, tab, line feed
+ * and carriage return, the number grammar
+ *     -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * and numbers beyond a double (input.number_range: no stage ever reads
+ * infinity).  It counts nesting depth too.  The structure (commas,
+ * colons, literals) is cJSON's to check.
+ *
+ * Bytes it must look at, in a string and outside one; every other byte
+ * is skipped in a tight loop, which is most of a record's text.
+ */
+static unsigned char in_str[256], out_str[256];
 
 static void
 init_special(void)
 {
 	int c;
 
-	special[0] = special['"'] = special['\\'] = 1;
-	special['['] = special[']'] = special['{'] = special['}'] = 1;
-	for (c = 0x80; c < 256; c++)
-		special[c] = 1;
+	for (c = 0; c < 0x20; c++)
+		in_str[c] = out_str[c] = 1;
+	for (c = 0x7f; c < 256; c++)
+		in_str[c] = out_str[c] = 1;
+	in_str['"'] = in_str['\\'] = 1;
+	in_str[0x7f] = 0;            /* DEL may stand in a string */
+	out_str['\t'] = out_str['\n'] = out_str['\r'] = 0;
+	out_str['"'] = out_str['-'] = 1;
+	out_str['['] = out_str[']'] = out_str['{'] = out_str['}'] = 1;
+	for (c = '0'; c <= '9'; c++)
+		out_str[c] = 1;
 }
 
 /*
  * Inside a string, skip from i to the next byte that is a quote, a
- * backslash, a NUL or non-ASCII: 16 bytes at a time with SSE2, 8 at a
- * time elsewhere.  Most of a record's bytes are string text.
+ * backslash, a control character or non-ASCII: 16 bytes at a time with
+ * SSE2, 8 at a time elsewhere.  Most of a record's bytes are string text.
  */
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -49,14 +68,15 @@ static size_t
 skip_text(const unsigned char *p, size_t i, size_t n)
 {
 	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-	const __m128i z = _mm_setzero_si128();
+	const __m128i sp = _mm_set1_epi8(' ');
 	__m128i x, hit;
 	int m;
 
 	for (; i + 16 <= n; i += 16) {
 		x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* signed: bytes from 0x80 are below ' ' too */
 		hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
-		    _mm_cmpeq_epi8(x, b)), _mm_or_si128(_mm_cmpeq_epi8(x, z), x));
+		    _mm_cmpeq_epi8(x, b)), _mm_cmplt_epi8(x, sp));
 		if ((m = _mm_movemask_epi8(hit)))
 			return i + (size_t)__builtin_ctz((unsigned)m);
 	}
@@ -65,8 +85,9 @@ skip_text(const unsigned char *p, size_t i, size_t n)
 #else
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
-/* Nonzero if some byte of v is zero (exact as to whether, not which). */
-#define HASZERO(v) (((v) - ONES) & ~(v) & HIGHS)
+/* Nonzero if some byte of v is below c (c <= 128; exact as to whether,
+ * not which). */
+#define HASLESS(v, c) (((v) - ONES * (c)) & ~(v) & HIGHS)
 
 static size_t
 skip_text(const unsigned char *p, size_t i, size_t n)
@@ -77,14 +98,136 @@ skip_text(const unsigned char *p, size_t i, size_t n)
 		memcpy(&x, p + i, 8);
 		q = x ^ (ONES * '"');
 		b = x ^ (ONES * '\\');
-		if (HASZERO(x) | HASZERO(q) | HASZERO(b) | (x & HIGHS))
+		if (HASLESS(x, 0x20) | HASLESS(q, 1) | HASLESS(b, 1) | (x & HIGHS))
 			break;
 	}
 	return i;
 }
 #endif
 
-/* One pass: NUL bytes, UTF-8, depth.  Strings are tracked so that
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int
+cut_short(struct rl_json_err *e, size_t n)
+{
+	return fail(e, "input.not_json", n, "unexpected end of input");
+}
+
+/* Whether the number in p[0..n) is beyond a double.  Only one with an
+ * exponent or over 308 digits can be, so most are never converted. */
+static int
+out_of_range(const unsigned char *p, size_t n, int exp)
+{
+	char small[64], *copy = small;
+	double d;
+
+	if (!exp && n <= 309)
+		return 0;
+	if (n >= sizeof small)
+		copy = rl_xmalloc(n + 1);
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	d = strtod(copy, NULL);
+	if (copy != small)
+		free(copy);
+	return isinf(d);
+}
+
+/* Check the number at p[*i] (a '-' or a digit) and move *i past it;
+ * -1 after filling e. */
+static int
+scan_number(const unsigned char *p, size_t *at, size_t n, struct rl_json_err *e)
+{
+	size_t i = *at;
+	int exp = 0;
+
+	if (p[i] == '-' && ++i >= n)
+		return cut_short(e, n);
+	if (p[i] == '0') {
+		i++;
+	} else if (is_digit(p[i])) {
+		while (i < n && is_digit(p[i]))
+			i++;
+	} else {
+		return fail(e, "input.not_json", i, "a digit must follow '-'");
+	}
+	if (i < n && p[i] == '.') {
+		if (++i >= n)
+			return cut_short(e, n);
+		if (!is_digit(p[i]))
+			return fail(e, "input.not_json", i, "a digit must "
+			    "follow the decimal point");
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		exp = 1;
+		if (++i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i >= n)
+			return cut_short(e, n);
+		if (!is_digit(p[i]))
+			return fail(e, "input.not_json", i, "a digit must "
+			    "follow the exponent's e");
+		while (i < n && is_digit(p[i]))
+			i++;
+	}
+	if (i < n && is_digit(p[i]))
+		return fail(e, "input.not_json", i, "leading zero in a number");
+	if (i < n && (p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+	    p[i] == '+' || p[i] == '-'))
+		return fail(e, "input.not_json", i, "a number goes on past its "
+		    "end with '%c'", p[i]);
+	if (out_of_range(p + *at, i - *at, exp))
+		return fail(e, "input.number_range", *at, "a number beyond the "
+		    "range of a double (about 1.8e308)");
+	*at = i;
+	return 0;
+}
+
+/* Check the escape at p[*i] (a backslash) and move *i past it; -1 after
+ * filling e. */
+static int
+scan_escape(const unsigned char *p, size_t *at, size_t n, struct rl_json_err *e)
+{
+	size_t i = *at, k;
+
+	if (i + 1 >= n)
+		return cut_short(e, n);
+	switch (p[i + 1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r':
+	case 't':
+		*at = i + 2;
+		return 0;
+	case 'u':
+		for (k = i + 2; k < i + 6; k++) {
+			if (k >= n)
+				return cut_short(e, n);
+			if (!is_hex(p[k]))
+				return fail(e, "input.not_json", i, "\\u must be "
+				    "followed by four hex digits");
+		}
+		*at = i + 6;
+		return 0;
+	}
+	if (p[i + 1] > 0x20 && p[i + 1] < 0x7f)
+		return fail(e, "input.not_json", i, "invalid escape '\\%c'",
+		    p[i + 1]);
+	return fail(e, "input.not_json", i, "invalid escape: a backslash "
+	    "before byte 0x%02x", p[i + 1]);
+}
+
+/* One pass over the bytes (see above).  Strings are tracked so that
  * brackets inside them do not count.  *open is set when the text ends
  * inside a string or an array or object: it was cut short. */
 static int
@@ -93,41 +236,64 @@ prescan(const unsigned char *p, size_t n, int max_depth, struct rl_json_err *e,
 {
 	size_t i = 0;
 	int depth = 0, instr = 0, len;
+	unsigned long cp;
+	unsigned char c;
 
-	if (!special[0x80])
+	if (!in_str[0])
 		init_special();
 	for (;;) {
-		if (instr)
+		if (instr) {
 			i = skip_text(p, i, n);
-		while (i < n && !special[p[i]])
-			i++;
+			while (i < n && !in_str[p[i]])
+				i++;
+		} else {
+			while (i < n && !out_str[p[i]])
+				i++;
+		}
 		if (i >= n) {
 			*open = instr || depth > 0;
 			return 0;
 		}
-		unsigned char c = p[i];
+		c = p[i];
 		if (c >= 0x80) {
-			if (!(len = rl_utf8_seq(p + i, n - i, NULL)))
+			if (!(len = rl_utf8_seq(p + i, n - i, &cp)))
 				return fail(e, "input.bad_utf8",
 				    i, "invalid utf-8 byte 0x%02x", c);
+			if (cp == 0xfeff && !instr)
+				return fail(e, "input.bad_utf8", i, "byte order "
+				    "mark (U+FEFF) outside a string");
 			i += (size_t)len;
 			continue;
 		}
 		if (c == 0)
 			return fail(e, "input.not_json", i, "nul byte");
 		if (instr) {
-			if (c == '\\' && i + 1 < n && p[i + 1] < 0x80 && p[i + 1])
-				i++;
-			else if (c == '"')
+			if (c == '"') {
 				instr = 0;
+			} else if (c == '\\') {
+				if (scan_escape(p, &i, n, e) < 0)
+					return -1;
+				continue;
+			} else {
+				return fail(e, "input.not_json", i, "unescaped "
+				    "control character 0x%02x in a string (write "
+				    "\\u%04x)", c, c);
+			}
 		} else if (c == '"') {
 			instr = 1;
+		} else if (c == '-' || is_digit(c)) {
+			if (scan_number(p, &i, n, e) < 0)
+				return -1;
+			continue;
 		} else if (c == '[' || c == '{') {
 			if (++depth > max_depth)
 				return fail(e, "input.too_deep", i,
 				    "nesting deeper than %d", max_depth);
 		} else if (c == ']' || c == '}') {
 			depth--;
+		} else {
+			return fail(e, "input.not_json", i,
+			    "unexpected byte 0x%02x", c);
 		}
 		i++;
 	}
@@ -395,7 +561,8 @@ rl_json_num(const cJSON *o, const char *key, double dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble :
+	    dflt;
 }
 
 const char *

@@ -7,11 +7,18 @@
  * over the bytes, so that every record redline accepts is RFC 8259 JSON
  * that is also I-JSON (RFC 7493) as to UTF-8 and unique member names.
  *
+ * What cJSON lets through and RFC 8259 does not is refused too: numbers
+ * outside the grammar (01, 1., .5, 2.e3), escapes other than the nine,
+ * control characters in strings, white space other than the four, and
+ * a byte order mark (input.bad_utf8) anywhere but inside a string.
+ *
  * Choices, documented in redline-record(5):
  *   - duplicate member names are rejected (input.duplicate_key): two
  *     readers could otherwise see two different records;
- *   - numbers are IEEE doubles for every check; the original text of the
- *     record is what gets passed on, so no digit is ever lost in transit;
+ *   - numbers are IEEE doubles for every check; one beyond a double's
+ *     range (1e400) is input.number_range, so no stage ever reads or
+ *     writes an infinity; the original text of the record is what gets
+ *     passed on, so no digit is ever lost in transit;
  *   - nesting deeper than max_depth arrays and objects is input.too_deep.
  */
 #ifndef RL_JSON_H
@@ -74,7 +81,8 @@ const char *rl_json_str(const cJSON *o, const char *key);
 /* Replace (or add) the member key of object o with v (owned). */
 void rl_json_set(cJSON *o, const char *key, cJSON *v);
 
-/* The number at member key of object o, or dflt when it is not one. */
+/* The number at member key of object o, or dflt when it is not one (a
+ * NaN or an infinity, which JSON has not, is not one either). */
 double rl_json_num(const cJSON *o, const char *key, double dflt);
 
 /* The JSON type name of v: "null", "boolean", "number", "string",

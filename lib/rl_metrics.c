@@ -209,8 +209,12 @@ rl_metrics_parse(const char *text, size_t len,
 			skip++;         /* a torn last line */
 			break;
 		}
-		if (rl_json_parse(p, (size_t)(nl - p), 64, &ev, &e) < 0 ||
-		    !cJSON_IsObject(ev)) {
+		/* an event with a number beyond a double (a writer that was
+		 * not this one) is kept: its readers ignore the infinity */
+		if (rl_json_parse(p, (size_t)(nl - p), 64, &ev, &e) < 0 &&
+		    strcmp(e.code, "input.number_range") == 0)
+			ev = cJSON_ParseWithLength(p, (size_t)(nl - p));
+		if (!cJSON_IsObject(ev)) {
 			cJSON_Delete(ev);
 			skip++;
 			continue;

@@ -5,9 +5,10 @@
  * The log is STATE/metrics.ndjson (rl_config_state_dir).  Each event is
  * appended with one write(2) under an exclusive flock on
  * STATE/metrics.ndjson.lock, so any number of processes may log at once
- * and no event is ever interleaved with another.  A process killed in the
- * middle of a write can leave at most one partial last line; readers
- * (rl_metrics_read) skip it.
+ * and no event is ever interleaved with another.  A write that fails part
+ * way is cut back; one cut by a crash can leave a partial line, which the
+ * next event does not join (rl_fs_append starts a new line), and readers
+ * (rl_metrics_read) skip it wherever it is and count it.
  *
  * Every event has:
  *   "at"       UTC time, ISO 8601 with milliseconds
@@ -71,6 +72,8 @@ int rl_metrics_event(const char *kind, cJSON *fields);
  * Call fn for every whole event in the log at path, in order; lines that
  * are not JSON objects and a final line without its newline are skipped
  * (and counted in *skipped when it is not NULL).  fn returns 0 to go on.
+ * An event may hold a number beyond a double, as an infinity: read its
+ * numbers with rl_json_num, which ignores those.
  * Returns the number of events read, or -1 when path cannot be read.
  */
 long rl_metrics_read(const char *path, int (*fn)(const cJSON *ev, void *arg),

@@ -23,6 +23,15 @@
  * TAIL a rename that finds the name taken (RENAME_NOREPLACE, try the
  * next), a lost .state a directory scan.
  *
+ * The delayed messages are found from delayed/ itself, never from memory
+ * alone, since a hint that says "nothing delayed" when something is would
+ * strand it for good.  So the earliest time is written (and fsync'ed)
+ * before the rename it describes, and .state records the modification
+ * time of delayed/ it was true for: when that line is missing or the
+ * directory has changed since (a crash between a rename and the save, an
+ * old .state put back), the next pop reads delayed/ whole.  The sweep
+ * reads it too, once a minute, whatever the hint says.
+ *
  * Every change of state happens under an exclusive flock on .lock, which
  * dies with its holder.  Pushers write and fsync their files before they
  * take it; a file is renamed into place and its directory fsync'ed before
@@ -71,6 +80,7 @@ struct spool {
 	int root, dir[D_N], lock;
 	struct prio *prio;       /* NPRIO of them, by priority - PRIO_MIN */
 	long long next_due, sweep_at, seen;   /* seen: the latest clock read */
+	int delayed_stale;       /* next_due may miss a file of delayed/ */
 };
 
 static int
@@ -104,19 +114,34 @@ rename_new(int fromdir, const char *from, int todir, const char *to)
 	return unlinkat(fromdir, from, 0);
 }
 
+/* The modification time of delayed/ as "SEC NSEC"; "" when unknown. */
+static void
+delayed_mtime(struct spool *s, char *out, size_t n)
+{
+	struct stat st;
+
+	if (fstat(s->dir[D_DELAYED], &st) == 0)
+		snprintf(out, n, "%lld %ld", (long long)st.st_mtim.tv_sec,
+		    (long)st.st_mtim.tv_nsec);
+	else
+		snprintf(out, n, "%s", "");
+}
+
 static void
 state_load(struct spool *s)
 {
 	struct rl_buf b = {0};
-	char *line, *save = NULL;
+	char *line, *save = NULL, now[48];
 	long long a, c, p;
 
 	memset(s->prio, 0, NPRIO * sizeof *s->prio);
 	s->next_due = s->sweep_at = s->seen = 0;
+	s->delayed_stale = 1;    /* until .state shows it is not */
 	if (rl_fs_read_at(s->root, ".state", &b, 1 << 20) < 0) {
 		rl_buf_free(&b);
 		return;
 	}
+	delayed_mtime(s, now, sizeof now);
 	for (line = strtok_r(b.data, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, "due %lld sweep %lld seen %lld", &a, &c, &p) == 3) {
@@ -126,30 +151,50 @@ state_load(struct spool *s)
 		} else if (sscanf(line, "prio %lld %lld %lld", &p, &a, &c) == 3 &&
 		    p >= PRIO_MIN && p <= PRIO_MAX && a >= 0 && c >= a) {
 			s->prio[p - PRIO_MIN] = (struct prio){a, c, 1};
+		} else if (strncmp(line, "delayed ", 8) == 0 && *now) {
+			s->delayed_stale = strcmp(line + 8, now) != 0;
 		}
 	}
 	rl_buf_free(&b);
 }
 
+/* Write .state; durable: fsync it too.  The time of delayed/ goes in
+ * only while next_due is known to cover every file there. */
 static void
-state_save(struct spool *s)
+state_save(struct spool *s, int durable)
 {
 	struct rl_buf b = {0};
+	char mtime[48];
 	int p, fd;
 
 	rl_buf_printf(&b, "due %lld sweep %lld seen %lld\n", s->next_due,
 	    s->sweep_at, s->seen);
+	delayed_mtime(s, mtime, sizeof mtime);
+	if (!s->delayed_stale && *mtime)
+		rl_buf_printf(&b, "delayed %s\n", mtime);
 	for (p = 0; p < NPRIO; p++)
 		if (s->prio[p].known && s->prio[p].tail > s->prio[p].head)
 			rl_buf_printf(&b, "prio %d %lld %lld\n", p + PRIO_MIN,
 			    s->prio[p].head, s->prio[p].tail);
 	fd = openat(s->root, ".state", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		if (pwrite(fd, b.data, b.len, 0) == (ssize_t)b.len)
-			(void)!ftruncate(fd, (off_t)b.len);
+		if (pwrite(fd, b.data, b.len, 0) == (ssize_t)b.len &&
+		    ftruncate(fd, (off_t)b.len) == 0 && durable)
+			(void)!fdatasync(fd);
 		close(fd);
 	}
 	rl_buf_free(&b);
+}
+
+/* Before a rename into delayed/: make the hint cover a message due at
+ * not_before, durably, so no crash can leave the message unseen. */
+static void
+hint_delayed(struct spool *s, long long not_before)
+{
+	if (s->next_due && s->next_due <= not_before)
+		return;
+	s->next_due = not_before;
+	state_save(s, 1);
 }
 
 static int
@@ -168,7 +213,7 @@ static void
 unlock(struct spool *s)
 {
 	s->seen = rl_now_ms();
-	state_save(s);
+	state_save(s, 0);
 	flock(s->lock, LOCK_UN);
 }
 
@@ -391,9 +436,8 @@ sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 		if (m[done].not_before) {
 			delayed_name(&m[done], m[done].not_before - m[done].pushed,
 			    name, sizeof name);
+			hint_delayed(s, m[done].not_before);
 			rc = rename_new(s->dir[D_TMP], m[done].id, s->dir[D_DELAYED], name);
-			if (rc == 0 && (!s->next_due || m[done].not_before < s->next_due))
-				s->next_due = m[done].not_before;
 			delayed = 1;
 		} else {
 			rc = to_ready(s, s->dir[D_TMP], m[done].id, m[done].priority);
@@ -515,10 +559,9 @@ move_on(struct rl_queue *q, int dir, const char *name, struct rl_qmsg *m,
 		    fsync(s->dir[D_DEAD]);
 	if (delay) {
 		delayed_name(m, delay, next, sizeof next);
+		hint_delayed(s, m->not_before);
 		if (renameat(dir, name, s->dir[D_DELAYED], next) < 0)
 			return -1;
-		if (!s->next_due || m->not_before < s->next_due)
-			s->next_due = m->not_before;
 		return fsync(s->dir[D_DELAYED]);
 	}
 	return to_ready(s, dir, name, m->priority);
@@ -576,9 +619,10 @@ promote_one(int dir, const char *name, void *arg)
 		renameat(dir, name, dir, renamed);
 		name = renamed;
 	}
-	if (nb <= r->now)
-		to_ready(s, dir, name, p);
-	else if (!s->next_due || nb < s->next_due)
+	if (nb <= r->now && to_ready(s, dir, name, p) == 0)
+		return;
+	/* not due yet, or it could not move: look again when due */
+	if (!s->next_due || nb < s->next_due)
 		s->next_due = nb;
 }
 
@@ -591,15 +635,20 @@ housekeeping(struct rl_queue *q, long long now)
 	struct reclaim r = {q, s, now};
 	struct sweep w = {now, q->done_keep};
 
+	int sweep = now >= s->sweep_at || s->sweep_at - now > SWEEP_MS;
+
 	each_file(s->dir[D_LEASED], reclaim_one, &r);
-	/* delayed/ is read when something there is due, or when the clock
-	 * went back since the last look (then times are cut back) */
-	if ((s->next_due && now >= s->next_due) || now < s->seen) {
+	/* delayed/ is read when something there is due, when the hint may
+	 * miss a file (see the top), when the clock went back since the last
+	 * look (then times are cut back), and at each sweep */
+	if ((s->next_due && now >= s->next_due) || s->delayed_stale ||
+	    now < s->seen || sweep) {
 		s->next_due = 0;
 		each_file(s->dir[D_DELAYED], promote_one, &r);
+		s->delayed_stale = 0;
 	}
 	s->seen = now;
-	if (now >= s->sweep_at || s->sweep_at - now > SWEEP_MS) {
+	if (sweep) {
 		each_file(s->dir[D_DONE], sweep_one, &w);
 		w.keep = TMP_STALE_MS;
 		each_file(s->dir[D_TMP], sweep_one, &w);

@@ -196,7 +196,8 @@ summarize(const cJSON *ev, void *arg)
 		add(g->o, "bytes_out", rl_json_num(ev, "bytes_out", 0) + rl_json_num(ev, "bytes_err", 0));
 	}
 	if ((strcmp(kind, "request") == 0 || strcmp(kind, "tool") == 0) &&
-	    cJSON_IsNumber(ms = cJSON_GetObjectItemCaseSensitive(ev, "ms"))) {
+	    cJSON_IsNumber(ms = cJSON_GetObjectItemCaseSensitive(ev, "ms")) &&
+	    isfinite(ms->valuedouble)) {
 		if (g->nlat == g->caplat) {
 			g->caplat = g->caplat ? 2 * g->caplat : 64;
 			g->lat = rl_xrealloc(g->lat, g->caplat * sizeof *g->lat);

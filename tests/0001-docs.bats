@@ -99,3 +99,34 @@ body_of() {
 @test "the README's test command is make check" {
 	grep -q '^make check$' "$TOP/README.md" || grep -q '    make check' "$TOP/README.md"
 }
+
+# Assertions bats can never fail on: errexit ignores a command that starts
+# with "!" and every command of an && list but the last, so inside a
+# @test body a line "! cmd" or "[ a ] && [ b ]" is dead unless it is the
+# test's last command.  Prints FILE:LINE: TEXT for each.
+dead_assertions() {
+	awk '
+	function flush(   i) {
+		for (i = 1; i < n; i++)
+			if (text[i] ~ /^[ \t]*![ \t]/ || text[i] ~ /\][ \t]*&&[ \t]*\[/)
+				printf "%s:%d: %s\n", FILENAME, line[i], text[i]
+		n = 0
+	}
+	/^@test / { body = 1; n = 0; next }
+	body && /^}[ \t]*$/ { flush(); body = 0; next }
+	body && !/^[ \t]*(#|$)/ { n++; text[n] = $0; line[n] = FNR }
+	' "$@"
+}
+
+@test "no test holds an assertion that cannot fail (a mid-test ! or [ ] && [ ])" {
+	# the check itself finds them (octal escapes: this file stays clean)
+	printf '@test "t" {\n\t\041 grep -q x f\n\t[ -e a ] \046\046 [ -e b ]\n\t[[ a == a \046\046 b == b ]]\n\n\t# the last one counts\n\t\041 grep -q y f\n}\n' > "$S/t.bats"
+	run dead_assertions "$S/t.bats"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "$S/t.bats:2: "*"grep -q x f" ]]
+	[[ "${lines[1]}" == "$S/t.bats:3: "*"[ -e b ]" ]]
+	# and there are none in the suite
+	run dead_assertions "$TOP"/tests/*.bats
+	[ "$status" -eq 0 ]
+	expect ""
+}

@@ -130,10 +130,55 @@ $ok2"
 }
 
 @test "huge numbers are accepted and passed on digit for digit" {
-	line='{"rl":1,"id":"n","next":"plan","x":123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890,"y":1e400,"z":-1e-400}'
+	line='{"rl":1,"id":"n","next":"plan","x":123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890,"y":1.7976931348623157e308,"z":-1e-400}'
 	run rl-validate <<< "$line"
 	[ "$status" -eq 0 ]
 	expect "$line"
+}
+
+@test "a number beyond a double is input.number_range: no stage reads infinity" {
+	run --separate-stderr rl-validate <<< '{"rl":1,"id":"n","next":"plan","y":1e400}'
+	[ "$status" -eq 1 ]
+	jqo -r .error.code
+	expect input.number_range
+	[ "$stderr" = "rl-validate: stdin:1: input.number_range: a number beyond the range of a double (about 1.8e308) at column 36" ]
+	run --separate-stderr rl-validate -s "$FIX/any.json" <<< '[-1e400]'
+	[ "$status" -eq 1 ]
+	jqo -r .error.code
+	expect input.number_range
+}
+
+@test "strict JSON is RFC 8259: what cJSON lets through becomes an error baton" {
+	# JSONTestSuite's n_ cases that cJSON accepts; tests/unit/test_json.c
+	# has every single-line n_ and every y_ case
+	printf '%s\n' '[-01]' '[-2.]' '[0.e1]' '[2.e+3]' '[2.e-3]' '[2.e3]' \
+	    '[-012]' '[-.123]' '[1.]' '[012]' '["\uqqqq"]' > in
+	printf '["\t"]\n[\f]\n{"a":1}\n\xef\xbb\xbf{"a":2}\n' >> in
+	run --separate-stderr rl-validate -s "$FIX/any.json" in
+	[ "$status" -eq 1 ]
+	# the output is JSON that jq reads whole, each bad line a baton
+	run jq -r '.error.code // .a' <<< "$output"
+	[ "$status" -eq 0 ]
+	expect "$(printf 'input.not_json\n%.0s' $(seq 13))
+1
+input.bad_utf8"
+	[ "${stderr_lines[0]}" = "rl-validate: in:1: input.not_json: leading zero in a number at column 4" ]
+	[ "${stderr_lines[10]}" = "rl-validate: in:11: input.not_json: \\u must be followed by four hex digits at column 3" ]
+	[ "${stderr_lines[11]}" = "rl-validate: in:12: input.not_json: unescaped control character 0x09 in a string (write \\u0009) at column 3" ]
+	[ "${stderr_lines[12]}" = "rl-validate: in:13: input.not_json: unexpected byte 0x0c at column 2" ]
+	[ "${stderr_lines[13]}" = "rl-validate: in:15: input.bad_utf8: byte order mark (U+FEFF) outside a string at column 1" ]
+}
+
+@test "every form RFC 8259 allows passes byte for byte" {
+	printf '%s\n' '[-0]' '[0e+1]' '[1E22]' '[-0.5e-2]' '[123.456e78]' '" "' \
+	    '["\"\\\/\b\f\n\r\t\u0000\uD834\uDd1e"]' '["a\u007fb\uFFFF"]' \
+	    ' [ 1 , {} ] ' > in
+	# DEL, and U+FEFF in a string, where it is a character
+	printf '["a\x7fb"]\n{"\\ufeff":"\xef\xbb\xbf"}\n' >> in
+	run --separate-stderr rl-validate -s "$FIX/any.json" in
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(cat in)" ]
 }
 
 @test "an empty file is zero records, exit 0" {
@@ -147,4 +192,31 @@ $ok2"
 	run --separate-stderr bash -c 'yes "{\"rl\":1,\"id\":\"a\",\"next\":\"plan\"}" | head -200000 | { trap "" PIPE; exec rl-validate; } | head -1 >/dev/null; echo "${PIPESTATUS[2]}"'
 	expect 111
 	[ "$stderr" = "rl-validate: io.write: stdout: Broken pipe" ]
+}
+
+@test "a reader that goes away is io.write, exit 111, not death by SIGPIPE" {
+	# SIGPIPE at its default, as a shell starts commands
+	run --separate-stderr bash -c 'yes "{\"rl\":1,\"id\":\"a\",\"next\":\"plan\"}" | head -200000 | env --default-signal=PIPE rl-validate | head -c1 >/dev/null; echo "${PIPESTATUS[2]}"'
+	expect 111
+	[ "$stderr" = "rl-validate: io.write: stdout: Broken pipe" ]
+}
+
+@test "a closed stdin, stdout or stderr gets no file opened onto it" {
+	# the queue's directory became stdin, and was read as input
+	run --separate-stderr bash -c 'exec rl-queue push <&-'
+	[ "$status" -eq 111 ]
+	[ "$stderr" = "rl-queue: stdin: io.read: Bad file descriptor" ]
+	echo '{"n":1}' | rl-queue push
+	run --separate-stderr bash -c 'exec rl-queue pop >&-'
+	[ "$status" -eq 111 ]
+	[ "$stderr" = "rl-queue: io.write: stdout: Bad file descriptor" ]
+	# with stderr closed, nothing is written into the queue's files
+	run bash -c 'exec rl-queue ls 2>&-'
+	[ "$status" -eq 0 ]
+	jqo -c '[.state, .body]'
+	expect '["leased",{"n":1}]'
+	run bash -c 'exec rl-config show >&-'
+	[ "$status" -eq 111 ]
+	run jq -c . "$RL_HOME/metrics.ndjson"
+	[ "$status" -eq 0 ]
 }

@@ -68,7 +68,8 @@ sum.c"
 	run rl-reason --dry-run < "$S/in"
 	jqo '.tokens'
 	# the whole step, system prompt included, is this many tokens
-	[ "$output" -gt 80 ] && [ "$output" -lt 160 ]
+	[ "$output" -gt 80 ]
+	[ "$output" -lt 160 ]
 	# the plan agent's prompt holds the reasoning and the tool catalog
 	baton plan '{"reasoning":{"explanation":"e","gaps":[],"findings":[]}}' |
 	    rl-plan --dry-run > out

@@ -37,6 +37,8 @@ load helpers/common
 	[[ "$output" != *devzero-open* ]]
 	# the private directory is gone after the run
 	run rl-act exec -- sh -c 'echo "$TMPDIR"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == /?* ]]
 	[ ! -e "$output" ]
 }
 
@@ -205,7 +207,7 @@ load helpers/common
 	run rl-act exec -- sh -c "setsid sleep $marker & echo started"
 	[ "$output" = started ]
 	sleep 0.5
-	! pgrep -f "sleep $marker"
+	run ! pgrep -f "sleep $marker"
 	run rl-act exec -t 1 -- sh -c "setsid sleep $marker & sleep 60"
 	[ "$status" -eq 124 ]
 	sleep 0.5

@@ -107,7 +107,8 @@ tool.denied	tool 'shell' is turned off (tools.enable turns it on)
 tool.denied	the act agent may not use 'peek'
 tool.bad_args	search: argument pattern: must be string, not number
 tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
-	[ ! -e ran ] && [ ! -e peeked ]
+	[ ! -e ran ]
+	[ ! -e peeked ]
 	# turned on, the shell tool runs
 	baton '[{"tool":"shell","args":{"command":"echo on > ran"}}]' | RL_TOOLS_ENABLE=shell rl-act > out
 	[ "$(cat ran)" = on ]
@@ -120,7 +121,9 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	    {"tool":"read_file","args":{"path":"`touch pwned3`"}}]' | tr -d '\n\t' > "$S/in"
 	echo >> "$S/in"
 	run rl-act "$S/in"
-	[ ! -e pwned1 ] && [ ! -e pwned2 ] && [ ! -e pwned3 ]
+	[ ! -e pwned1 ]
+	[ ! -e pwned2 ]
+	[ ! -e pwned3 ]
 	jqo -c '.observations[0].argv'
 	expect '["grep","-rnI","--exclude-dir=.git","-e","$(touch pwned1)","--","a.txt; touch pwned2"]'
 }

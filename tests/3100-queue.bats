@@ -323,6 +323,46 @@ low2"
 	[[ "${lines[-1]}" == "queue-kill: 60 kills, "*"every message in one state, none lost, none back" ]]
 }
 
+@test "a nacked message is promoted even when .state lost its delay (no stranded task)" {
+	# a crash after the rename into delayed/ and before .state was
+	# written looks like this: the .state of before the nack
+	export RL_QUEUE_BACKOFF_BASE=0.2
+	echo '{"a":1}' | rl-queue -q d push
+	cp "$RL_HOME/queue/d/.state" s0
+	lease=$(rl-queue -q d pop | jq -r .lease)
+	rl-queue -q d nack "$lease" --error '{"code":"internal.stage_crash","message":"x"}'
+	cp s0 "$RL_HOME/queue/d/.state"
+	# RL_CLOCK_SKEW_MS: a second later, past the backoff, without sleeping
+	run env RL_CLOCK_SKEW_MS=1000 rl-queue -q d pop
+	[ "$status" -eq 0 ]
+	jqo '[.body, .attempts]'
+	expect '[{"a":1},1]'
+}
+
+@test "an old .state put back after delayed/ changed: delayed/ is read again" {
+	export RL_QUEUE_BACKOFF_BASE=0.2
+	echo '{"a":1}' | rl-queue -q d push
+	# an old time on delayed/, so the nack below surely changes it
+	touch -d @1000000000 "$RL_HOME/queue/d/delayed"
+	lease=$(rl-queue -q d pop | jq -r .lease)
+	# this .state is recent: the minute's sweep is not due for a while
+	cp "$RL_HOME/queue/d/.state" s1
+	rl-queue -q d nack "$lease" --error '{"code":"tool.failed","message":"x"}'
+	cp s1 "$RL_HOME/queue/d/.state"
+	run env RL_CLOCK_SKEW_MS=1000 rl-queue -q d pop
+	[ "$status" -eq 0 ]
+	jqo '.body'
+	expect '{"a":1}'
+}
+
+@test "a crash at any file operation of a nack or a delayed push strands nothing" {
+	[ -z "${RL_VALGRIND:-}" ] || skip "the command is a valgrind wrapper here"
+	# make stress runs every operation: push, pop, ack, requeue, expiry
+	run env RL_FAULT_SO="$HELPERS/fault.so" "$TOP/tests/stress/queue-fault" nack push-delay
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "queue-fault: nack push-delay crashed at each of "*", every message found" ]]
+}
+
 @test "stats: counts by state and priority, and the age of the oldest" {
 	echo '{}' | rl-queue push -p 3
 	echo '{}' | rl-queue push -p 3

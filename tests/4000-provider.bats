@@ -291,8 +291,8 @@ HELLO"
 	[ "$status" -eq 0 ]
 	first=$(printf '%s\n' "$output" | jq -c .reply)
 	mock_stop
-	! grep -q canary rec.ndjson
-	! grep -qi authorization rec.ndjson
+	run ! grep -q canary rec.ndjson
+	run ! grep -qi authorization rec.ndjson
 	run --separate-stderr rl-provider ask -J -p script:rec.ndjson in.ndjson
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | jq -c .reply)" = "$first" ]

@@ -146,7 +146,7 @@ shot() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	# self-contained: nothing fetched, no script
-	! grep -Eqi '<script|src=|href=|@import|url\(' "$S/dash.html"
+	run ! grep -Eqi '<script|src=|href=|@import|url\(' "$S/dash.html"
 	for id in summary requests latency tokens reward queue resources memory runs errors; do
 		grep -q "<h2 id=\"$id\">" "$S/dash.html" || { echo "no section $id"; false; }
 	done
@@ -256,6 +256,68 @@ compressed() {
 	[[ "$stderr" != *"cannot unpack"* ]]
 	run --separate-stderr env RL_METRICS=0 rl-stats --since 2026-11-01
 	[[ "$stderr" == *"metrics-20261102T000000Z-9.ndjson.gz: io.read: cannot unpack it: gzip failed"* ]]
+}
+
+@test "a line torn by a crash stays apart: the next event is not glued to it" {
+	mkdir -p "$RL_HOME"
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)   # recent: no rotation by age
+	good="{\"at\":\"$now\",\"cmd\":\"rl-act\",\"pid\":1,\"kind\":\"tool\",\"ms\":3}"
+	torn="{\"at\":\"$now\",\"cmd\":\"rl-act\",\"pid\":1,\"kind\":\"stage\",\"wall_ms\":0.195"
+	printf '%s\n%s' "$good" "$torn" > "$RL_HOME/metrics.ndjson"
+	echo '{}' | rl-queue push
+	run sed -n 2p "$RL_HOME/metrics.ndjson"
+	expect "$torn"
+	# every line but the torn one is an event of its own
+	run sh -c "sed 2d '$RL_HOME/metrics.ndjson' | jq -c '[.cmd, .kind]'"
+	[ "$status" -eq 0 ]
+	expect '["rl-act","tool"]
+["rl-queue","queue"]
+["rl-queue","stage"]'
+	run --separate-stderr env RL_METRICS=0 rl-stats -J
+	jqo -c '[.cmd, .events]'
+	expect '["rl-act",1]
+["rl-queue",2]'
+	[ "$stderr" = "rl-stats: $RL_HOME/metrics.ndjson: input.not_json: skipped 1 line that is not an event (a torn last line, or damage)" ]
+}
+
+@test "an event cut by a full disk is cut back: no torn line is left" {
+	mkdir -p "$RL_HOME"
+	# 1000 bytes of events; the next one crosses a 1 KiB file size limit
+	jq -nc --arg at "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" \
+	    '{at: $at, cmd: "x", pid: 1, kind: "pad", pad: ("y" * (1000 - 74))}' \
+	    > "$RL_HOME/metrics.ndjson"
+	[ "$(stat -c %s "$RL_HOME/metrics.ndjson")" -eq 1000 ]
+	cp "$RL_HOME/metrics.ndjson" before
+	run --separate-stderr bash -c 'ulimit -f 1; echo "{}" | exec rl-queue push'
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == "rl-queue: $RL_HOME/metrics.ndjson: io.write: cannot log metrics: File too large" ]]
+	cmp before "$RL_HOME/metrics.ndjson"
+	# space again: the next events are whole lines
+	echo '{}' | rl-queue push
+	run jq -c '[.cmd, .kind]' "$RL_HOME/metrics.ndjson"
+	[ "$status" -eq 0 ]
+	expect '["x","pad"]
+["rl-queue","queue"]
+["rl-queue","stage"]'
+}
+
+@test "a metrics event with a number beyond a double: its value is ignored, not infinity" {
+	mkdir -p "$RL_HOME"
+	export RL_METRICS=0
+	now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+	for ms in 10 1e400 30; do
+		echo "{\"at\":\"$now\",\"cmd\":\"rl-provider\",\"pid\":1,\"kind\":\"request\",\"provider\":\"p\",\"model\":\"m\",\"ms\":$ms,\"prompt_tokens\":5}"
+	done > "$RL_HOME/metrics.ndjson"
+	run --separate-stderr rl-stats -J
+	[ -z "$stderr" ]
+	jqo -c '[.requests, .prompt_tokens, .latency_ms]'
+	expect '[3,15,{"p50":10,"p95":30,"p99":30,"max":30}]'
+	RL_GATE_P95_MS=500 run --separate-stderr rl-stats check
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	rl-stats --html dash.html
+	run grep -Eci 'nan|inf[^o]' dash.html
+	expect 0
 }
 
 @test "errors: grouped by provider and by tool too" {
