@@ -33,9 +33,10 @@
  * reads it too, once a minute, whatever the hint says.
  *
  * Every change of state happens under an exclusive flock on .lock, which
- * dies with its holder.  Pushers write and fsync their files before they
- * take it; a file is renamed into place and its directory fsync'ed before
- * push returns.  Ack fsyncs too, so an acked message never comes back.
+ * dies with its holder.  Pushers write their files and make them durable
+ * before they take it (one fsync, or one syncfs and a journal for a
+ * batch: see "push" below); a file is renamed into place and its
+ * directory fsync'ed before push returns.  Ack fsyncs too, so an acked message never comes back.
  * A pop needs no fsync: if its rename is lost in a crash the message is
  * simply ready again (at least once).
  *
@@ -74,6 +75,7 @@ static const char *dirnames[D_N] = {"tmp", "ready", "delayed", "leased",
 struct prio {
 	long long head, tail;
 	int known;               /* head and tail are worth trusting */
+	int fd1;                 /* its directory, open, + 1; 0: not open */
 };
 
 struct spool {
@@ -134,7 +136,10 @@ state_load(struct spool *s)
 	char *line, *save = NULL, now[48];
 	long long a, c, p;
 
-	memset(s->prio, 0, NPRIO * sizeof *s->prio);
+	for (p = 0; p < NPRIO; p++) {    /* what is known goes; open dirs stay */
+		s->prio[p].head = s->prio[p].tail = 0;
+		s->prio[p].known = 0;
+	}
 	s->next_due = s->sweep_at = s->seen = 0;
 	s->delayed_stale = 1;    /* until .state shows it is not */
 	if (rl_fs_read_at(s->root, ".state", &b, 1 << 20) < 0) {
@@ -221,12 +226,23 @@ unlock(struct spool *s)
 static int
 prio_dir(struct spool *s, int p, int create)
 {
+	struct prio *pr = &s->prio[p - PRIO_MIN];
 	char name[16];
+	int fd;
 
+	/* kept open once found: a batch opens it once, not per message */
+	if (pr->fd1)
+		return dup(pr->fd1 - 1);
 	snprintf(name, sizeof name, "%d", p);
-	if (create && mkdirat(s->dir[D_READY], name, 0700) < 0 && errno != EEXIST)
+	if ((fd = openat(s->dir[D_READY], name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 && errno == ENOENT && create &&
+	    (mkdirat(s->dir[D_READY], name, 0700) == 0 || errno == EEXIST))
+		fd = openat(s->dir[D_READY], name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	return openat(s->dir[D_READY], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pr->fd1 = fd + 1;
+	return dup(fd);
 }
 
 /* Find head and tail of priority p by reading its directory. */
@@ -300,7 +316,7 @@ sync_prio(struct spool *s, int p)
 }
 
 static int
-write_file(int dir, const char *name, const cJSON *j, int replace)
+write_file(int dir, const char *name, const cJSON *j, int replace, int sync)
 {
 	struct rl_buf b = {0};
 	int fd, rc = -1;
@@ -311,7 +327,8 @@ write_file(int dir, const char *name, const cJSON *j, int replace)
 		rc = rl_fs_replace_at(dir, name, b.data, b.len, 0600);
 	} else if ((fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) >= 0) {
-		rc = rl_fs_write_all(fd, b.data, b.len) == 0 && fsync(fd) == 0 ? 0 : -1;
+		rc = rl_fs_write_all(fd, b.data, b.len) == 0 &&
+		    (!sync || fsync(fd) == 0) ? 0 : -1;
 		if (close(fd) < 0)
 			rc = -1;
 		if (rc < 0) {
@@ -394,6 +411,9 @@ sp_close(struct rl_queue *q)
 	struct spool *s = q->impl;
 	int i;
 
+	for (i = 0; i < NPRIO; i++)
+		if (s->prio[i].fd1)
+			close(s->prio[i].fd1 - 1);
 	for (i = 0; i < D_N; i++)
 		close(s->dir[i]);
 	close(s->lock);
@@ -409,56 +429,161 @@ delayed_name(const struct rl_qmsg *m, long long delay, char *out, size_t n)
 	    m->id);
 }
 
+/* --- push: a batch is queued whole or not at all --------------------- */
+
+/*
+ * A push of many messages writes their files without an fsync each, makes
+ * them all durable with one syncfs(2), then writes a journal of the batch
+ * (tmp/.batch.TOKEN: a line "ID PRIO NOTBEFORE DELAY" a message) before
+ * it renames any of them into place, and removes the journal when all
+ * are.  A crash before the journal is durable leaves only files in tmp/,
+ * swept later: nothing of the batch is queued.  A crash after it leaves
+ * the journal, and whoever takes the lock next finishes the batch (roll
+ * forward): all of it is queued.  A pusher that finds its journal gone
+ * when it gets the lock knows another process finished its batch.
+ */
+
+/* Move message id, of priority p (delayed until nb when nb > 0, by
+ * delay ms), from tmp/ into place.  Not fsync'ed. */
+static int
+place(struct spool *s, const char *id, int p, long long nb, long long delay)
+{
+	struct rl_qmsg m = {0};
+	char name[256];
+
+	if (!nb)
+		return to_ready(s, s->dir[D_TMP], id, p);
+	snprintf(m.id, sizeof m.id, "%s", id);
+	m.not_before = nb;
+	m.priority = p;
+	delayed_name(&m, delay, name, sizeof name);
+	hint_delayed(s, nb);
+	return rename_new(s->dir[D_TMP], id, s->dir[D_DELAYED], name);
+}
+
+/* Finish the batch of journal name (under the lock): every message still
+ * in tmp/ goes into place, the directories are synced, the journal goes. */
+static int
+roll_forward(struct spool *s, const char *journal)
+{
+	struct rl_buf text = {0};
+	char id[64], *line, *nl;
+	long long nb, delay;
+	int p, rc = 0, delayed = 0, last = PRIO_MAX + 1;
+	struct stat st;
+
+	if (rl_fs_read_at(s->dir[D_TMP], journal, &text, 1UL << 24) < 0)
+		return errno == ENOENT ? 0 : -1;
+	for (line = text.data; rc == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(line, '\n')))
+			*nl = 0;
+		if (sscanf(line, "%63s %d %lld %lld", id, &p, &nb, &delay) != 4 ||
+		    p < PRIO_MIN || p > PRIO_MAX || !rl_fs_safe_name(id))
+			continue;
+		if (fstatat(s->dir[D_TMP], id, &st, 0) < 0)
+			continue;           /* placed before the crash */
+		/* a batch has one priority: one sync of its directory */
+		if ((rc = place(s, id, p, nb, delay)) == 0 && !nb && p != last) {
+			if (last <= PRIO_MAX)
+				rc = sync_prio(s, last);
+			last = p;
+		}
+		delayed |= nb != 0;
+	}
+	if (rc == 0 && last <= PRIO_MAX)
+		rc = sync_prio(s, last);
+	if (rc == 0 && delayed)
+		rc = fsync(s->dir[D_DELAYED]);
+	if (rc == 0 && unlinkat(s->dir[D_TMP], journal, 0) == 0)
+		rc = fsync(s->dir[D_TMP]);
+	rl_buf_free(&text);
+	return rc;
+}
+
+/* Finish every batch whose pusher died (under the lock). */
+static void
+roll_all(struct spool *s)
+{
+	int dfd = dup(s->dir[D_TMP]);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, ".batch.", 7) == 0 &&
+		    !strstr(e->d_name, ".tmp.")) {
+			names = rl_xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = rl_xstrdup(e->d_name);
+		}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		roll_forward(s, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 static int
 sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 {
 	struct spool *s = q->impl;
-	char name[256];
-	size_t i, done;
+	struct rl_buf list = {0};
+	char journal[64];
+	size_t i;
 	cJSON *j;
-	int rc = 0, delayed = 0;
+	int rc = 0;
 
-	/* write and fsync every file before taking the lock */
+	/* write every file before taking the lock: one at a time fsync'ed,
+	 * a batch with one syncfs for all */
 	for (i = 0; i < n; i++) {
 		j = rl_qmsg_json(&m[i]);
-		rc = write_file(s->dir[D_TMP], m[i].id, j, 0);
+		rc = write_file(s->dir[D_TMP], m[i].id, j, 0, n == 1);
 		cJSON_Delete(j);
-		if (rc < 0) {
-			sys_fail(q, "io.write", "cannot write a message");
-			while (i-- > 0)
-				unlinkat(s->dir[D_TMP], m[i].id, 0);
-			return -1;
-		}
-	}
-	if (lock(q) < 0)
-		return -1;
-	for (done = 0; done < n; done++) {
-		if (m[done].not_before) {
-			delayed_name(&m[done], m[done].not_before - m[done].pushed,
-			    name, sizeof name);
-			hint_delayed(s, m[done].not_before);
-			rc = rename_new(s->dir[D_TMP], m[done].id, s->dir[D_DELAYED], name);
-			delayed = 1;
-		} else {
-			rc = to_ready(s, s->dir[D_TMP], m[done].id, m[done].priority);
-		}
 		if (rc < 0)
 			break;
+		rl_buf_printf(&list, "%s %d %lld %lld\n", m[i].id, m[i].priority,
+		    m[i].not_before, m[i].not_before ? m[i].not_before -
+		    m[i].pushed : 0);
 	}
-	if (rc == 0 && delayed)
-		rc = fsync(s->dir[D_DELAYED]);
-	/* one fsync per priority touched, not one per message */
-	for (i = 0; rc == 0 && i < done; i++)
-		if (!m[i].not_before && (i == 0 || m[i].priority != m[i - 1].priority))
-			rc = sync_prio(s, m[i].priority);
-	unlock(s);
+	snprintf(journal, sizeof journal, ".batch.%016llx", token());
+	if (rc == 0 && n > 1 && (syncfs(s->dir[D_TMP]) < 0 ||
+	    rl_fs_replace_at(s->dir[D_TMP], journal, list.data, list.len,
+	    0600) < 0))
+		rc = -1;
+	rl_buf_free(&list);
 	if (rc < 0) {
-		sys_fail(q, "io.write", "cannot queue a message");
-		for (i = done; i < n; i++)
+		sys_fail(q, "io.write", "cannot write a message");
+		while (i-- > 0)
 			unlinkat(s->dir[D_TMP], m[i].id, 0);
-		return rl_error_set(&q->err, q->err.code, "%s (%zu of %zu were "
-		    "queued)", q->err.message, done, n);
+		if (n > 1)
+			unlinkat(s->dir[D_TMP], journal, 0);
+		return -1;
 	}
+	if (lock(q) < 0)
+		return -1;      /* the journal stays: the next to lock finishes */
+	if (n == 1) {
+		rc = place(s, m[0].id, m[0].priority, m[0].not_before,
+		    m[0].not_before ? m[0].not_before - m[0].pushed : 0);
+		if (rc == 0)
+			rc = m[0].not_before ? fsync(s->dir[D_DELAYED]) :
+			    sync_prio(s, m[0].priority);
+		if (rc < 0)
+			unlinkat(s->dir[D_TMP], m[0].id, 0);
+	} else {
+		rc = roll_forward(s, journal);
+	}
+	unlock(s);
+	if (rc < 0)
+		return sys_fail(q, "io.write", n == 1 ? "cannot queue a message" :
+		    "cannot queue a batch (it is journaled: the next operation "
+		    "on the queue finishes it)");
 	return 0;
 }
 
@@ -549,7 +674,7 @@ move_on(struct rl_queue *q, int dir, const char *name, struct rl_qmsg *m,
 	m->not_before = delay ? now + delay : 0;
 	/* the new contents first, in place: the message stays in one state */
 	j = rl_qmsg_json(m);
-	rc = write_file(dir, name, j, 1);
+	rc = write_file(dir, name, j, 1, 1);
 	cJSON_Delete(j);
 	if (rc < 0)
 		return -1;
@@ -637,6 +762,7 @@ housekeeping(struct rl_queue *q, long long now)
 
 	int sweep = now >= s->sweep_at || s->sweep_at - now > SWEEP_MS;
 
+	roll_all(s);
 	each_file(s->dir[D_LEASED], reclaim_one, &r);
 	/* delayed/ is read when something there is due, when the hint may
 	 * miss a file (see the top), when the clock went back since the last
@@ -1040,7 +1166,7 @@ requeue_one(int dir, const char *name, void *arg)
 		m.attempts = 0;
 		m.not_before = 0;
 		j = rl_qmsg_json(&m);
-		if (write_file(dir, name, j, 1) < 0 ||
+		if (write_file(dir, name, j, 1, 1) < 0 ||
 		    to_ready(r->q->impl, dir, name, m.priority) < 0 ||
 		    sync_prio(r->q->impl, m.priority) < 0)
 			r->rc = sys_fail(r->q, "io.write", "cannot requeue");

@@ -358,9 +358,9 @@ low2"
 @test "a crash at any file operation of a nack or a delayed push strands nothing" {
 	[ -z "${RL_VALGRIND:-}" ] || skip "the command is a valgrind wrapper here"
 	# make stress runs every operation: push, pop, ack, requeue, expiry
-	run env RL_FAULT_SO="$HELPERS/fault.so" "$TOP/tests/stress/queue-fault" nack push-delay
+	run env RL_FAULT_SO="$HELPERS/fault.so" "$TOP/tests/stress/queue-fault" nack push-delay push-batch
 	[ "$status" -eq 0 ]
-	[[ "${lines[-1]}" == "queue-fault: nack push-delay crashed at each of "*", every message found" ]]
+	[[ "${lines[-1]}" == "queue-fault: nack push-delay push-batch crashed at each of "*", every message found" ]]
 }
 
 @test "stats: counts by state and priority, and the age of the oldest" {
