@@ -3,10 +3,13 @@
  * backoff and dead letters.
  *
  *     struct rl_queue *q = rl_queue_open(&cfg, "jobs");
- *     rl_queue_push(q, record, priority, delay_ms);     (then _commit)
+ *     rl_queue_push(q, &record, 1, priority, delay_ms, NULL);  (owns record)
  *     rl_queue_pop(q, 1, lease_ms, msgs, &n);
  *     ... work on msgs[0].body ...
- *     rl_queue_ack(q, msgs[0].lease);       or rl_queue_nack(q, lease, err)
+ *     const char *l = msgs[0].lease;
+ *     rl_queue_ack(q, &l, 1, NULL);     or rl_queue_nack(q, l, error, 0)
+ *     rl_qmsg_free(&msgs[0]);
+ *     rl_queue_close(q);
  *
  * A message is a JSON record plus its metadata.  Its life:
  *
@@ -118,13 +121,35 @@ int rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
  * longer holds its message (expired and taken back, or acked). */
 int rl_queue_ack(struct rl_queue *q, const char **leases, size_t n,
 	int *found);
+
+/* Give lease's message back: error (an error object, may be NULL) is
+ * appended to its history and attempts counted; it is delayed by the
+ * backoff, or dead after queue.max_attempts, or at once when dead is
+ * not 0.  Returns 1 when the lease no longer holds its message. */
 int rl_queue_nack(struct rl_queue *q, const char *lease, const cJSON *error,
 	int dead);
+
+/* Keep lease's message for lease_ms more from now (a worker still at
+ * it).  Returns 1 when the lease no longer holds its message. */
 int rl_queue_renew(struct rl_queue *q, const char *lease, long long lease_ms);
+
+/* Call fn for each message in state (one of RL_QUEUE_STATES, or NULL for
+ * all, state by state), under the queue's lock; fn returning non-zero
+ * stops the walk.  m is valid during the call only. */
 int rl_queue_list(struct rl_queue *q, const char *state,
 	int (*fn)(const struct rl_qmsg *m, void *arg), void *arg);
+
+/* Counts by state and priority, the oldest ready message's age and the
+ * dead letters by error code into s (the caller frees by_priority and
+ * dead_by_code with cJSON_Delete). */
 int rl_queue_stats(struct rl_queue *q, struct rl_queue_stats *s);
+
+/* Make dead message id (NULL: every dead one) ready again with attempts
+ * at 0; *n is how many were. */
 int rl_queue_requeue(struct rl_queue *q, const char *id, unsigned long *n);
+
+/* Remove every message in state (one of RL_QUEUE_STATES); *n is how
+ * many. */
 int rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n);
 
 /* The delay before attempt number attempts + 1, with jitter. */

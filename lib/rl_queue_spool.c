@@ -85,6 +85,8 @@ struct spool {
 	int delayed_stale;       /* next_due may miss a file of delayed/ */
 };
 
+/* --- errors, names and the .state hint ---------------------------------- */
+
 static int
 sys_fail(struct rl_queue *q, const char *code, const char *what)
 {
@@ -202,6 +204,8 @@ hint_delayed(struct spool *s, long long not_before)
 	state_save(s, 1);
 }
 
+/* --- the lock ----------------------------------------------------------- */
+
 static int
 lock(struct rl_queue *q)
 {
@@ -221,6 +225,8 @@ unlock(struct spool *s)
 	state_save(s, 0);
 	flock(s->lock, LOCK_UN);
 }
+
+/* --- ready/: one directory per priority --------------------------------- */
 
 /* The directory of priority p in ready/, made if need be; -1 on error. */
 static int
@@ -315,6 +321,8 @@ sync_prio(struct spool *s, int p)
 	return rc;
 }
 
+/* --- message files ------------------------------------------------------ */
+
 static int
 write_file(int dir, const char *name, const cJSON *j, int replace, int sync)
 {
@@ -357,6 +365,8 @@ read_msg(int dir, const char *name, struct rl_qmsg *m)
 	rl_buf_free(&b);
 	return rc;
 }
+
+/* --- open and close ----------------------------------------------------- */
 
 static int
 sp_open(struct rl_queue *q, const char *where)
@@ -429,7 +439,7 @@ delayed_name(const struct rl_qmsg *m, long long delay, char *out, size_t n)
 	    m->id);
 }
 
-/* --- push: a batch is queued whole or not at all --------------------- */
+/* --- push: a batch is queued whole or not at all ----------------------- */
 
 /*
  * A push of many messages writes their files without an fsync each, makes
@@ -587,6 +597,8 @@ sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 	return 0;
 }
 
+/* --- walking a directory ------------------------------------------------ */
+
 static int
 cmp_name(const void *a, const void *b)
 {
@@ -625,6 +637,8 @@ each_file(int dir, void (*fn)(int dir, const char *name, void *arg), void *arg)
 	}
 	free(names);
 }
+
+/* --- housekeeping: expired leases, due delays, sweeps ------------------- */
 
 struct sweep {
 	long long now, keep;
@@ -782,6 +796,8 @@ housekeeping(struct rl_queue *q, long long now)
 	}
 }
 
+/* --- pop ---------------------------------------------------------------- */
+
 /* Lease the next message of priority p into out; 1 when there is none. */
 static int
 take(struct rl_queue *q, int p, long long lease_ms, struct rl_qmsg *out)
@@ -891,6 +907,8 @@ sp_pop(struct rl_queue *q, size_t max, long long lease_ms, struct rl_qmsg *out,
 	unlock(s);
 	return rc;
 }
+
+/* --- ack, nack and renew ------------------------------------------------ */
 
 /* The names in leased/, sorted, for looking leases up. */
 struct leases {
@@ -1043,6 +1061,8 @@ struct visit {
 	int stop;
 };
 
+/* --- list and stats ----------------------------------------------------- */
+
 static void
 visit_one(int dir, const char *name, void *arg)
 {
@@ -1152,6 +1172,8 @@ struct requeue {
 	unsigned long *n;
 	int rc;
 };
+
+/* --- requeue and purge -------------------------------------------------- */
 
 static void
 requeue_one(int dir, const char *name, void *arg)
