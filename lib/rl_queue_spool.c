@@ -157,7 +157,9 @@ state_load(struct spool *s)
 			s->seen = p;
 		} else if (sscanf(line, "prio %lld %lld %lld", &p, &a, &c) == 3 &&
 		    p >= PRIO_MIN && p <= PRIO_MAX && a >= 0 && c >= a) {
-			s->prio[p - PRIO_MIN] = (struct prio){a, c, 1};
+			s->prio[p - PRIO_MIN].head = a;
+			s->prio[p - PRIO_MIN].tail = c;
+			s->prio[p - PRIO_MIN].known = 1;
 		} else if (strncmp(line, "delayed ", 8) == 0 && *now) {
 			s->delayed_stale = strcmp(line + 8, now) != 0;
 		}
