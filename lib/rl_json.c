@@ -299,6 +299,56 @@ prescan(const unsigned char *p, size_t n, int max_depth, struct rl_json_err *e,
 	}
 }
 
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * cJSON stops where it gave up, which is not always the byte at fault
+ * (after a trailing comma it may stop at the end of the line).  When the
+ * failure is a comma followed by nothing but '}' or ']', point *off at
+ * that bracket and return 1; when it is a comma where a value must be
+ * (",," "[,"), point *off at that comma and return 0.
+ */
+static int
+trailing_comma(const char *s, size_t n, size_t *off)
+{
+	size_t q = *off < n ? *off : n - (n > 0), c;
+
+	while (q > 0 && (q >= n || blank(s[q])))
+		q--;
+	if (s[q] == ',') {               /* stopped at the comma: look ahead */
+		for (c = q; c > 0 && blank(s[c - 1]); c--)
+			;
+		if (c > 0 && strchr(",[{", s[c - 1])) {
+			*off = q;        /* a comma where a value must be */
+			return 0;
+		}
+		for (c = q + 1; c < n && blank(s[c]); c++)
+			;
+		if (c < n && (s[c] == '}' || s[c] == ']')) {
+			*off = c;
+			return 1;
+		}
+		return 0;
+	}
+	for (c = q; c > 0 && blank(s[c - 1]); c--)
+		;
+	if (c > 0 && s[c - 1] == ',' && s[q] != '}' && s[q] != ']') {
+		*off = c - 1;            /* stopped after a stray comma */
+		return trailing_comma(s, n, off);
+	}
+	if (s[q] != '}' && s[q] != ']')
+		return 0;
+	if (c > 0 && s[c - 1] == ',') {
+		*off = q;
+		return 1;
+	}
+	return 0;
+}
+
 int
 rl_json_parse(const char *s, size_t n, int max_depth, cJSON **out,
 	struct rl_json_err *e)
@@ -320,6 +370,9 @@ rl_json_parse(const char *s, size_t n, int max_depth, cJSON **out,
 			off++;
 	if (!v || off < n) {
 		cJSON_Delete(v);
+		if (!v && trailing_comma(s, n, &off))
+			return fail(e, "input.not_json", off, "trailing comma "
+			    "before '%c'", s[off]);
 		if (off >= n || (!v && open))
 			return fail(e, "input.not_json", n,
 			    "unexpected end of input");

@@ -66,7 +66,7 @@ load helpers/common
 	printf '{\n  "type": "object",,\n}\n' > broken.json
 	run --separate-stderr rl-validate -s broken.json <<< '1'
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "rl-validate: validate.bad_schema: broken.json:2:21: unexpected end of line" ]
+	[ "$stderr" = "rl-validate: validate.bad_schema: broken.json:2:20: unexpected ','" ]
 }
 
 @test "a missing schema file: exit 2" {

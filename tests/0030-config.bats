@@ -233,3 +233,15 @@ state	$RL_HOME	present"
 	echo '{"rl":1,"id":"a","next":"plan"}' | rl-validate > /dev/null
 	[ -s "$S/elsewhere/metrics.ndjson" ]
 }
+
+@test "a syntax error names the line, the column and the character at fault" {
+	mkdir -p "$XDG_CONFIG_HOME/redline"
+	f="$XDG_CONFIG_HOME/redline/config.json"
+	printf '{\n  "version": 1,\n  "provider": { "name": "mock", }\n}\n' > "$f"
+	run --separate-stderr rl-config show
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-config: $f:3: config.syntax: trailing comma before '}' at column 33 (fix: correct the JSON there)" ]
+	printf '{\n  "limits": {"max_depth": 3,, "max_record_bytes": 9}\n}\n' > "$f"
+	run --separate-stderr rl-config show
+	[ "$stderr" = "rl-config: $f:2: config.syntax: unexpected ',' at column 29 (fix: correct the JSON there)" ]
+}
