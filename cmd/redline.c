@@ -3,7 +3,7 @@
  *
  *   redline CMD [arg ...]   runs rl-CMD (as git runs git-CMD)
  *   redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J name]
- *               [--no-sandbox] [--resume] [task ...]
+ *               [--no-sandbox] [--resume | --discard] [task ...]
  *
  * `redline run` reads its options, makes batons of tasks given as words
  * (rl-task), and hands the rest to the ring (rl_ring.h): the stages, the
@@ -23,7 +23,7 @@
 
 static const char usage[] =
     "usage: redline run [-C dir] [-n tasks] [-p provider] [-m model] [-J journal] "
-    "[-v] [--no-sandbox] [--resume] [task ...]\n"
+    "[-v] [--no-sandbox] [--resume | --discard] [task ...]\n"
     "       redline command [arg ...]\n";
 
 static struct rl_config cfg;
@@ -90,6 +90,7 @@ cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"no-sandbox", no_argument, NULL, 'S'},
 		{"resume", no_argument, NULL, 'R'},
+		{"discard", no_argument, NULL, 'D'},
 		{"journal", required_argument, NULL, 'J'},
 		{"tasks", required_argument, NULL, 'n'},
 		{"provider", required_argument, NULL, 'p'},
@@ -127,6 +128,7 @@ cmd_run(int argc, char **argv)
 		case 'v': o.verbose = 1; break;
 		case 'S': o.no_sandbox = 1; break;
 		case 'R': o.resume = 1; break;
+		case 'D': o.discard = 1; break;
 		default:
 			fputs(usage, stderr);
 			return RL_EXIT_USAGE;
@@ -134,6 +136,11 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.resume && o.discard) {
+		rl_diag(NULL, 0, "usage.bad_value", "--resume and --discard: one "
+		    "or the other");
+		return RL_EXIT_USAGE;
+	}
 	if (!(R = rl_ring_open(&cfg, &o, &e))) {
 		rl_error_report(&e, NULL);
 		return strcmp(e.code, "io.lock") == 0 ? RL_EXIT_TEMP : RL_EXIT_USAGE;

@@ -57,6 +57,7 @@ static const struct code codes[] = {
 	{"queue.bad_name", "input", 0, RL_EXIT_USAGE},
 	{"queue.lease_expired", "conflict", 0, RL_EXIT_FAIL},
 	{"queue.corrupt", "storage", 0, RL_EXIT_FAIL},
+	{"queue.unfinished", "conflict", 0, RL_EXIT_USAGE},
 	/* io: the system said no; a full disk may clear up */
 	{"io.open", "io", 0, RL_EXIT_FAIL},
 	{"io.read", "io", 1, RL_EXIT_TEMP},

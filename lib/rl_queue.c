@@ -175,6 +175,19 @@ rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n)
 	return q->be->purge(q, state, n);
 }
 
+int
+rl_queue_bury(struct rl_queue *q, const char *state, const cJSON *error,
+	unsigned long *n)
+{
+	*n = 0;
+	if (!state || (strcmp(state, "ready") && strcmp(state, "delayed") &&
+	    strcmp(state, "leased")))
+		return rl_error_set(&q->err, "queue.bad_name", "'%s': only ready, "
+		    "delayed or leased messages go to the dead letters",
+		    state ? state : "");
+	return q->be->bury(q, state, error, n);
+}
+
 cJSON *
 rl_qmsg_json(const struct rl_qmsg *m)
 {

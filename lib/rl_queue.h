@@ -87,6 +87,9 @@ struct rl_queue_backend {
 	int (*stats)(struct rl_queue *q, struct rl_queue_stats *s);
 	int (*requeue)(struct rl_queue *q, const char *id, unsigned long *n);
 	int (*purge)(struct rl_queue *q, const char *state, unsigned long *n);
+	/* every message of state to the dead letters, error appended */
+	int (*bury)(struct rl_queue *q, const char *state, const cJSON *error,
+	    unsigned long *n);
 	void (*close)(struct rl_queue *q);
 };
 
@@ -151,6 +154,12 @@ int rl_queue_requeue(struct rl_queue *q, const char *id, unsigned long *n);
 /* Remove every message in state (one of RL_QUEUE_STATES); *n is how
  * many. */
 int rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n);
+
+/* Move every message in state (ready, delayed or leased) to the dead
+ * letters, error (an error object) appended to each one's history:
+ * nothing is deleted, and requeue brings them back.  *n is how many. */
+int rl_queue_bury(struct rl_queue *q, const char *state, const cJSON *error,
+	unsigned long *n);
 
 /* The delay before attempt number attempts + 1, with jitter. */
 long long rl_queue_backoff(const struct rl_queue *q, int attempts);

@@ -1229,37 +1229,83 @@ purge_one(int dir, const char *name, void *arg)
 		(*p->n)++;
 }
 
-static int
-sp_purge(struct rl_queue *q, const char *state, unsigned long *n)
+/* Call fn for every file of state, and sync what it changed. */
+static void
+each_in_state(struct spool *s, const char *state,
+	void (*fn)(int dir, const char *name, void *arg), void *arg)
 {
-	struct spool *s = q->impl;
-	struct purge p = {n};
 	int prios[NPRIO], np, i, pfd;
 
-	if (lock(q) < 0)
-		return -1;
 	if (!strcmp(state, "ready")) {
 		np = priorities(s, prios);
 		for (i = 0; i < np; i++) {
 			if ((pfd = prio_dir(s, prios[i], 0)) < 0)
 				continue;
-			each_file(pfd, purge_one, &p);
+			each_file(pfd, fn, arg);
 			fsync(pfd);
 			close(pfd);
 			s->prio[prios[i] - PRIO_MIN].known = 0;
 		}
-	} else {
-		for (i = 0; i < D_N; i++)
-			if (!strcmp(dirnames[i], state)) {
-				each_file(s->dir[i], purge_one, &p);
-				fsync(s->dir[i]);
-			}
+		return;
 	}
+	for (i = 0; i < D_N; i++)
+		if (!strcmp(dirnames[i], state)) {
+			each_file(s->dir[i], fn, arg);
+			fsync(s->dir[i]);
+		}
+}
+
+static int
+sp_purge(struct rl_queue *q, const char *state, unsigned long *n)
+{
+	struct spool *s = q->impl;
+	struct purge p = {n};
+
+	if (lock(q) < 0)
+		return -1;
+	each_in_state(s, state, purge_one, &p);
 	unlock(s);
 	return 0;
 }
 
+struct bury {
+	struct rl_queue *q;
+	const cJSON *error;
+	unsigned long *n;
+	int rc;
+};
+
+static void
+bury_one(int dir, const char *name, void *arg)
+{
+	struct bury *b = arg;
+	struct rl_qmsg m = {0};
+
+	if (read_msg(dir, name, &m) == 0) {
+		if (move_on(b->q, dir, name, &m, b->error, 1) == 0)
+			(*b->n)++;
+		else
+			b->rc = -1;
+	}
+	rl_qmsg_free(&m);
+}
+
+static int
+sp_bury(struct rl_queue *q, const char *state, const cJSON *error,
+	unsigned long *n)
+{
+	struct spool *s = q->impl;
+	struct bury b = {q, error, n, 0};
+
+	if (lock(q) < 0)
+		return -1;
+	each_in_state(s, state, bury_one, &b);
+	unlock(s);
+	return b.rc < 0 ? sys_fail(q, "io.write", "cannot move a message to "
+	    "the dead letters") : 0;
+}
+
 const struct rl_queue_backend rl_queue_spool = {
 	"spool", sp_open, sp_push, sp_pop, sp_ack, sp_nack, sp_renew, sp_list,
-	sp_stats, sp_requeue, sp_purge, sp_close,
+	sp_stats, sp_requeue, sp_purge, sp_bury, sp_close,
 };

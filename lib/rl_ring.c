@@ -781,6 +781,36 @@ resume(struct rl_ring *S)
 	seen_free(&todo);
 }
 
+/* Move what a run that did not finish left to the dead letters (and say
+ * so): nothing is deleted, rl-queue requeue brings it back.  -1 when the
+ * journal cannot be written. */
+static int
+discard(struct rl_ring *S)
+{
+	static const char *const states[] = {"ready", "delayed", "leased"};
+	struct rl_queue *qs[] = {S->ring, S->todo};
+	unsigned long n, total;
+	cJSON *err = rl_err_object("internal.discarded", "the run that held it "
+	    "did not finish; dropped by redline run --discard", "run");
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < 2; i++) {
+		for (k = total = 0; rc == 0 && k < 3; k++) {
+			rc = rl_queue_bury(qs[i], states[k], err, &n);
+			total += n;
+		}
+		if (rc == 0 && total)
+			fprintf(stderr, "%s: %lu baton%s of the unfinished run went to "
+			    "the dead letters: rl-queue -q %s dead lists them, "
+			    "rl-queue -q %s requeue --all-dead brings them back\n",
+			    rl_prog, total, total == 1 ? "" : "s", qs[i]->name,
+			    qs[i]->name);
+	}
+	cJSON_Delete(err);
+	return rc;
+}
+
 /* How many messages the journal holds in the states a run leaves. */
 static unsigned long
 pending(struct rl_queue *q)
@@ -1063,10 +1093,17 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 		    "(said above)", o->journal);
 		goto fail;
 	}
+	if (o->discard && discard(S) < 0) {
+		rl_error_set(e, "io.write", "journal %s: %s", o->journal,
+		    S->ring->err.code ? S->ring->err.message : S->todo->err.message);
+		goto fail;
+	}
 	if (!o->resume && (left = pending(S->ring) + pending(S->todo)) > 0) {
-		rl_error_set(e, "queue.corrupt", "journal %s holds %lu batons of a "
-		    "run that did not finish: redline run --resume finishes them",
-		    o->journal, left);
+		rl_error_set(e, "queue.unfinished", "journal %s holds %lu baton%s of "
+		    "a run that did not finish (fix: redline run --resume finishes "
+		    "them; redline run --discard moves them to the dead letters, "
+		    "where rl-queue -q %s-ring dead lists them)", o->journal, left,
+		    left == 1 ? "" : "s", o->journal);
 		goto fail;
 	}
 	sa.sa_handler = on_signal;

@@ -28,7 +28,9 @@
  * state of the same task is in the journal (it pushed and died before the
  * ack: the older is acked); a task it had taken from todo is pushed to
  * the ring unless it is there already (rl_ring_resume_fates decides).
- * Without opts.resume, a journal that holds such batons is refused.
+ * Without opts.resume, a journal that holds such batons is refused
+ * (queue.unfinished), unless opts.discard moves them to the dead letters
+ * first (nothing is deleted: rl-queue requeue brings them back).
  * rl-act skips a step whose observation of the same iteration says it
  * succeeded, so a baton journaled after act never applies a step twice.
  *
@@ -77,6 +79,7 @@ struct rl_ring_opts {
 	int no_sandbox;           /* --no-sandbox to rl-act and rl-complete */
 	int verbose;              /* a line on stderr per handoff */
 	int resume;               /* take over what a dead run left */
+	int discard;              /* or move it to the dead letters */
 };
 
 struct rl_ring;
@@ -85,9 +88,10 @@ struct rl_ring;
  * Lock the journal (one run per journal: STATE/run-NAME.lock), open its
  * queues and the memory store, take over a dead run's batons when
  * opts->resume, and catch SIGINT and SIGTERM.  Returns the ring, or NULL
- * with e set: io.lock (another run holds the journal), queue.corrupt (a
- * journal left by a run that did not finish, without resume), or the
- * store's own error.
+ * with e set: io.lock (another run holds the journal), io.read_only (the
+ * state directory cannot be written), queue.unfinished (a journal left by
+ * a run that did not finish, without resume or discard), or the store's
+ * own error.
  */
 struct rl_ring *rl_ring_open(struct rl_config *cfg,
 	const struct rl_ring_opts *opts, struct rl_error *e);

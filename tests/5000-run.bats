@@ -185,7 +185,7 @@ patched_once() {
 	entry "feedback agent" > c
 	run --separate-stderr redline run -p script:c "a new task"
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"journal redline holds 1 batons of a run that did not finish: redline run --resume finishes them"* ]]
+	[[ "$stderr" == *"redline: queue.unfinished: journal redline holds 1 baton of a run that did not finish (fix: redline run --resume finishes them; redline run --discard moves them to the dead letters, where rl-queue -q redline-ring dead lists them)"* ]]
 	run --separate-stderr redline run --resume -p script:c < /dev/null
 	[ "$status" -eq 0 ]
 	jqo '[.id, .status, (.observations | map([.step, .tool, .exit]))]'
@@ -343,6 +343,32 @@ patched_once() {
 	    mount -o remount,bind,ro "$RL_HOME" && exec redline run -p "script:$0" x' "$RING"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"redline: io.read_only: the state directory $RL_HOME cannot be written: Read-only file system (fix: make it writable, or set RL_HOME to a directory that is)"* ]]
+}
+
+@test "--discard: a failed run's batons go to the dead letters, the new task runs" {
+	ring_repo
+	# a run that failed: a typo in the provider's name
+	run --separate-stderr redline run -p "scritp:$RING" "first"
+	[ "$status" -ne 0 ]
+	left=$(journal_left)
+	[ "$left" -ge 1 ]
+	run --separate-stderr redline run -p "script:$RING" "merge the duplicated loops in sum.c"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"queue.unfinished"*"redline run --discard"* ]]
+	run --separate-stderr redline run --resume --discard -p "script:$RING"
+	[ "$status" -eq 2 ]
+	run --separate-stderr redline run --discard -p "script:$RING" "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"redline: $left baton"*" of the unfinished run went to the dead letters: rl-queue -q redline-ring dead lists them, rl-queue -q redline-ring requeue --all-dead brings them back"* ]]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	# nothing deleted: the hints work
+	run rl-queue -q redline-ring dead
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.errors[-1].code' <<< "$output" | sort -u)" = internal.discarded ]
+	[ "$(jq -r .body.task <<< "$output" | sort -u)" = first ]
+	run rl-queue -q redline-ring requeue --all-dead
+	[ "$status" -eq 0 ]
+	[ "$(journal_left)" -ge 1 ]
 }
 
 @test "one run holds a journal at a time" {
