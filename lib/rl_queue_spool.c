@@ -441,6 +441,56 @@ delayed_name(const struct rl_qmsg *m, long long delay, char *out, size_t n)
 	    m->id);
 }
 
+/* --- walking a directory ------------------------------------------------ */
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Call fn(dir, name, arg) for each file of dir whose name starts with
+ * prefix (NULL: each not starting with '.'), in name order (so FIFO for
+ * ready/ and time order for delayed/). */
+static void
+each_named(int dir, const char *prefix,
+	void (*fn)(int dir, const char *name, void *arg), void *arg)
+{
+	int dfd = dup(dir);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	rewinddir(d);
+	/* collect first: fn may rename files out of this directory */
+	while ((e = readdir(d)))
+		if (prefix ? !strncmp(e->d_name, prefix, strlen(prefix)) :
+		    e->d_name[0] != '.') {
+			names = rl_xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = rl_xstrdup(e->d_name);
+		}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_name);
+	for (i = 0; i < n; i++) {
+		fn(dir, names[i], arg);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+each_file(int dir, void (*fn)(int dir, const char *name, void *arg), void *arg)
+{
+	each_named(dir, NULL, fn, arg);
+}
+
 /* --- push: a batch is queued whole or not at all ----------------------- */
 
 /*
@@ -512,34 +562,18 @@ roll_forward(struct spool *s, const char *journal)
 	return rc;
 }
 
+static void
+roll_one(int dir, const char *name, void *arg)
+{
+	(void)dir;
+	roll_forward(arg, name);
+}
+
 /* Finish every batch whose pusher died (under the lock). */
 static void
 roll_all(struct spool *s)
 {
-	int dfd = dup(s->dir[D_TMP]);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, i;
-
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	rewinddir(d);
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, ".batch.", 7) == 0 &&
-		    !strstr(e->d_name, ".tmp.")) {
-			names = rl_xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = rl_xstrdup(e->d_name);
-		}
-	closedir(d);
-	for (i = 0; i < n; i++) {
-		roll_forward(s, names[i]);
-		free(names[i]);
-	}
-	free(names);
+	each_named(s->dir[D_TMP], ".batch.", roll_one, s);
 }
 
 static int
@@ -597,47 +631,6 @@ sp_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 		    "cannot queue a batch (it is journaled: the next operation "
 		    "on the queue finishes it)");
 	return 0;
-}
-
-/* --- walking a directory ------------------------------------------------ */
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Call fn(dir, name, arg) for each file of dir not starting with '.', in
- * name order (so FIFO for ready/ and time order for delayed/). */
-static void
-each_file(int dir, void (*fn)(int dir, const char *name, void *arg), void *arg)
-{
-	int dfd = dup(dir);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, i;
-
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	rewinddir(d);
-	/* collect first: fn may rename files out of this directory */
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			names = rl_xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = rl_xstrdup(e->d_name);
-		}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_name);
-	for (i = 0; i < n; i++) {
-		fn(dir, names[i], arg);
-		free(names[i]);
-	}
-	free(names);
 }
 
 /* --- housekeeping: expired leases, due delays, sweeps ------------------- */

@@ -86,14 +86,13 @@ ls_files(const char *dir, const char *const *opts, struct rl_buf *out)
 	return rl_proc_run(argv, NULL, 60000, out, (size_t)1 << 30, NULL, 0);
 }
 
-/* In a git work tree, the files git knows or would add: tracked ones
- * that are there, and untracked ones .gitignore does not exclude.  -1
- * when dir is no work tree (or git is missing). */
+/* The paths git ls-files lists with opts into T; with present, only the
+ * regular files that are there, hidden entries left out as in the walk.
+ * -1 when dir is no work tree (or git is missing). */
 static int
-from_git(const char *dir, struct rl_tree *T)
+git_paths(const char *dir, const char *const *opts, int present,
+	struct rl_tree *T)
 {
-	static const char *const opts[] = {"--cached", "--others",
-		"--exclude-standard", NULL};
 	struct rl_buf out = {0}, path = {0};
 	struct stat st;
 	const char *p, *end;
@@ -106,12 +105,12 @@ from_git(const char *dir, struct rl_tree *T)
 		rc = 0;
 		for (p = out.data, end = p ? p + out.len : p; p && p < end;
 		    p += strlen(p) + 1) {
-			/* hidden entries stay out, as in the walk */
-			if (*p == '.' || strstr(p, "/."))
+			if (present && (*p == '.' || strstr(p, "/.")))
 				continue;
 			rl_buf_reset(&path);
 			rl_buf_printf(&path, "%s/%s", dir, p);
-			if (lstat(path.data, &st) == 0 && S_ISREG(st.st_mode))
+			if (!present || (lstat(path.data, &st) == 0 &&
+			    S_ISREG(st.st_mode)))
 				add(T, rl_xstrdup(p));
 		}
 	}
@@ -120,28 +119,28 @@ from_git(const char *dir, struct rl_tree *T)
 	return rc;
 }
 
+/* In a git work tree, the files git knows or would add: tracked ones
+ * that are there, and untracked ones .gitignore does not exclude. */
+static int
+from_git(const char *dir, struct rl_tree *T)
+{
+	static const char *const opts[] = {"--cached", "--others",
+		"--exclude-standard", NULL};
+
+	return git_paths(dir, opts, 1, T);
+}
+
 int
 rl_tree_tracked(const char *dir, struct rl_tree *T)
 {
 	static const char *const opts[] = {"--cached", NULL};
-	struct rl_buf out = {0};
-	const char *p, *end;
 	size_t first = T->n;
-	int status, rc = -1;
 
-	if (!rl_proc_findable("git"))
+	if (git_paths(dir, opts, 0, T) < 0)
 		return -1;
-	status = ls_files(dir, opts, &out);
-	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		rc = 0;
-		for (p = out.data, end = p ? p + out.len : p; p && p < end;
-		    p += strlen(p) + 1)
-			add(T, rl_xstrdup(p));
-		if (T->n > first)
-			qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
-	}
-	rl_buf_free(&out);
-	return rc;
+	if (T->n > first)
+		qsort(T->v + first, T->n - first, sizeof *T->v, cmp_str);
+	return 0;
 }
 
 int
