@@ -682,6 +682,8 @@ oa_window(struct rl_provider *p)
 	cJSON *j = NULL;
 	long w = 0;
 
+	if (o->pre->window == RL_WINDOW_NONE)
+		return 0;
 	if (rl_prov_http_inflight())
 		return -1;
 	switch (o->pre->window) {
