@@ -153,15 +153,18 @@ char *rl_provider_generate(struct rl_provider *p, const char *prompt,
  * validate: the settings, then a live health check (GET {base}/models
  * for HTTP services, the program for cmd, the cassette for script).
  * Adds what it learned to info (may be NULL): "models", "model_listed",
- * "ms".  Returns 0 when healthy, -1 with e set.
+ * "ms", and "context_length" when the window is known
+ * (rl_provider_window).  Returns 0 when healthy, -1 with e set.
  */
 int rl_provider_validate(struct rl_provider *p, cJSON *info,
 	struct rl_error *e);
 
 /*
  * metrics: what this provider did in this process: requests (attempts),
- * calls, errors by code, retries, latency_ms {p50, p95, p99, max} over
- * attempts, prompt_tokens, completion_tokens.  The caller owns the tree.
+ * calls, errors by code, retries, fallbacks (to a weaker structured
+ * output), latency_ms {p50, p95, p99, max} over attempts, prompt_tokens,
+ * completion_tokens, cached_tokens, reasoning_tokens.  The caller owns
+ * the tree.
  */
 cJSON *rl_provider_metrics(const struct rl_provider *p);
 
