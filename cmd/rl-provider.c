@@ -3,7 +3,10 @@
  *
  *   ask      a prompt from the arguments or stdin, the reply on stdout;
  *            with -J, NDJSON records {prompt, system} in and the same
- *            records with reply and usage (or error) out, -j in flight
+ *            records with reply and usage (or error) out, -j in flight;
+ *            the model's reasoning (sent apart, or inline in <think>
+ *            blocks) is left out unless --thinking asks for it: on
+ *            stderr, or in the record's reasoning
  *   check    the settings and a live health check; exit 0, 1 or 111
  *   ls       the presets and the configured providers, with where each
  *            setting comes from
@@ -22,11 +25,12 @@
 #include "rl_loop.h"
 #include "rl_out.h"
 #include "rl_prov_pool.h"
+#include "rl_prov_think.h"
 #include "rl_provider.h"
 
 static const char usage[] =
-    "usage: rl-provider ask [-p provider] [-m model] [-s system] [--json] [prompt ...]\n"
-    "       rl-provider ask -J [-p provider] [-m model] [-s system] [-j jobs] [--json] [--unordered] [file ...]\n"
+    "usage: rl-provider ask [-p provider] [-m model] [-s system] [--json] [--thinking] [prompt ...]\n"
+    "       rl-provider ask -J [-p provider] [-m model] [-s system] [-j jobs] [--json] [--thinking] [--unordered] [file ...]\n"
     "       rl-provider check [-p provider] [-m model]\n"
     "       rl-provider ls\n";
 
@@ -59,7 +63,11 @@ struct ask {
 	struct rl_prov_pool pool;
 	const char *system;
 	int json;
+	int thinking;             /* --thinking */
 	const struct rl_loop *L;
+	/* ask without -J */
+	struct rl_prov_think think;
+	int thought;              /* reasoning went to stderr, no newline yet */
 };
 
 static void
@@ -69,8 +77,29 @@ usage_object(cJSON *o, const struct rl_call *c)
 
 	cJSON_AddNumberToObject(u, "prompt_tokens", c->usage.prompt_tokens);
 	cJSON_AddNumberToObject(u, "completion_tokens", c->usage.completion_tokens);
+	if (c->usage.cached_tokens)
+		cJSON_AddNumberToObject(u, "cached_tokens", c->usage.cached_tokens);
+	if (c->usage.cache_write_tokens)
+		cJSON_AddNumberToObject(u, "cache_write_tokens",
+		    c->usage.cache_write_tokens);
+	if (c->usage.reasoning_tokens)
+		cJSON_AddNumberToObject(u, "reasoning_tokens",
+		    c->usage.reasoning_tokens);
 	if (c->usage.estimated)
 		cJSON_AddTrueToObject(u, "estimated");
+}
+
+/* A reply split into what it says and what the model thought. */
+struct split {
+	struct rl_buf reply, thought;
+};
+
+static void
+split_out(void *arg, int thought, const char *p, size_t n)
+{
+	struct split *s = arg;
+
+	rl_buf_add(thought ? &s->thought : &s->reply, p, n);
 }
 
 /* The pool's done: the record with its reply, or with an error. */
@@ -100,7 +129,20 @@ ask_done(cJSON *rec, struct rl_call *c, void *arg)
 		rl_diag(NULL, 0, c->err.code, "%s", c->err.message);
 		return RL_EXIT_FAIL;
 	}
-	cJSON_AddStringToObject(rec, "reply", c->text.len ? c->text.data : "");
+	{
+		struct split s = {{0}, {0}};
+		struct rl_prov_think t = {.fn = split_out, .arg = &s};
+
+		rl_buf_add(&s.thought, c->reasoning.data ? c->reasoning.data : "",
+		    c->reasoning.len);
+		rl_prov_think_feed(&t, c->text.data ? c->text.data : "", c->text.len);
+		rl_prov_think_end(&t);
+		cJSON_AddStringToObject(rec, "reply", s.reply.len ? s.reply.data : "");
+		if (a->thinking && s.thought.len)
+			cJSON_AddStringToObject(rec, "reasoning", s.thought.data);
+		rl_buf_free(&s.reply);
+		rl_buf_free(&s.thought);
+	}
 	usage_object(rec, c);
 	rl_out_json(rec);
 	return RL_EXIT_OK;
@@ -112,6 +154,7 @@ ask_each(struct rl_rec *r, void *arg)
 	struct ask *a = arg;
 	const char *prompt, *system;
 	const cJSON *j;
+	struct rl_call req = {0};
 
 	prompt = rl_json_str(r->json, "prompt");
 	if (!cJSON_IsObject(r->json) || !prompt)
@@ -119,8 +162,16 @@ ask_each(struct rl_rec *r, void *arg)
 		    "a record needs a string prompt", NULL);
 	system = rl_json_str(r->json, "system");
 	j = cJSON_GetObjectItemCaseSensitive(r->json, "json");
-	rl_prov_pool_call(&a->pool, r->json, prompt,
-	    system ? system : a->system, j ? cJSON_IsTrue(j) : a->json);
+	req.prompt = prompt;
+	req.system = system ? system : a->system;
+	req.json = j ? cJSON_IsTrue(j) : a->json;
+	/* a schema for the reply, and the stable head of the prompt */
+	req.schema = cJSON_GetObjectItemCaseSensitive(r->json, "schema");
+	if (!cJSON_IsObject(req.schema))
+		req.schema = NULL;
+	if (rl_json_num(r->json, "head", 0) > 0)
+		req.head = (size_t)rl_json_num(r->json, "head", 0);
+	rl_prov_pool_send(&a->pool, r->json, &req);
 	return RL_EXIT_OK;
 }
 
@@ -130,6 +181,48 @@ to_stdout(struct rl_call *c, const char *p, size_t n)
 	(void)c;
 	if (fwrite(p, 1, n, stdout) != n || fflush(stdout) != 0)
 		rl_die(RL_EXIT_TEMP, "io.write", "stdout: cannot write the reply");
+}
+
+/* The reasoning, with --thinking: on stderr, for the person watching. */
+static void
+to_stderr(struct ask *a, const char *p, size_t n)
+{
+	if (!a->thinking || !n)
+		return;
+	fwrite(p, 1, n, stderr);
+	fflush(stderr);
+	a->thought = p[n - 1] != '\n';
+}
+
+static void
+reasoning_out(struct rl_call *c, const char *p, size_t n)
+{
+	to_stderr(c->arg, p, n);
+}
+
+/* The reply's pieces, told from inline <think> blocks. */
+static void
+think_out(void *arg, int thought, const char *p, size_t n)
+{
+	struct ask *a = arg;
+
+	if (thought) {
+		to_stderr(a, p, n);
+		return;
+	}
+	if (a->thought) {
+		fputc('\n', stderr);
+		a->thought = 0;
+	}
+	to_stdout(NULL, p, n);
+}
+
+static void
+reply_out(struct rl_call *c, const char *p, size_t n)
+{
+	struct ask *a = c->arg;
+
+	rl_prov_think_feed(&a->think, p, n);
 }
 
 /* ask without -J: one prompt, the reply as plain text. */
@@ -151,8 +244,12 @@ ask_plain(struct ask *a, int argc, char **argv)
 	c.prompt = prompt.len ? prompt.data : "";
 	c.system = a->system;
 	c.json = a->json;
-	if (isatty(1))
-		c.on_text = to_stdout;
+	c.arg = a;
+	a->think = (struct rl_prov_think){.fn = think_out, .arg = a};
+	if (isatty(1)) {
+		c.on_text = reply_out;
+		c.on_reasoning = reasoning_out;
+	}
 	rl_provider_submit(a->p, &c);
 	while (!(d = rl_provider_done(a->p)))
 		rl_provider_run(a->p, 1000);
@@ -160,12 +257,19 @@ ask_plain(struct ask *a, int argc, char **argv)
 		status = rl_error_report(&c.err, NULL);
 	} else {
 		/* a reply that was not streamed to us has yet to be shown */
-		if (!c.streamed)
-			to_stdout(&c, c.text.data ? c.text.data : "", c.text.len);
+		if (!c.streamed) {
+			to_stderr(a, c.reasoning.data, c.reasoning.len);
+			rl_prov_think_feed(&a->think, c.text.data ? c.text.data : "",
+			    c.text.len);
+		}
+		rl_prov_think_end(&a->think);
+		if (a->thought)
+			fputc('\n', stderr);
 		if (!c.text.len || c.text.data[c.text.len - 1] != '\n')
 			to_stdout(&c, "\n", 1);
 		status = RL_EXIT_OK;
 	}
+	rl_prov_think_end(&a->think);
 	rl_call_clear(&c);
 	rl_buf_free(&prompt);
 	return status;
@@ -177,6 +281,7 @@ cmd_ask(int argc, char **argv)
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'x'},
 		{"unordered", no_argument, NULL, 'u'},
+		{"thinking", no_argument, NULL, 't'},
 		{NULL, 0, NULL, 0}
 	};
 	struct rl_loop L = {.fn = ask_each, .stage = "provider", .emit = rl_prov_pool_emit};
@@ -193,6 +298,7 @@ cmd_ask(int argc, char **argv)
 		case 'j': if (rl_prov_pool_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
 		case 'x': a.json = 1; break;
 		case 'u': unordered = 1; break;
+		case 't': a.thinking = 1; break;
 		default: return bad_usage();
 		}
 	}
@@ -275,7 +381,8 @@ cmd_ls(int argc, char **argv)
 		return bad_usage();
 	all = rl_provider_list(&cfg);
 	if (tty)
-		printf("  %-18s %-22s %-50s %s\n", "NAME", "MODEL", "BASE URL", "KEY");
+		printf("  %-18s %-24s %-12s %-50s %s\n", "NAME", "MODEL",
+		    "STRUCTURED", "BASE URL", "KEY");
 	cJSON_ArrayForEach(s, all) {
 		int cur = strcmp(rl_json_str(s, "name"), configured) == 0;
 
@@ -285,9 +392,10 @@ cmd_ls(int argc, char **argv)
 			continue;
 		}
 		k = rl_json_str(s, "api_key_env");
-		printf("%c %-18s %-22s %-50s %s\n", cur ? '*' : ' ',
+		printf("%c %-18s %-24s %-12s %-50s %s\n", cur ? '*' : ' ',
 		    rl_json_str(s, "name"), *rl_json_str(s, "model") ?
-		    rl_json_str(s, "model") : "-", *rl_json_str(s, "base_url") ?
+		    rl_json_str(s, "model") : "-", rl_json_str(s, "structured") ?
+		    rl_json_str(s, "structured") : "-", *rl_json_str(s, "base_url") ?
 		    rl_json_str(s, "base_url") : "-", k && *k ? k : "-");
 	}
 	cJSON_Delete(all);

@@ -45,23 +45,27 @@ n_of(const cJSON *o, const char *k)
 }
 
 /* The cost of each row's tokens whose model has a price (prices.MODEL):
- * model names hold dots, so the price is looked up by hand.  Whether
- * any row has one. */
+ * model names hold dots, so the price is looked up by hand.  Prompt
+ * tokens read from a cache cost the cached price (the prompt price
+ * when there is none).  Whether any row has one. */
 static int
 add_costs(cJSON *rows)
 {
 	const cJSON *prices = rl_config_get(&cfg, "prices"), *p;
 	cJSON *r;
+	double fresh, cached;
 	int any = 0;
 
 	cJSON_ArrayForEach(r, rows) {
 		if (!rl_json_str(r, "model") ||
 		    !(p = cJSON_GetObjectItemCaseSensitive(prices, rl_json_str(r, "model"))))
 			continue;
-		rl_json_set(r, "cost", cJSON_CreateNumber(round((n_of(r,
-		    "prompt_tokens") * rl_json_num(p, "prompt", 0) + n_of(r,
-		    "completion_tokens") * rl_json_num(p, "completion", 0)) / 1e6 *
-		    1e6) / 1e6));
+		cached = n_of(r, "cached_tokens");
+		fresh = n_of(r, "prompt_tokens") - cached;
+		rl_json_set(r, "cost", cJSON_CreateNumber(round((fresh *
+		    rl_json_num(p, "prompt", 0) + cached * rl_json_num(p, "cached",
+		    rl_json_num(p, "prompt", 0)) + n_of(r, "completion_tokens") *
+		    rl_json_num(p, "completion", 0)) / 1e6 * 1e6) / 1e6));
 		any = 1;
 	}
 	return any;
@@ -77,9 +81,9 @@ table_summary(const cJSON *rows, const char *by, int costs)
 		printf("%-24s", by);
 	else
 		printf("%-14s %-12s %-18s", "CMD", "PROVIDER", "MODEL");
-	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %8s%s\n", "EVENTS", "REQS",
-	    "FAIL", "RETRY", "ERRS", "P50/P95/P99 MS", "TOK IN", "TOK OUT",
-	    "CPU MS", "RSS KB", costs ? "      COST" : "");
+	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %9s %8s%s\n", "EVENTS",
+	    "REQS", "FAIL", "RETRY", "ERRS", "P50/P95/P99 MS", "TOK IN", "CACHED",
+	    "TOK OUT", "CPU MS", "RSS KB", costs ? "      COST" : "");
 	cJSON_ArrayForEach(r, rows) {
 		if (by) {
 			struct rl_buf v = {0};
@@ -97,10 +101,11 @@ table_summary(const cJSON *rows, const char *by, int costs)
 			    n_of(l, "p95"), n_of(l, "p99"));
 		else
 			snprintf(lat, sizeof lat, "-");
-		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %8.0f",
+		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %9.0f %8.0f",
 		    n_of(r, "events"), n_of(r, "requests"), n_of(r, "failed_requests"),
 		    n_of(r, "retries"), n_of(r, "errors"), lat, n_of(r, "prompt_tokens"),
-		    n_of(r, "completion_tokens"), n_of(r, "cpu_ms"), n_of(r, "max_rss_kb"));
+		    n_of(r, "cached_tokens"), n_of(r, "completion_tokens"),
+		    n_of(r, "cpu_ms"), n_of(r, "max_rss_kb"));
 		if (cJSON_GetObjectItemCaseSensitive(r, "cost"))
 			printf(" %9.4f", n_of(r, "cost"));
 		putchar('\n');

@@ -380,6 +380,7 @@ open_provider(struct engine *E)
 		return -1;
 	}
 	E->pool.p = E->R.p;
+	rl_provider_agent(E->R.p, E->R.cfg, E->R.A->name);
 	/* errors from now on are this provider's */
 	rl_metrics_context("provider", rl_provider_name(E->R.p));
 	rl_metrics_context("model", rl_provider_model(E->R.p));
@@ -474,6 +475,8 @@ start(struct engine *E, struct rl_error *e)
 		rl_buf_free(&msg);
 		if (!E->schema)
 			return -1;
+		/* sent with each request, where the server takes a schema */
+		E->pool.schema = rl_schema_doc(E->schema);
 	}
 	if (A->flags & RL_AGENT_TOOLS && rl_tools_load(E->R.cfg, &E->R.tools))
 		rl_diag(NULL, 0, "tool.bad_manifest", "some tools are left out: "

@@ -529,6 +529,7 @@ static void
 tiles(struct rl_buf *b, const cJSON *runs, const cJSON *by_cmd)
 {
 	double n = 0, fin = 0, tok = 0, rk = 0, scored = 0, req = 0, err = 0;
+	double in = 0, cached = 0;
 	const cJSON *r;
 	char t[32];
 
@@ -546,6 +547,8 @@ tiles(struct rl_buf *b, const cJSON *runs, const cJSON *by_cmd)
 	cJSON_ArrayForEach(r, by_cmd) {
 		req += rl_json_num(r, "requests", 0);
 		err += rl_json_num(r, "errors", 0) + rl_json_num(r, "failed_requests", 0);
+		in += rl_json_num(r, "prompt_tokens", 0);
+		cached += rl_json_num(r, "cached_tokens", 0);
 	}
 	rl_buf_adds(b, "<h2 id=\"summary\">Summary</h2><div class=\"tiles\">");
 	rl_buf_printf(b, "<div class=\"tile\"><b>%.0f</b>runs</div>", n);
@@ -555,6 +558,9 @@ tiles(struct rl_buf *b, const cJSON *runs, const cJSON *by_cmd)
 	num(t, sizeof t, scored ? rk / scored : 0);
 	rl_buf_printf(b, "<div class=\"tile\"><b>%s</b>mean reward_k</div>",
 	    scored ? t : "-");
+	/* prompt tokens read from a prompt cache cost a fraction */
+	rl_buf_printf(b, "<div class=\"tile\"><b>%.0f%%</b>prompt tokens "
+	    "cached</div>", in > 0 ? 100 * cached / in : 0);
 	rl_buf_printf(b, "<div class=\"tile\"><b>%.0f</b>requests</div>", req);
 	rl_buf_printf(b, "<div class=\"tile\"><b>%.0f</b>errors</div>", err);
 	rl_buf_adds(b, "</div>\n");

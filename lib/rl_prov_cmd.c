@@ -169,5 +169,5 @@ cmd_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 }
 
 const struct rl_provider_ops rl_prov_cmd = {
-	"cmd", cmd_open, cmd_start, cmd_wait, cmd_health, NULL, cmd_close
+	"cmd", cmd_open, cmd_start, cmd_wait, cmd_health, NULL, NULL, cmd_close
 };

@@ -14,6 +14,7 @@ struct rl_prov_pool_item {
 	cJSON *rec;
 	struct rl_call call;
 	char *prompt, *system;
+	cJSON *schema;             /* the call's own, when it has one */
 	char *raw;                 /* a record passed on as its bytes */
 	size_t rawlen;
 	int has_call, done, rounds;
@@ -48,6 +49,7 @@ emit_one(struct rl_prov_pool *P, struct rl_prov_pool_item *it)
 	rl_call_clear(&it->call);
 	free(it->prompt);
 	free(it->system);
+	cJSON_Delete(it->schema);
 	free(it);
 }
 
@@ -124,6 +126,17 @@ tune(struct rl_prov_pool *P, const struct rl_call *c)
 	}
 }
 
+static void
+sum_usage(struct rl_usage *to, const struct rl_usage *u)
+{
+	to->prompt_tokens += u->prompt_tokens;
+	to->completion_tokens += u->completion_tokens;
+	to->cached_tokens += u->cached_tokens;
+	to->cache_write_tokens += u->cache_write_tokens;
+	to->reasoning_tokens += u->reasoning_tokens;
+	to->estimated |= u->estimated;
+}
+
 /* Send the item's call again with the prompt in buf (a repair round);
  * what the earlier rounds cost is kept and added to the last. */
 static void
@@ -131,9 +144,7 @@ resend(struct rl_prov_pool *P, struct rl_prov_pool_item *it, struct rl_buf *buf)
 {
 	struct rl_call *c = &it->call;
 
-	it->prior.prompt_tokens += c->usage.prompt_tokens;
-	it->prior.completion_tokens += c->usage.completion_tokens;
-	it->prior.estimated |= c->usage.estimated;
+	sum_usage(&it->prior, &c->usage);
 	it->prior_ms += c->ms;
 	it->prior_attempts += c->attempts;
 	it->rounds++;
@@ -164,9 +175,7 @@ step(struct rl_prov_pool *P, long long timeout_ms)
 			continue;
 		}
 		rl_buf_free(&again);
-		c->usage.prompt_tokens += it->prior.prompt_tokens;
-		c->usage.completion_tokens += it->prior.completion_tokens;
-		c->usage.estimated |= it->prior.estimated;
+		sum_usage(&c->usage, &it->prior);
 		c->ms += it->prior_ms;
 		c->attempts += it->prior_attempts;
 		c->rounds = it->rounds;
@@ -190,17 +199,31 @@ void
 rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec, const char *prompt,
 	const char *system, int json)
 {
+	struct rl_call req = {.prompt = prompt, .system = system, .json = json};
+
+	rl_prov_pool_send(P, rec, &req);
+}
+
+void
+rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
+	const struct rl_call *req)
+{
 	struct rl_prov_pool_item *it;
 
 	make_room(P);
 	it = rl_xcalloc(1, sizeof *it);
 	it->rec = cJSON_Duplicate(rec, 1);
-	it->prompt = rl_xstrdup(prompt ? prompt : "");
-	it->system = system ? rl_xstrdup(system) : NULL;
+	it->prompt = rl_xstrdup(req->prompt ? req->prompt : "");
+	it->system = req->system ? rl_xstrdup(req->system) : NULL;
 	it->has_call = 1;
 	it->call.prompt = it->prompt;
 	it->call.system = it->system;
-	it->call.json = json;
+	it->call.json = req->json;
+	if (req->json && req->schema)
+		it->call.schema = it->schema = cJSON_Duplicate(req->schema, 1);
+	else if (req->json)
+		it->call.schema = P->schema;
+	it->call.head = req->head;
 	it->call.arg = it;
 	push(P, it);
 	P->inflight++;

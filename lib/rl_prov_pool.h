@@ -71,6 +71,9 @@ struct rl_prov_pool {
 	int (*again)(const cJSON *rec, const struct rl_call *c, void *arg,
 	    struct rl_buf *buf);
 	int rounds;
+	/* Optional: the JSON Schema of the replies of calls made with json
+	 * (rl_call.schema); it must outlive the pool. */
+	const cJSON *schema;
 };
 
 /* jobs: requests in flight (>= 1), or 0 for auto. */
@@ -85,6 +88,13 @@ void rl_prov_pool_init(struct rl_prov_pool *P, struct rl_provider *p, int jobs,
  */
 void rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec,
 	const char *prompt, const char *system, int json);
+
+/*
+ * The same with the request's fields from req: prompt, system, json,
+ * schema (NULL: the pool's) and head (rl_provider.h); all are copied.
+ */
+void rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
+	const struct rl_call *req);
 
 /* Pass rec on, in its place, without a request (copied). */
 void rl_prov_pool_pass(struct rl_prov_pool *P, const cJSON *rec);

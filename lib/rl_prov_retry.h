@@ -32,6 +32,9 @@ struct rl_attempt {
 	long long after_ms;      /* server-requested wait, -1 when none */
 	int should_retry;        /* x-should-retry: 1, 0, or -1 when absent */
 	int stream_used;         /* streamed bytes were already delivered */
+	int again;               /* try again at once with a weaker request
+	                            (a fallback of the kind's): not a retry,
+	                            so neither counted nor waited for */
 };
 
 /* An attempt before anything is known of how it ended: no transport

@@ -361,5 +361,6 @@ sc_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 }
 
 const struct rl_provider_ops rl_prov_script = {
-	"script", sc_open, sc_start, sc_wait, sc_health, sc_forget, sc_close
+	"script", sc_open, sc_start, sc_wait, sc_health, NULL, sc_forget,
+	sc_close
 };

@@ -1,18 +1,118 @@
 /*
- * rl_prov_settings.c - a provider's settings: the name resolved to a kind
- * and a preset, each setting taken from the configuration by the
- * precedence rl_provider.h gives, and where each came from (origins).
- * Configuration only; the calls are made in rl_provider.c.
+ * rl_prov_settings.c - a provider's settings: the presets, the name
+ * resolved to a kind and a preset, each setting taken from the
+ * configuration by the precedence rl_provider.h gives, and where each
+ * came from (origins).  Configuration only; the calls are made in
+ * rl_provider.c.
+ *
+ * What each preset's server takes, as its documentation says and as
+ * the issue that added them found: structured output (json_schema where
+ * the server has it; DashScope, DeepSeek and Groq's models mostly take
+ * json_object alone), the switch that turns a thinking model's thinking
+ * off, whether seed is honoured (Mistral names it random_seed, DeepSeek
+ * and Gemini's compatibility layer ignore it), and where the server
+ * tells its context window.
  */
 #include <string.h>
 
 #include "rl_json.h"
 #include "rl_provider_impl.h"
 
+#define S_SCHEMA "json_schema"
+#define S_OBJECT "json_object"
+
+const struct rl_preset rl_presets[] = {
+	{"openai", "openai", "https://api.openai.com/v1", "OPENAI_API_KEY",
+	    "gpt-4o-mini", S_SCHEMA, RL_THINK_NONE, 1, RL_WINDOW_NONE,
+	    "export OPENAI_API_KEY=sk-..."},
+	{"qwen", "openai", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+	    "DASHSCOPE_API_KEY", "qwen-plus", S_OBJECT, RL_THINK_FLAG, 1,
+	    RL_WINDOW_NONE, "export DASHSCOPE_API_KEY=sk-..."},
+	{"ollama", "openai", "http://127.0.0.1:11434/v1", "", "qwen2.5-coder:7b",
+	    S_SCHEMA, RL_THINK_EFFORT, 1, RL_WINDOW_OLLAMA,
+	    "OLLAMA_CONTEXT_LENGTH=32768 ollama serve & ollama pull qwen2.5-coder:7b"},
+	{"lmstudio", "openai", "http://127.0.0.1:1234/v1", "", "", S_SCHEMA,
+	    RL_THINK_NONE, 1, RL_WINDOW_LMSTUDIO,
+	    "lms server start && lms load MODEL --context-length 32768"},
+	{"vllm", "openai", "http://127.0.0.1:8000/v1", "", "", S_SCHEMA,
+	    RL_THINK_KWARGS, 1, RL_WINDOW_VLLM,
+	    "vllm serve Qwen/Qwen3-8B --max-model-len 32768 --port 8000"},
+	{"llamacpp", "openai", "http://127.0.0.1:8080/v1", "", "default", S_SCHEMA,
+	    RL_THINK_KWARGS, 1, RL_WINDOW_LLAMACPP,
+	    "llama-server -m MODEL.gguf --jinja -c 32768 --port 8080"},
+	{"openrouter", "openai", "https://openrouter.ai/api/v1",
+	    "OPENROUTER_API_KEY", "openai/gpt-4o-mini", S_SCHEMA, RL_THINK_NONE, 1,
+	    RL_WINDOW_NONE, "export OPENROUTER_API_KEY=sk-or-..."},
+	{"xai", "openai", "https://api.x.ai/v1", "XAI_API_KEY", "grok-3-mini",
+	    S_SCHEMA, RL_THINK_NONE, 1, RL_WINDOW_NONE, "export XAI_API_KEY=xai-..."},
+	{"gemini", "openai",
+	    "https://generativelanguage.googleapis.com/v1beta/openai",
+	    "GEMINI_API_KEY", "gemini-2.5-flash", S_SCHEMA, RL_THINK_NONE, 0,
+	    RL_WINDOW_NONE, "export GEMINI_API_KEY=..."},
+	{"deepseek", "openai", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY",
+	    "deepseek-chat", S_OBJECT, RL_THINK_NONE, 0, RL_WINDOW_NONE,
+	    "export DEEPSEEK_API_KEY=sk-..."},
+	{"groq", "openai", "https://api.groq.com/openai/v1", "GROQ_API_KEY",
+	    "llama-3.3-70b-versatile", S_OBJECT, RL_THINK_NONE, 1, RL_WINDOW_NONE,
+	    "export GROQ_API_KEY=gsk_..."},
+	{"mistral", "openai", "https://api.mistral.ai/v1", "MISTRAL_API_KEY",
+	    "mistral-small-latest", S_SCHEMA, RL_THINK_NONE, 0, RL_WINDOW_NONE,
+	    "export MISTRAL_API_KEY=..."},
+	{"anthropic", "anthropic", "https://api.anthropic.com/v1",
+	    "ANTHROPIC_API_KEY", "claude-sonnet-4-5", "none", RL_THINK_NONE, 0,
+	    RL_WINDOW_NONE, "export ANTHROPIC_API_KEY=sk-ant-..."},
+	{"openai-compatible", "openai", "", "", "", "none", RL_THINK_NONE, 0,
+	    RL_WINDOW_NONE, ""},
+	{NULL, NULL, NULL, NULL, NULL, NULL, RL_THINK_NONE, 0, RL_WINDOW_NONE, NULL}
+};
+
+static const char *const think_names[] = {
+	"", "chat_template_kwargs", "enable_thinking", "reasoning_effort"
+};
+
+const struct rl_preset *
+rl_preset_find(const char *name)
+{
+	int i;
+
+	for (i = 0; rl_presets[i].name; i++)
+		if (strcmp(rl_presets[i].name, name) == 0)
+			return &rl_presets[i];
+	return NULL;
+}
+
+const struct rl_preset *
+rl_provider_preset(const struct rl_provider *p)
+{
+	const struct rl_preset *pre = rl_preset_find(rl_provider_str(p, "preset"));
+
+	return pre ? pre : rl_preset_find("openai-compatible");
+}
+
+static const char *const levels[] = {"none", S_OBJECT, S_SCHEMA, NULL};
+
+int
+rl_structured_level(const char *s)
+{
+	int i;
+
+	for (i = 0; levels[i]; i++)
+		if (strcmp(levels[i], s) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+rl_structured_name(int level)
+{
+	return level >= 0 && level <= RL_STRUCT_SCHEMA ? levels[level] : "none";
+}
+
 /* The settings a named provider (providers.NAME) may give. */
 static const char *const named_keys[] = {
 	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd",
-	"max_tokens", "temperature", "json", "rpm", "tpm", "timeout", NULL
+	"max_tokens", "temperature", "json", "structured", "thinking", "seed",
+	"context", "rpm", "tpm", "timeout", NULL
 };
 /* The settings only the provider section gives. */
 static const char *const general_keys[] = {
@@ -21,7 +121,8 @@ static const char *const general_keys[] = {
 /* Settings that belong to one provider: from a file, provider.X applies
  * only to the provider provider.name names. */
 static const char *const own_keys[] = {
-	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd", NULL
+	"model", "base_url", "api_key_env", "api_key_file", "api_key_cmd",
+	"structured", "context", NULL
 };
 
 static int
@@ -109,6 +210,8 @@ rl_provider_settings(const struct rl_config *cfg, const char *name,
 			goto fail;
 		}
 	}
+	if (pre)
+		kind = pre->kind;
 	cJSON_AddStringToObject(set, "kind", kind);
 	cJSON_AddStringToObject(origins, "kind", "name");
 	if (pre) {
@@ -119,7 +222,15 @@ rl_provider_settings(const struct rl_config *cfg, const char *name,
 		put(set, origins, "model", cJSON_CreateString(pre->model), "preset");
 		put(set, origins, "api_key_env", cJSON_CreateString(pre->key_env),
 		    "preset");
-		put(set, origins, "json", cJSON_CreateBool(pre->json), "preset");
+		put(set, origins, "structured", cJSON_CreateString(pre->structured),
+		    "preset");
+		/* what the server takes, for people: not settings */
+		if (pre->think)
+			cJSON_AddStringToObject(set, "thinking_switch",
+			    think_names[pre->think]);
+		cJSON_AddBoolToObject(set, "takes_seed", pre->seed);
+		if (*pre->setup)
+			cJSON_AddStringToObject(set, "setup", pre->setup);
 	}
 	/* pass 0: provider.X from files (general, or own when configured);
 	 * pass 1: providers.NAME.X; pass 2: provider.X from env and flags */
@@ -195,6 +306,26 @@ rl_provider_put(struct rl_provider *p, const char *key, cJSON *v,
 {
 	put(p->set, cJSON_GetObjectItemCaseSensitive(p->set, "origins"), key, v,
 	    origin);
+}
+
+void
+rl_provider_agent(struct rl_provider *p, const struct rl_config *cfg,
+	const char *agent)
+{
+	static const char *const keys[] = {"temperature", "thinking", NULL};
+	struct rl_buf key = {0}, where = {0};
+	const cJSON *v;
+	int i;
+
+	rl_buf_printf(&where, "agents.%s", agent);
+	for (i = 0; keys[i]; i++) {
+		rl_buf_reset(&key);
+		rl_buf_printf(&key, "agents.%s.%s", agent, keys[i]);
+		if ((v = rl_config_get(cfg, key.data)))
+			rl_provider_put(p, keys[i], cJSON_Duplicate(v, 1), where.data);
+	}
+	rl_buf_free(&key);
+	rl_buf_free(&where);
 }
 
 double

@@ -66,7 +66,7 @@ real_rand(void *arg)
 }
 
 static const struct rl_provider_ops *const kinds[] = {
-	&rl_prov_openai, &rl_prov_cmd, &rl_prov_script, NULL
+	&rl_prov_openai, &rl_prov_anthropic, &rl_prov_cmd, &rl_prov_script, NULL
 };
 
 static long long
@@ -105,15 +105,16 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	p->tty = isatty(2);
 	if (rl_prov_key_load(rl_provider_str(p, "api_key_cmd"),
 	    rl_provider_str(p, "api_key_file"),
-	    strcmp(kind, "openai") == 0 ? rl_provider_str(p, "api_key_env") : "",
+	    strcmp(kind, "openai") == 0 || strcmp(kind, "anthropic") == 0 ?
+	    rl_provider_str(p, "api_key_env") : "",
 	    &p->key, &p->key_source, e) < 0)
 		goto fail;
+	rl_config_state_dir(cfg, &state);
+	p->state = rl_buf_detach(&state);
 	if (p->ops->open(p, e) < 0)
 		goto fail;
-	rl_config_state_dir(cfg, &state);
-	rl_prov_ratelimit_init(&p->limit, state.data, p->name,
+	rl_prov_ratelimit_init(&p->limit, p->state, p->name,
 	    rl_provider_num(p, "rpm", 0), rl_provider_num(p, "tpm", 0));
-	rl_buf_free(&state);
 	if ((rec = getenv("RL_RECORD")) && *rec)
 		p->record = rl_xstrdup(rec);
 	return p;
@@ -148,6 +149,7 @@ rl_provider_close(struct rl_provider *p)
 	cJSON_Delete(p->errors);
 	free(p->lat);
 	free(p->record);
+	free(p->state);
 	free(p);
 }
 
@@ -233,9 +235,10 @@ launch(struct rl_provider *p, struct rl_call *c)
 	p->requests++;
 	p->inflight++;
 	rl_buf_reset(&c->text);
-	c->usage = (struct rl_usage){0, 0, 0};
+	rl_buf_reset(&c->reasoning);
+	c->usage = (struct rl_usage){0};
 	c->streamed = 0;
-	c->shown = 0;
+	c->shown = c->shown_r = 0;
 	p->ops->start(p, c);
 }
 
@@ -252,16 +255,96 @@ to_done(struct rl_provider *p, struct rl_call *c)
 	p->ndone++;
 }
 
+static void
+count_error(struct rl_provider *p, const char *code)
+{
+	cJSON *n = cJSON_GetObjectItemCaseSensitive(p->errors, code);
+
+	if (n)
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(p->errors, code, 1);
+}
+
+long
+rl_provider_window(struct rl_provider *p)
+{
+	long w = (long)rl_provider_num(p, "context", 0);
+
+	if (w > 0)
+		return w;
+	if (!p->window_asked && p->ops->window) {
+		/* -1: not now (other requests in flight): ask at the next call */
+		if ((w = p->ops->window(p)) >= 0) {
+			p->window = w;
+			p->window_asked = 1;
+		}
+	}
+	return p->window;
+}
+
+/* How to make the context window larger, for the message of a prompt
+ * that does not fit. */
+static const char *
+window_fix(const struct rl_provider *p)
+{
+	if ((long)rl_provider_num(p, "context", 0) > 0)
+		return "raise provider.context";
+	switch (rl_provider_preset(p)->window) {
+	case RL_WINDOW_OLLAMA:
+		return p->window_assumed ? "start Ollama with "
+		    "OLLAMA_CONTEXT_LENGTH=32768 (the server does not tell its "
+		    "default window until the model is loaded: if it is larger "
+		    "already, set provider.context to it)" : "start Ollama with "
+		    "OLLAMA_CONTEXT_LENGTH=32768, or give the model PARAMETER num_ctx "
+		    "32768 in a Modelfile";
+	case RL_WINDOW_LLAMACPP:
+		return "start llama-server with -c 32768";
+	case RL_WINDOW_VLLM:
+		return "start vllm serve with --max-model-len 32768";
+	case RL_WINDOW_LMSTUDIO:
+		return "load the model with lms load MODEL --context-length 32768";
+	default:
+		return "use a model with a larger window";
+	}
+}
+
+/* 0 when c fits p's context window (or it is unknown), else -1 with
+ * c->err set. */
+static int
+fits(struct rl_provider *p, struct rl_call *c)
+{
+	long w = rl_provider_window(p);
+	long max = (long)rl_provider_num(p, "max_tokens", 4096);
+
+	if (w <= 0 || c->est + (p->window_assumed ? 0 : max) <= w)
+		return 0;
+	if (p->window_assumed)
+		rl_error_set(&c->err, "provider.context", "the prompt (about %lld "
+		    "tokens) does not fit the %ld-token context window %s gives "
+		    "%s by default, and would be cut: shorten the prompt, or %s",
+		    c->est, w, p->name, p->model, window_fix(p));
+	else
+		rl_error_set(&c->err, "provider.context", "the prompt (about %lld "
+		    "tokens) and max_tokens (%ld) do not fit the %ld-token context "
+		    "window of %s on %s: shorten the prompt, lower "
+		    "provider.max_tokens, or %s", c->est, max, w, p->model, p->name,
+		    window_fix(p));
+	return -1;
+}
+
 void
 rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 {
 	long long now = p->clock.now(p->clock.arg);
 
 	memset(&c->text, 0, sizeof c->text);
+	memset(&c->reasoning, 0, sizeof c->reasoning);
 	memset(&c->err, 0, sizeof c->err);
-	c->usage = (struct rl_usage){0, 0, 0};
+	c->usage = (struct rl_usage){0};
 	c->attempts = c->retries = c->streamed = 0;
-	c->shown = 0;
+	c->shown = c->shown_r = 0;
+	c->level = -1;
 	c->t0 = now;
 	c->deadline = p->deadline_ms > 0 ? now + p->deadline_ms : 0;
 	c->wait_ms = 0;
@@ -278,18 +361,15 @@ rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 		p->failures++;
 		return;
 	}
+	if (fits(p, c) < 0) {
+		c->attempts = 0;
+		c->ms = 0;
+		count_error(p, c->err.code);
+		to_done(p, c);
+		p->failures++;
+		return;
+	}
 	launch(p, c);
-}
-
-static void
-count_error(struct rl_provider *p, const char *code)
-{
-	cJSON *n = cJSON_GetObjectItemCaseSensitive(p->errors, code);
-
-	if (n)
-		cJSON_SetNumberValue(n, n->valuedouble + 1);
-	else
-		cJSON_AddNumberToObject(p->errors, code, 1);
 }
 
 static void
@@ -324,6 +404,12 @@ log_request(struct rl_provider *p, struct rl_call *c, const char *code,
 		cJSON_AddNumberToObject(f, "prompt_tokens", c->usage.prompt_tokens);
 		cJSON_AddNumberToObject(f, "completion_tokens",
 		    c->usage.completion_tokens);
+		if (c->usage.cached_tokens)
+			cJSON_AddNumberToObject(f, "cached_tokens",
+			    c->usage.cached_tokens);
+		if (c->usage.reasoning_tokens)
+			cJSON_AddNumberToObject(f, "reasoning_tokens",
+			    c->usage.reasoning_tokens);
 	}
 	rl_metrics_event("request", f);
 }
@@ -368,24 +454,33 @@ record(struct rl_provider *p, struct rl_call *c, long status)
 }
 
 /*
- * Give on_text what of c's reply may be shown: when final all of it,
- * else all but a tail that may be the beginning of the key.  What it
- * gets is redacted (rl_prov_key.h).
+ * Give on_text what of c's reply may be shown, and on_reasoning what of
+ * its reasoning: when final all of it, else all but a tail that may be
+ * the beginning of the key.  What they get is redacted (rl_prov_key.h).
  */
 static void
-show(struct rl_provider *p, struct rl_call *c, int final)
+show_part(struct rl_provider *p, struct rl_call *c, const struct rl_buf *b,
+	size_t *shown, void (*fn)(struct rl_call *, const char *, size_t),
+	int final)
 {
 	struct rl_buf out = {0};
 
-	if (!c->on_text || c->shown >= c->text.len)
+	if (!fn || *shown >= b->len)
 		return;
-	c->shown = rl_prov_key_redact_part(c->text.data, c->text.len, c->shown,
-	    p->key, final, &out);
+	*shown = rl_prov_key_redact_part(b->data, b->len, *shown, p->key, final,
+	    &out);
 	if (out.len) {
 		c->streamed = 1;
-		c->on_text(c, out.data, out.len);
+		fn(c, out.data, out.len);
 	}
 	rl_buf_free(&out);
+}
+
+static void
+show(struct rl_provider *p, struct rl_call *c, int final)
+{
+	show_part(p, c, &c->reasoning, &c->shown_r, c->on_reasoning, final);
+	show_part(p, c, &c->text, &c->shown, c->on_text, final);
 }
 
 void
@@ -393,7 +488,15 @@ rl_provider_text(struct rl_provider *p, struct rl_call *c, const char *s,
 	size_t n)
 {
 	rl_buf_add(&c->text, s, n);
-	show(p, c, 0);
+	show_part(p, c, &c->text, &c->shown, c->on_text, 0);
+}
+
+void
+rl_provider_reasoning(struct rl_provider *p, struct rl_call *c,
+	const char *s, size_t n)
+{
+	rl_buf_add(&c->reasoning, s, n);
+	show_part(p, c, &c->reasoning, &c->shown_r, c->on_reasoning, 0);
 }
 
 /* Redact an error's message in place. */
@@ -421,9 +524,14 @@ finish(struct rl_provider *p, struct rl_call *c, long status)
 		if (c->text.data)
 			explicit_bzero(c->text.data, c->text.len);
 		rl_buf_free(&c->text);
+		if (c->reasoning.data)
+			explicit_bzero(c->reasoning.data, c->reasoning.len);
+		rl_buf_free(&c->reasoning);
 	} else {
 		p->prompt_tokens += c->usage.prompt_tokens;
 		p->completion_tokens += c->usage.completion_tokens;
+		p->cached_tokens += c->usage.cached_tokens;
+		p->reasoning_tokens += c->usage.reasoning_tokens;
 	}
 	if (p->record)
 		record(p, c, status);
@@ -444,9 +552,13 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 	if (!code) {
 		if (c->usage.prompt_tokens == 0 && c->usage.completion_tokens == 0) {
 			c->usage.prompt_tokens = c->est;
-			c->usage.completion_tokens = rl_provider_estimate(c->text.data);
+			c->usage.completion_tokens = rl_provider_estimate(c->text.data) +
+			    rl_provider_estimate(c->reasoning.data);
 			c->usage.estimated = 1;
 		}
+		if (c->reasoning.len && !c->usage.reasoning_tokens)
+			c->usage.reasoning_tokens =
+			    rl_provider_estimate(c->reasoning.data);
 		rl_prov_ratelimit_settle(&p->limit,
 		    (double)(c->usage.prompt_tokens +
 		    c->usage.completion_tokens - c->est), now);
@@ -454,6 +566,7 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		 * then the whole text, redacted */
 		show(p, c, 1);
 		rl_prov_key_redact(&c->text, p->key);
+		rl_prov_key_redact(&c->reasoning, p->key);
 		log_request(p, c, NULL, a ? a->status : 0, ms);
 		finish(p, c, 0);
 		return;
@@ -462,6 +575,14 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 	log_request(p, c, code, a ? a->status : 0, ms);
 	rl_buf_adds(&msg, message);
 	rl_prov_key_redact(&msg, p->key);
+	if (a && a->again) {
+		/* a fallback of the kind's: at once, and not a retry */
+		c->wake = now;
+		c->next = p->sleeping;
+		p->sleeping = c;
+		rl_buf_free(&msg);
+		return;
+	}
 	if (a) {
 		struct rl_attempt at = *a;
 
@@ -587,6 +708,7 @@ void
 rl_call_clear(struct rl_call *c)
 {
 	rl_buf_free(&c->text);
+	rl_buf_free(&c->reasoning);
 	memset(&c->err, 0, sizeof c->err);
 }
 
@@ -607,6 +729,7 @@ rl_provider_generate(struct rl_provider *p, const char *prompt,
 	}
 	if (usage)
 		*usage = c.usage;
+	rl_buf_free(&c.reasoning);
 	if (c.err.code)
 		*e = c.err;
 	else
@@ -625,6 +748,9 @@ rl_provider_validate(struct rl_provider *p, cJSON *info, struct rl_error *e)
 
 	if (info)
 		cJSON_AddNumberToObject(info, "ms", (double)ms);
+	if (rc == 0 && info && rl_provider_window(p) > 0)
+		cJSON_AddNumberToObject(info, "context_length",
+		    (double)rl_provider_window(p));
 	p->requests++;
 	note_latency(p, ms);
 	if (rc < 0) {
@@ -678,6 +804,9 @@ rl_provider_metrics(const struct rl_provider *p)
 	}
 	cJSON_AddNumberToObject(m, "prompt_tokens", (double)p->prompt_tokens);
 	cJSON_AddNumberToObject(m, "completion_tokens", (double)p->completion_tokens);
+	cJSON_AddNumberToObject(m, "cached_tokens", (double)p->cached_tokens);
+	cJSON_AddNumberToObject(m, "reasoning_tokens", (double)p->reasoning_tokens);
+	cJSON_AddNumberToObject(m, "fallbacks", (double)p->fallbacks);
 	cJSON_AddNumberToObject(m, "rate_limited", (double)p->limited);
 	return m;
 }

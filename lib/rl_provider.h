@@ -8,7 +8,10 @@
  *
  *   openai   any OpenAI-compatible chat-completions service, with presets
  *            openai, qwen, ollama, lmstudio, vllm, llamacpp, openrouter,
- *            xai, and openai-compatible for any other base URL
+ *            xai, gemini, deepseek, groq, mistral, and openai-compatible
+ *            for any other base URL
+ *   anthropic Anthropic's Messages API (preset anthropic), with prompt
+ *            caching
  *   cmd      cmd:PROGRAM ARGS: the prompt on the program's stdin, the
  *            reply from its stdout
  *   script   script:CASSETTE: replies replayed from a cassette file
@@ -57,8 +60,14 @@
 struct rl_provider;
 
 struct rl_usage {
-	long prompt_tokens;
-	long completion_tokens;
+	long prompt_tokens;       /* the whole prompt, cached or not */
+	long completion_tokens;   /* the whole reply, reasoning included */
+	long cached_tokens;       /* of prompt_tokens, read from the service's
+	                             prompt cache (they cost a fraction) */
+	long cache_write_tokens;  /* of prompt_tokens, written to the cache
+	                             (Anthropic; they cost a little more) */
+	long reasoning_tokens;    /* of completion_tokens, spent reasoning: as
+	                             reported, else the reasoning's bytes / 4 */
 	int estimated;            /* counted as bytes / 4: the model said none */
 };
 
@@ -75,15 +84,34 @@ struct rl_call {
 	/* set by the caller; must stay valid until the call is done */
 	const char *prompt;
 	const char *system;       /* NULL or "": none */
-	int json;                 /* ask for a JSON object, where the service
-	                             has a JSON mode (the json setting) */
+	int json;                 /* the reply is a JSON object: ask for one
+	                             the way the service can (the structured
+	                             setting), and keep its thinking off
+	                             unless the thinking setting is on */
+	const cJSON *schema;      /* with json, the reply's JSON Schema, or
+	                             NULL for any object: sent converted to
+	                             the portable strict subset
+	                             (rl_prov_schema.h) where the service
+	                             takes one; the caller still checks the
+	                             reply against the whole schema */
+	size_t head;              /* bytes at the start of prompt that stay
+	                             the same from one request of a task to
+	                             the next (a repository map): a service
+	                             with prompt caching caches them; 0: none */
 	void *arg;                /* the caller's */
 	/* streaming: called with each piece of the reply as it arrives,
 	 * redacted (rl_prov_key.h): a piece that may begin the key waits for
 	 * the next; a reply not streamed comes whole when the call ends */
 	void (*on_text)(struct rl_call *c, const char *p, size_t n);
+	/* the same for the model's reasoning, as it arrives */
+	void (*on_reasoning)(struct rl_call *c, const char *p, size_t n);
 	/* results, once rl_provider_done returned the call */
-	struct rl_buf text;       /* the reply, redacted; the caller frees it */
+	struct rl_buf text;       /* the reply, redacted; the caller frees it
+	                             (rl_call_clear); a <think> block the
+	                             model wrote inline in its reply stays */
+	struct rl_buf reasoning;  /* the reasoning the service sent apart
+	                             (reasoning_content, reasoning, thinking
+	                             blocks), kept out of text; redacted */
 	struct rl_usage usage;
 	struct rl_error err;      /* err.code is NULL on success */
 	int attempts;             /* requests made, retries included */
@@ -95,8 +123,10 @@ struct rl_call {
 	                             (rl_prov_pool.h) */
 	/* private to rl_provider.c and the provider */
 	size_t shown;             /* bytes of text on_text was given */
+	size_t shown_r;           /* bytes of reasoning on_reasoning was given */
 	long long t0, deadline, wake, sent, est;
 	int retries, queued;
+	int level;                /* the structured output it asks for now */
 	struct rl_call *next;
 	void *impl;
 };
@@ -123,15 +153,18 @@ char *rl_provider_generate(struct rl_provider *p, const char *prompt,
  * validate: the settings, then a live health check (GET {base}/models
  * for HTTP services, the program for cmd, the cassette for script).
  * Adds what it learned to info (may be NULL): "models", "model_listed",
- * "ms".  Returns 0 when healthy, -1 with e set.
+ * "ms", and "context_length" when the window is known
+ * (rl_provider_window).  Returns 0 when healthy, -1 with e set.
  */
 int rl_provider_validate(struct rl_provider *p, cJSON *info,
 	struct rl_error *e);
 
 /*
  * metrics: what this provider did in this process: requests (attempts),
- * calls, errors by code, retries, latency_ms {p50, p95, p99, max} over
- * attempts, prompt_tokens, completion_tokens.  The caller owns the tree.
+ * calls, errors by code, retries, fallbacks (to a weaker structured
+ * output), latency_ms {p50, p95, p99, max} over attempts, prompt_tokens,
+ * completion_tokens, cached_tokens, reasoning_tokens.  The caller owns
+ * the tree.
  */
 cJSON *rl_provider_metrics(const struct rl_provider *p);
 
@@ -166,7 +199,7 @@ void rl_provider_wake_on(struct rl_provider *p, int fd);
 /* The next finished call, or NULL. */
 struct rl_call *rl_provider_done(struct rl_provider *p);
 
-/* Free a call's results (not the call itself). */
+/* Free a call's results (text and reasoning; not the call itself). */
 void rl_call_clear(struct rl_call *c);
 
 /* Replace the clock (tests). */
@@ -178,6 +211,22 @@ unsigned long rl_provider_limited(const struct rl_provider *p);
 
 /* Close the provider and forget its key. */
 void rl_provider_close(struct rl_provider *p);
+
+/*
+ * Take the settings agent (an agent's name: "plan") gives in the agents
+ * section of cfg, agents.AGENT.temperature and agents.AGENT.thinking:
+ * they win over the provider's own for every call p makes from now on.
+ */
+void rl_provider_agent(struct rl_provider *p, const struct rl_config *cfg,
+	const char *agent);
+
+/*
+ * The context window of p's model in tokens, as the context setting
+ * says or the server tells (Ollama, llama.cpp, vLLM, LM Studio), asked
+ * once; 0 when unknown.  A call whose prompt and max_tokens would not
+ * fit fails before it is sent (provider.context).
+ */
+long rl_provider_window(struct rl_provider *p);
 
 /*
  * The presets and, when cfg is not NULL, the providers section: one

@@ -20,7 +20,7 @@
 #include "rl_provider.h"
 
 struct rl_provider_ops {
-	const char *kind;                     /* "openai", "cmd", "script" */
+	const char *kind;          /* "openai", "anthropic", "cmd", "script" */
 	/* check the settings in p->set, fill p->impl; -1 with e set */
 	int (*open)(struct rl_provider *p, struct rl_error *e);
 	/* begin one attempt of c */
@@ -29,6 +29,9 @@ struct rl_provider_ops {
 	void (*wait)(struct rl_provider *p, long long timeout_ms);
 	/* a live health check; 0, or -1 with e set */
 	int (*health)(struct rl_provider *p, cJSON *info, struct rl_error *e);
+	/* the model's context window as the server tells it, 0 when it does
+	 * not; NULL when the kind cannot ask */
+	long (*window)(struct rl_provider *p);
 	/* free what start attached to c->impl, once c is finished */
 	void (*forget)(struct rl_call *c);
 	void (*close)(struct rl_provider *p);
@@ -52,9 +55,14 @@ struct rl_provider {
 	struct rl_call *done, *done_tail;
 	int ndone;
 	char *record;             /* RL_RECORD's file, or NULL */
+	char *state;              /* the state directory */
+	long window;              /* context window in tokens: 0 unknown */
+	int window_asked;         /* the server was asked for it */
+	int window_assumed;       /* it did not tell: window is its default */
 	/* metrics */
-	unsigned long calls, requests, retries, failures, limited;
-	long long prompt_tokens, completion_tokens;
+	unsigned long calls, requests, retries, failures, limited, fallbacks;
+	long long prompt_tokens, completion_tokens, cached_tokens,
+	    reasoning_tokens;
 	long long *lat;           /* every attempt's latency, ms */
 	size_t nlat, caplat;
 	cJSON *errors;            /* code -> count */
@@ -77,6 +85,11 @@ void rl_provider_ended(struct rl_provider *p, struct rl_call *c,
 void rl_provider_text(struct rl_provider *p, struct rl_call *c,
 	const char *s, size_t n);
 
+/* The same for a piece of the model's reasoning (c->reasoning,
+ * on_reasoning). */
+void rl_provider_reasoning(struct rl_provider *p, struct rl_call *c,
+	const char *s, size_t n);
+
 /* The setting key of p as a string ("" when unset). */
 const char *rl_provider_str(const struct rl_provider *p, const char *key);
 
@@ -96,17 +109,76 @@ const char *rl_provider_status_code(long status);
 long rl_provider_estimate(const char *text);
 
 /* The kinds. */
-extern const struct rl_provider_ops rl_prov_openai, rl_prov_cmd,
-	rl_prov_script;
+extern const struct rl_provider_ops rl_prov_openai, rl_prov_anthropic,
+	rl_prov_cmd, rl_prov_script;
 
-/* The presets of the openai kind, for rl_provider_list and settings. */
+/* Structured output, strongest first: what a call asks for. */
+enum rl_structured {
+	RL_STRUCT_NONE,           /* the prompt alone asks for JSON */
+	RL_STRUCT_OBJECT,         /* response_format json_object */
+	RL_STRUCT_SCHEMA          /* response_format json_schema */
+};
+
+/* How a server's thinking is turned off for a JSON reply. */
+enum rl_think_switch {
+	RL_THINK_NONE,            /* it has no switch we know */
+	RL_THINK_KWARGS,          /* chat_template_kwargs.enable_thinking
+	                             (vLLM, llama.cpp) */
+	RL_THINK_FLAG,            /* enable_thinking (DashScope) */
+	RL_THINK_EFFORT           /* reasoning_effort "none" (Ollama) */
+};
+
+/* Where a server tells its model's context window. */
+enum rl_window_source {
+	RL_WINDOW_NONE,
+	RL_WINDOW_OLLAMA,         /* POST /api/show */
+	RL_WINDOW_LLAMACPP,       /* GET /props */
+	RL_WINDOW_VLLM,           /* GET /v1/models: max_model_len */
+	RL_WINDOW_LMSTUDIO        /* GET /api/v0/models */
+};
+
+/* The presets, for rl_provider_list and settings (rl_prov_settings.c). */
 struct rl_preset {
 	const char *name;
+	const char *kind;         /* "openai" or "anthropic" */
 	const char *base_url;
 	const char *key_env;      /* "" for local servers */
 	const char *model;        /* default model, "" when none */
-	int json;                 /* has response_format json_object */
+	const char *structured;   /* json_schema, json_object or none */
+	enum rl_think_switch think;
+	int seed;                 /* takes seed */
+	enum rl_window_source window;
+	const char *setup;        /* one line that sets the server up, or "" */
 };
 extern const struct rl_preset rl_presets[];
 const struct rl_preset *rl_preset_find(const char *name);
+
+/* The preset p was opened with (openai-compatible when none). */
+const struct rl_preset *rl_provider_preset(const struct rl_provider *p);
+
+/* A structured setting's level, -1 when s names none. */
+int rl_structured_level(const char *s);
+const char *rl_structured_name(int level);
+
+/*
+ * What the HTTP kinds share (rl_prov_openai.c): the service's own words
+ * from an error body, shortened to one line; ending an attempt whose
+ * transfer failed (transport error or a status other than 2xx), with a
+ * message naming url; and the health check over a model list.
+ */
+struct rl_prov_http_xfer;
+struct curl_slist;
+void rl_prov_service_message(const struct rl_buf *body, struct rl_buf *out);
+void rl_prov_http_failed(struct rl_provider *p, struct rl_call *c,
+	struct rl_prov_http_xfer *x, const char *url, int streaming,
+	int again);
+int rl_prov_models_health(struct rl_provider *p, const char *url,
+	const struct curl_slist *h, cJSON *info, struct rl_error *e);
+/* Run x alone to its end, with a timeout of at most 30 s (nothing else
+ * may be in flight: rl_prov_http_inflight). */
+void rl_prov_http_run(struct rl_provider *p, struct rl_prov_http_xfer *x);
+/* GET (body NULL) or POST url and wait for the answer; the parsed JSON
+ * of a 200 reply, or NULL (also when other transfers are in flight). */
+cJSON *rl_prov_http_get_json(struct rl_provider *p, const char *url,
+	const char *body, const struct curl_slist *h);
 #endif

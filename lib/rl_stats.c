@@ -95,7 +95,8 @@ group_for(struct acc *A, const char *key, const cJSON *ev)
 	}
 	if (!A->errors_mode) {
 		static const char *zero[] = {"events", "requests", "failed_requests",
-		    "retries", "errors", "prompt_tokens", "completion_tokens", "cpu_ms",
+		    "retries", "errors", "prompt_tokens", "cached_tokens",
+		    "completion_tokens", "cpu_ms",
 		    "max_cpu_ms", "max_rss_kb", "bytes_in", "bytes_out", NULL};
 
 		for (i = 0; zero[i]; i++)
@@ -189,6 +190,7 @@ summarize(const cJSON *ev, void *arg)
 		if (rl_json_num(ev, "attempt", 0) > 1)
 			add(g->o, "retries", 1);
 		add(g->o, "prompt_tokens", rl_json_num(ev, "prompt_tokens", 0));
+		add(g->o, "cached_tokens", rl_json_num(ev, "cached_tokens", 0));
 		add(g->o, "completion_tokens", rl_json_num(ev, "completion_tokens", 0));
 	} else if (strcmp(kind, "error") == 0) {
 		add(g->o, "errors", count_of(ev));

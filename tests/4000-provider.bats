@@ -256,12 +256,28 @@ null"
 	mock_stop
 }
 
-@test "json mode asks for a JSON object where the preset has it" {
+@test "json mode asks for JSON the way the preset's server can" {
 	mock_start
-	RL_BASE_URL=$MOCK_URL OPENAI_API_KEY=k run rl-provider ask --json -p openai hi
-	RL_BASE_URL=$MOCK_URL RL_MODEL=m run rl-provider ask --json -p lmstudio hi
-	run jq -c '.body.response_format' "$MOCK_LOG"
-	expect '{"type":"json_object"}
+	export RL_BASE_URL=$MOCK_URL OPENAI_API_KEY=k DASHSCOPE_API_KEY=k
+	run rl-provider ask --json -p openai hi
+	[ "$status" -eq 0 ]
+	run rl-provider ask --json -p qwen hi
+	[ "$status" -eq 0 ]
+	unset RL_BASE_URL
+	run rl-provider ask --json -p "$MOCK_URL" -m m hi
+	[ "$status" -eq 0 ]
+	RL_JSON_MODE=false run rl-provider ask --json -p "$MOCK_URL" -m m hi
+	[ "$status" -eq 0 ]
+	RL_STRUCTURED=json_object run rl-provider ask --json -p "$MOCK_URL" -m m hi
+	[ "$status" -eq 0 ]
+	run rl-provider ask -p "$MOCK_URL" -m m hi
+	[ "$status" -eq 0 ]
+	run jq -c 'select(.method == "POST") | .body.response_format.type' "$MOCK_LOG"
+	expect '"json_schema"
+"json_object"
+null
+null
+"json_object"
 null'
 	mock_stop
 }
@@ -342,7 +358,7 @@ HELLO"
 	echo '{"version":1,"provider":{"name":"box"},"providers":{"box":{"preset":"vllm","model":"qwen3","base_url":"http://gpu:8000/v1"}}}' > "$XDG_CONFIG_HOME/redline/config.json"
 	run rl-provider ls
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | jq -r .name | tr '\n' ' ')" = "openai qwen ollama lmstudio vllm llamacpp openrouter xai openai-compatible box " ]
+	[ "$(printf '%s\n' "$output" | jq -r .name | tr '\n' ' ')" = "openai qwen ollama lmstudio vllm llamacpp openrouter xai gemini deepseek groq mistral anthropic openai-compatible box " ]
 	jqo -c 'select(.name == "box") | [.configured, .preset, .model, .origins.model, .origins.name]'
 	expect "[true,\"vllm\",\"qwen3\",\"providers.box\",\"$XDG_CONFIG_HOME/redline/config.json\"]"
 	RL_MODEL=other run rl-provider ls
