@@ -92,6 +92,7 @@ static const struct code codes[] = {
 	{"provider.no_model", "config", 0, RL_EXIT_USAGE},
 	{"provider.cassette", "config", 0, RL_EXIT_USAGE},
 	{"provider.no_key", "auth", 0, RL_EXIT_USAGE},
+	{"provider.context", "request", 0, RL_EXIT_FAIL},
 	{"provider.key_file", "auth", 0, RL_EXIT_USAGE},
 	{"provider.auth", "auth", 0, RL_EXIT_USAGE},
 	{"provider.*", "provider", 0, RL_EXIT_FAIL},
