@@ -368,7 +368,9 @@ run_ctags(struct ctx *X)
 	rl_buf_free(&out);
 	for (i = 0; i < X->n; i++)
 		if (X->f[i].text && !X->f[i].have && !strchr(X->f[i].path, '\n')) {
-			qsort(X->f[i].d.v, X->f[i].d.n, sizeof *X->f[i].d.v, cmp_def);
+			if (X->f[i].d.n > 1)
+				qsort(X->f[i].d.v, X->f[i].d.n, sizeof *X->f[i].d.v,
+				    cmp_def);
 			X->f[i].have = 1;
 		}
 	return 0;
@@ -467,8 +469,9 @@ cache_load(struct ctx *X)
 		v[n].body = e < end ? e + 1 : end;
 		v[n++].len = 0;
 	}
-	if (n)
-		v[n - 1].len = (size_t)(end - v[n - 1].body);
+	if (!n)
+		goto out;
+	v[n - 1].len = (size_t)(end - v[n - 1].body);
 	qsort(v, n, sizeof *v, cmp_entry);
 	for (i = 0; i < X->n; i++) {
 		k.key = X->f[i].key;
