@@ -39,7 +39,8 @@
 /* the cache's format and what a scan yields: bump when either changes */
 #define CACHE_MAGIC "rl-context 2\n"
 #define REFS_MAX 15                /* uses of named identifiers a file scores */
-#define LINE_SHOWN 400             /* bytes of a line a window shows */
+#define LINE_SHOWN 400             /* bytes of a line a window shows
+                                      (more: cut, and marked " [cut]") */
 #define ABOVE 5                    /* lines a window shows above a definition */
 #define MORE_NOTE 32               /* bytes kept for "(N more files)" */
 #define WINDOW_MIN 5               /* lines a cut window shows, at least */
@@ -161,6 +162,8 @@ line_of(const struct file *f, unsigned l, size_t *len)
 	size_t a = f->lo[l - 1], b = f->lo[l];
 
 	if (b > a && f->text[b - 1] == '\n')
+		b--;
+	if (b > a && f->text[b - 1] == '\r')
 		b--;
 	*len = b - a;
 	return f->text + a;
@@ -959,7 +962,7 @@ window(const struct ctx *X, const struct file *f, size_t left,
 	struct range *r = rl_xcalloc(f->d.n + 1, sizeof *r);
 	size_t n = ranges(X, f, r), k, start = out->len, len;
 	unsigned l, prev = 0, shown = 0;
-	int width = 4, cut = 0;
+	int width = 4, cut = 0, long_line;
 	char num[16];
 	const char *s;
 
@@ -972,13 +975,18 @@ window(const struct ctx *X, const struct file *f, size_t left,
 			    r[k].a - prev - 1 == 1 ? "" : "s");
 		for (l = r[k].a; l <= r[k].b; l++) {
 			s = line_of(f, l, &len);
-			if (len > LINE_SHOWN)
+			/* LINE_SHOWN characters, and never past the line's end */
+			long_line = len > LINE_SHOWN;
+			if (long_line && rl_utf8_prefix(s, LINE_SHOWN) < len)
 				len = rl_utf8_prefix(s, LINE_SHOWN);
+			else
+				long_line = 0;
 			if (out->len - start + len + (size_t)width + 3 + MORE_NOTE > left) {
 				cut = 1;
 				break;
 			}
-			rl_buf_printf(out, "%*u| %.*s\n", width, l, (int)len, s);
+			rl_buf_printf(out, "%*u| %.*s%s\n", width, l, (int)len, s,
+			    long_line ? " [cut]" : "");
 			shown++;
 			prev = l;
 		}

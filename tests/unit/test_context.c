@@ -168,6 +168,23 @@ main(void)
 	rl_context_add(&S, &q, &out);
 	CHECK(out.len && !strstr(out.data, "Code:"), "windows 0: the map alone");
 
+	/* a line too long is cut and marked; a CR before the newline goes */
+	rl_buf_reset(&path);
+	rl_buf_printf(&path, "%s/wide.c", dir);
+	rl_buf_reset(&big);
+	rl_buf_adds(&big, "int\r\nwide(void)\r\n{\r\n\treturn 0; /* ");
+	for (i = 0; i < 600; i++)
+		rl_buf_addc(&big, 'x');
+	rl_buf_adds(&big, " */\r\n}\r\n");
+	rl_fs_replace(path.data, big.data, big.len, 0644);
+	rl_buf_reset(&out);
+	q.text = "wide()";
+	q.windows = 1;
+	rl_context_add(&S, &q, &out);
+	CHECK(strstr(out.data, "Code:\nwide.c:\n   1| int\n   2| wide(void)\n") &&
+	    strstr(out.data, "xxx [cut]\n   5| }\n") && !strchr(out.data, '\r'),
+	    "a long line cut and marked; no CR shown");
+
 	rl_buf_reset(&path);
 	rl_buf_printf(&path, "rm -rf '%s' '%s'", dir, cdir);
 	if (system(path.data) != 0)
