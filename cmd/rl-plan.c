@@ -13,8 +13,6 @@
 #include "rl_agent.h"
 #include "rl_json.h"
 
-#define FILES_SHOWN 60
-
 /* The planner's bias for a tool: reward.tool_bias.NAME, 1 by default. */
 static double
 bias(const struct rl_config *cfg, const char *tool)
@@ -67,14 +65,19 @@ catalog(const struct rl_config *cfg, const struct rl_tools *T,
 	free(order);
 }
 
+/* The tools, the map, and the code of what the task and the reasoning
+ * (and the feedback, when it sent the baton back) name. */
 static void
 context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *prompt)
 {
-	const char *repo = rl_json_str(baton, "repo");
+	struct rl_buf text = {0};
 
 	catalog(R->cfg, &R->tools, prompt);
-	rl_buf_adds(prompt, "Files:\n");
-	rl_agent_files(repo ? repo : R->dir, FILES_SHOWN, prompt);
+	rl_agent_strings(cJSON_GetObjectItemCaseSensitive(baton, "task"), &text);
+	rl_agent_strings(cJSON_GetObjectItemCaseSensitive(baton, "reasoning"), &text);
+	rl_agent_strings(cJSON_GetObjectItemCaseSensitive(baton, "feedback"), &text);
+	rl_agent_code(R, baton, text.data, 1, prompt);
+	rl_buf_free(&text);
 }
 
 static void

@@ -4,23 +4,24 @@
  *
  * Batons with next "reason" get a `reasoning` member
  * {explanation, gaps, findings} and go on to plan.  The prompt shows the
- * task, the feedback that sent the baton back (if any) and the
- * repository's file names.
+ * task, the feedback that sent the baton back (if any), the repository
+ * map and the code of the files and symbols the task names
+ * (rl_context.h).
  */
 #include "rl_agent.h"
 #include "rl_json.h"
 
-/* File names a prompt lists, at most. */
-#define FILES_SHOWN 60
-
+/* The map, and the code of what the task (and the feedback that sent
+ * the baton back) names. */
 static void
 context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *prompt)
 {
-	const char *repo = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	    baton, "repo"));
+	struct rl_buf text = {0};
 
-	rl_buf_adds(prompt, "Files:\n");
-	rl_agent_files(repo ? repo : R->dir, FILES_SHOWN, prompt);
+	rl_agent_strings(cJSON_GetObjectItemCaseSensitive(baton, "task"), &text);
+	rl_agent_strings(cJSON_GetObjectItemCaseSensitive(baton, "feedback"), &text);
+	rl_agent_code(R, baton, text.data, 1, prompt);
+	rl_buf_free(&text);
 }
 
 static int

@@ -1,6 +1,7 @@
 /*
  * rl_agent.c - the agent engine; see rl_agent.h.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "rl_agent.h"
 #include "rl_budget.h"
 #include "rl_cmd.h"
+#include "rl_context.h"
 #include "rl_dur.h"
 #include "rl_fs.h"
 #include "rl_json.h"
@@ -29,6 +31,18 @@
 #define REPLY_QUOTE 1024           /* bytes of a bad reply a repair quotes */
 #define REPLY_KEEP 4096            /* bytes of a bad reply an error keeps */
 #define ERRORS_MAX 10              /* validation errors a repair quotes */
+#define OBJECTS_TRIED 64           /* '{' of a reply tried as an object's start */
+/* what a repair round or a shorter ask adds to a prompt, at most */
+#define AGAIN_ROOM (REPLY_QUOTE + ERRORS_MAX * 100 + 200)
+
+/* How a reply was asked again: each text marks its round in the prompt. */
+static const char REPAIR[] = "\nYour reply was:\n";
+static const char SHORTER[] = "\nYour last reply was cut off at the token "
+    "limit.  Reply again, much shorter: only the JSON object, with brief "
+    "strings.\n";
+
+/* What it took to find a reply's object (counted in the metrics). */
+enum { FIX_THINK = 1, FIX_FENCE = 2, FIX_PROSE = 4 };
 
 struct engine {
 	struct rl_agent_run R;
@@ -126,7 +140,8 @@ build_system(struct engine *E, const cJSON *baton, struct rl_buf *sys)
 }
 
 static void
-build_prompt(struct engine *E, const cJSON *baton, struct rl_buf *p)
+build_prompt(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
+	struct rl_buf *p)
 {
 	const char *const *f;
 	struct rl_buf mem = {0};
@@ -142,15 +157,48 @@ build_prompt(struct engine *E, const cJSON *baton, struct rl_buf *p)
 		rl_json_print(v, p);
 		rl_buf_addc(p, '\n');
 	}
-	if (E->R.A->context)
-		E->R.A->context(&E->R, baton, p);
 	rl_agent_repo_key(rl_json_str(baton, "repo"), key, sizeof key);
 	memory(E, key, &mem);
+	/* what the request holds besides the prompt built so far */
+	E->R.reserve = sys->len + (mem.len ? mem.len + 8 : 0);
+	if (E->R.A->context)
+		E->R.A->context(&E->R, baton, p);
 	if (mem.len) {
 		rl_buf_adds(p, "Memory:\n");
 		rl_buf_add(p, mem.data, mem.len);
 	}
 	rl_buf_free(&mem);
+}
+
+void
+rl_agent_code(struct rl_agent_run *R, const cJSON *baton, const char *text,
+	int windows, struct rl_buf *prompt)
+{
+	const char *repo = rl_json_str(baton, "repo");
+	size_t max = (size_t)rl_config_num(R->cfg, "context.max_prompt_tokens",
+	    8000), used = (R->reserve + prompt->len + AGAIN_ROOM + 3) / 4;
+	struct rl_context_ask q = {
+		.dir = repo ? repo : R->dir,
+		.text = text,
+		.debt = cJSON_GetObjectItemCaseSensitive(baton, "debt"),
+		.room = used < max ? max - used : 0,
+		.windows = windows,
+	};
+
+	rl_context_add(&R->ctx, &q, prompt);
+}
+
+void
+rl_agent_strings(const cJSON *v, struct rl_buf *out)
+{
+	const cJSON *x;
+
+	if (cJSON_IsString(v)) {
+		rl_buf_adds(out, v->valuestring);
+		rl_buf_addc(out, '\n');
+	}
+	cJSON_ArrayForEach(x, v)
+		rl_agent_strings(x, out);
 }
 
 /* --- replies ------------------------------------------------------------ */
@@ -167,30 +215,156 @@ rl_agent_error(cJSON *errs, const char *path, const char *keyword,
 	cJSON_AddItemToArray(errs, o);
 }
 
-/* The reply as a checked object, or NULL with errs telling why.  A fence
- * or words around the object are tolerated: models add them. */
-static cJSON *
-take_reply(struct engine *E, const cJSON *baton, const struct rl_call *c,
-	cJSON *errs)
+/* The reply s without its thinking, into out: a <think>...</think>
+ * block (unclosed: to the end), or all up to a lone </think>, as
+ * reasoning models send them. */
+static void
+unthink(const char *s, struct rl_buf *out, int *fix)
 {
-	const char *s = c->text.data ? c->text.data : "", *a, *b;
-	struct rl_json_err je;
+	const char *a, *b;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		a = strstr(s, "<think>");
+		b = strstr(s, "</think>");
+		if (b && (!a || b < a)) {
+			s = b + 8;
+		} else if (a) {
+			rl_buf_add(out, s, (size_t)(a - s));
+			b = strstr(a + 7, "</think>");
+			s = b ? b + 8 : a + strlen(a);
+		} else {
+			break;
+		}
+		*fix |= FIX_THINK;
+	}
+	rl_buf_adds(out, s);
+}
+
+/* One past the '}' that closes the object opening at s, or NULL. */
+static const char *
+object_end(const char *s, const char *end)
+{
+	int depth = 0, str = 0;
+
+	for (; s < end; s++) {
+		if (str) {
+			if (*s == '\\' && s + 1 < end)
+				s++;
+			else if (*s == '"')
+				str = 0;
+		} else if (*s == '"') {
+			str = 1;
+		} else if (*s == '{' || *s == '[') {
+			depth++;
+		} else if ((*s == '}' || *s == ']') && --depth == 0) {
+			return *s == '}' ? s + 1 : NULL;
+		}
+	}
+	return NULL;
+}
+
+static cJSON *
+parse_object(const char *a, const char *b, struct rl_json_err *je)
+{
 	cJSON *v = NULL;
 
-	a = strchr(s, '{');
-	b = strrchr(s, '}');
-	if (!*s || strspn(s, " \t\r\n") == strlen(s)) {
+	if (rl_json_parse(a, (size_t)(b - a), RL_LOOP_MAX_DEPTH, &v, je) < 0)
+		return NULL;
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+static int
+blank(const char *a, const char *b)
+{
+	for (; a < b; a++)
+		if (!strchr(" \t\r\n", *a))
+			return 0;
+	return 1;
+}
+
+/* The object of a reply (t, n bytes): the whole text, else the first
+ * ```-fenced one, else the first balanced {...} that parses; fix says
+ * which.  NULL with errs telling why. */
+static cJSON *
+find_object(const char *t, size_t n, int *fix, cJSON *errs)
+{
+	const char *end = t + n, *a, *b, *f, *g;
+	struct rl_json_err je = {0};
+	cJSON *v;
+	int tries = 0;
+
+	while (t < end && strchr(" \t\r\n", *t))
+		t++;
+	while (end > t && strchr(" \t\r\n", end[-1]))
+		end--;
+	if (t == end) {
 		rl_agent_error(errs, "", "json", "the reply is empty");
 		return NULL;
 	}
-	if (!a || !b || b < a) {
+	if (*t == '{' && end[-1] == '}' && (v = parse_object(t, end, &je)))
+		return v;
+	/* ``` and a language's name, the object, ``` */
+	for (f = t; (f = memmem(f, (size_t)(end - f), "```", 3)); f = g + 3) {
+		for (a = f + 3; a < end && (isalnum((unsigned char)*a) || *a == '_'); a++)
+			;
+		if (!(g = memmem(a, (size_t)(end - a), "```", 3)))
+			break;
+		for (b = g; b > a && strchr(" \t\r\n", b[-1]); b--)
+			;
+		while (a < b && strchr(" \t\r\n", *a))
+			a++;
+		if (a < b && *a == '{' && (v = parse_object(a, b, &je))) {
+			*fix |= FIX_FENCE | (blank(t, f) && blank(g + 3, end) ? 0 :
+			    FIX_PROSE);
+			return v;
+		}
+	}
+	for (a = t; (a = memchr(a, '{', (size_t)(end - a))) &&
+	    tries++ < OBJECTS_TRIED; a++)
+		if ((b = object_end(a, end)) && (v = parse_object(a, b, &je))) {
+			*fix |= FIX_PROSE;
+			return v;
+		}
+	/* none: why the widest candidate is not one */
+	a = memchr(t, '{', (size_t)(end - t));
+	for (b = end; b > t && b[-1] != '}'; b--)
+		;
+	if (!a || b <= a) {
 		rl_agent_error(errs, "", "json", "the reply holds no JSON object");
 		return NULL;
 	}
-	if (rl_json_parse(a, (size_t)(b - a + 1), RL_LOOP_MAX_DEPTH, &v, &je) < 0) {
-		rl_agent_error(errs, "", "json", je.message);
-		return NULL;
+	if ((v = parse_object(a, b, &je))) {
+		cJSON_Delete(v);      /* cannot be: the scan above found none */
+		rl_agent_error(errs, "", "json", "the reply holds no JSON object");
+	} else {
+		rl_agent_error(errs, "", "json", je.message[0] ? je.message :
+		    "the reply's object is not an object");
 	}
+	return NULL;
+}
+
+/* The reply as a checked object, or NULL with errs telling why; its
+ * text without thinking in text (may be NULL), what it took in fix.  A
+ * fence, words around the object, or a <think> block before it are
+ * tolerated: models send them. */
+static cJSON *
+take_reply(struct engine *E, const cJSON *baton, const struct rl_call *c,
+	cJSON *errs, struct rl_buf *text, int *fix)
+{
+	struct rl_buf own = {0}, *t = text ? text : &own;
+	cJSON *v;
+
+	*fix = 0;
+	unthink(c->text.data ? c->text.data : "", t, fix);
+	v = find_object(t->data ? t->data : "", t->len, fix, errs);
+	rl_buf_free(&own);
+	if (!v)
+		return NULL;
 	if (!rl_schema_check(E->schema, v, errs, ERRORS_MAX) ||
 	    (E->R.A->check && !E->R.A->check(&E->R, baton, v, errs))) {
 		cJSON_Delete(v);
@@ -199,30 +373,67 @@ take_reply(struct engine *E, const cJSON *baton, const struct rl_call *c,
 	return v;
 }
 
-/* The pool's repair hook: one more round, quoting what was wrong. */
+/* Count in the metrics what a reply needed, so rl-stats errors shows how
+ * often a model needs it. */
+static void
+count_fixes(int fix)
+{
+	if (fix & FIX_THINK)
+		rl_metrics_count("validate.reply_think",
+		    "a <think> block was dropped from the reply");
+	if (fix & FIX_FENCE)
+		rl_metrics_count("validate.reply_fence",
+		    "the reply's JSON was taken from a markdown fence");
+	if (fix & FIX_PROSE)
+		rl_metrics_count("validate.reply_prose",
+		    "the reply's JSON was taken from among prose");
+}
+
+/* The pool's repair hook: a reply cut at the token limit is asked again
+ * once, shorter; a reply that is not valid gets one more round quoting
+ * what was wrong. */
 static int
 again(const cJSON *rec, const struct rl_call *c, void *arg, struct rl_buf *buf)
 {
 	struct engine *E = arg;
-	cJSON *errs = cJSON_CreateArray(), *v, *x;
-	size_t n = c->text.len;
+	struct rl_buf text = {0};
+	cJSON *errs, *v, *x;
+	size_t n;
+	int fix;
 
-	if ((v = take_reply(E, rec, c, errs))) {
+	if (c->err.code) {
+		if (strcmp(c->err.code, "provider.truncated") != 0 ||
+		    strstr(c->prompt, SHORTER))
+			return 0;
+		rl_metrics_count("validate.reply_cut", "the reply was cut at the "
+		    "token limit and asked again, shorter");
+		rl_buf_adds(buf, c->prompt);
+		rl_buf_adds(buf, SHORTER);
+		return 1;
+	}
+	errs = cJSON_CreateArray();
+	if ((v = take_reply(E, rec, c, errs, &text, &fix)) ||
+	    strstr(c->prompt, REPAIR)) {
+		/* good, or repaired once already: done() takes it */
 		cJSON_Delete(v);
 		cJSON_Delete(errs);
+		rl_buf_free(&text);
 		return 0;
 	}
-	rl_buf_adds(buf, c->prompt);
-	rl_buf_adds(buf, "\nYour reply was:\n");
+	count_fixes(fix);
+	n = text.len;
 	if (n > REPLY_QUOTE)
-		n = rl_utf8_prefix(c->text.data, REPLY_QUOTE);
-	rl_buf_add(buf, c->text.data ? c->text.data : "", n);
+		n = rl_utf8_prefix(text.data, REPLY_QUOTE);
+	rl_buf_adds(buf, c->prompt);
+	rl_buf_adds(buf, REPAIR);
+	rl_buf_add(buf, text.data ? text.data : "", n);
 	rl_buf_adds(buf, "\nIt is not valid:\n");
 	cJSON_ArrayForEach(x, errs)
 		rl_buf_printf(buf, "- %s: %s\n", *rl_json_str(x, "path") ?
 		    rl_json_str(x, "path") : "/", rl_json_str(x, "message"));
 	rl_buf_adds(buf, "Reply again with only the corrected JSON object.\n");
 	cJSON_Delete(errs);
+	rl_buf_free(&text);
 	return 1;
 }
 
@@ -329,6 +540,7 @@ done(cJSON *baton, struct rl_call *c, void *arg)
 	cJSON *errs, *v, *detail;
 	char *reply;
 	size_t n;
+	int fix;
 
 	if (!c) {
 		/* passed on: its status went to the loop already */
@@ -340,7 +552,9 @@ done(cJSON *baton, struct rl_call *c, void *arg)
 		return fail(E, baton, c->err.code, c->err.message, c->attempts, NULL);
 	add_trail(E, baton, c);
 	errs = cJSON_CreateArray();
-	if (!(v = take_reply(E, baton, c, errs))) {
+	v = take_reply(E, baton, c, errs, NULL, &fix);
+	count_fixes(fix);
+	if (!v) {
 		detail = cJSON_CreateObject();
 		n = c->text.len > REPLY_KEEP ?
 		    rl_utf8_prefix(c->text.data, REPLY_KEEP) : c->text.len;
@@ -436,7 +650,7 @@ each(struct rl_rec *r, void *arg)
 		goto pass;
 	}
 	build_system(E, b, &sys);
-	build_prompt(E, b, &prompt);
+	build_prompt(E, b, &sys, &prompt);
 	if (E->dry_run) {
 		dry_run(E, b, &sys, &prompt);
 	} else if (open_provider(E) < 0) {
@@ -491,6 +705,7 @@ start(struct engine *E, struct rl_error *e)
 			    rl_prog);
 		rl_sandbox_limits(E->R.cfg, &E->R.sb);
 	}
+	rl_context_settings(E->R.cfg, &E->R.ctx);
 	if (!(E->R.mem = rl_mem_open(E->R.cfg)))
 		return rl_error_set(e, "config.invalid", "cannot open the memory store");
 	if (A->apply && !(A->flags & RL_AGENT_LAZY) && !E->dry_run &&
@@ -500,6 +715,16 @@ start(struct engine *E, struct rl_error *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* agents.NAME.KEY, or NULL. */
+static const char *
+agent_setting(const struct rl_config *cfg, const char *name, const char *key)
+{
+	char k[96];
+
+	snprintf(k, sizeof k, "agents.%s.%s", name, key);
+	return rl_config_str(cfg, k, NULL);
 }
 
 int
@@ -552,9 +777,14 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 			    RL_EXIT_USAGE);
 		}
 	}
+	/* an agent's own provider and model, unless the flags say */
+	if (!E.pname)
+		E.pname = agent_setting(&cfg, A->name, "provider");
+	if (!E.model)
+		E.model = agent_setting(&cfg, A->name, "model");
 	rl_prov_pool_init(&E.pool, NULL, E.jobs, 0, done, &E);
 	E.pool.again = again;
-	E.pool.rounds = 1;
+	E.pool.rounds = 2;        /* a shorter ask and a repair, once each */
 	if (start(&E, &e) < 0) {
 		status = e.code ? rl_error_report(&e, NULL) : RL_EXIT_USAGE;
 		goto out;
@@ -575,6 +805,7 @@ out:
 	if (E.R.mem)
 		rl_mem_close(E.R.mem);
 	rl_tools_free(&E.R.tools);
+	rl_context_settings_free(&E.R.ctx);
 	rl_schema_free(E.schema);
 	rl_buf_free(&E.system);
 	return rl_cmd_finish(&cfg, &E.L, status);

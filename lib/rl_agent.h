@@ -15,7 +15,9 @@
  *
  * rl_agent_main parses the options every agent takes (-p provider,
  * -m model, -j jobs, --dry-run, -C dir, and --no-sandbox for an agent
- * that runs tools) and runs the record loop.  For each baton:
+ * that runs tools; without -p and -m, agents.NAME.provider and
+ * agents.NAME.model of the configuration, then provider.*) and runs the
+ * record loop.  For each baton:
  *
  *   - a baton not addressed to it (next), or with an error, goes on
  *     unchanged and in order;
@@ -28,14 +30,21 @@
  *     repository's .redline/, rl_trust.h), the agent's corrective bias
  *     (the baton's bias.NAME, else its memory's "bias"), then "Task:",
  *     each of the agent's fields present in the baton as compact JSON,
- *     what context adds, and what its memory holds for this repository
+ *     what context adds (the repository map and code windows, through
+ *     rl_agent_code), and what its memory holds for this repository
  *     (key "repo-HASH"), and nothing else: tokens are cubed in the reward;
  *   - the provider is called, -j requests in flight, output in order;
- *   - the reply is taken as JSON (a ```json fence or text around one
- *     object is allowed), checked against the schema and by check; when
- *     it fails, one repair round sends the prompt again with the errors
- *     quoted; when that fails too, the baton gets error validate.reply
- *     with the reply kept in error.detail;
+ *   - the reply is taken as real models send it: a <think>...</think>
+ *     block, or all up to a lone </think>, is dropped; the object may
+ *     be the whole text, in a ```json fence, or among prose; it is
+ *     checked against the schema and by check; when it fails, one
+ *     repair round sends the prompt again with the errors quoted; when
+ *     that fails too, the baton gets error validate.reply with the reply
+ *     kept in error.detail;
+ *   - a reply cut at the token limit (provider.truncated) is asked again
+ *     once, for a shorter answer; each of these is counted in the
+ *     metrics (validate.reply_think, _fence, _prose, _cut) so rl-stats
+ *     errors shows how often a model needs them;
  *   - apply takes the reply into the baton and sets next; the call's
  *     usage is added to usage and a trail entry {stage, provider, model,
  *     usage, ms, at} is appended.
@@ -51,6 +60,7 @@
 #include <cjson/cJSON.h>
 #include "rl_buf.h"
 #include "rl_config.h"
+#include "rl_context.h"
 #include "rl_err.h"
 #include "rl_mem.h"
 #include "rl_provider.h"
@@ -73,6 +83,10 @@ struct rl_agent_run {
 	struct rl_sandbox sb;        /* with RL_AGENT_SANDBOX: the limits */
 	const char *dir;             /* -C: the repository when a baton names none */
 	int dry_run;                 /* --dry-run: run nothing, ask nothing */
+	struct rl_context_settings ctx;  /* context.*: what rl_agent_code shows */
+	size_t reserve;              /* bytes the request holds beyond the
+	                                prompt given to context: the system
+	                                prompt, the memory */
 };
 
 struct rl_agent {
@@ -110,5 +124,20 @@ void rl_agent_repo_key(const char *dir, char *out, size_t size);
 /* Append up to max file names of repository dir, sorted, one a line
  * (.git and other hidden entries left out), to out. */
 void rl_agent_files(const char *dir, size_t max, struct rl_buf *out);
+
+/*
+ * For a context function: append to prompt the repository map of the
+ * baton's repository (its "repo", else -C) and, when windows is 1, the
+ * code windows of what text names (rl_context.h), ranked with the
+ * baton's debt, in what context.max_prompt_tokens leaves once the
+ * system prompt, the prompt so far, the memory and room for a repair
+ * round are counted.
+ */
+void rl_agent_code(struct rl_agent_run *R, const cJSON *baton,
+	const char *text, int windows, struct rl_buf *prompt);
+
+/* Append every string of v (the members' values, at any depth), one a
+ * line, to out: the names a baton member holds, for rl_agent_code. */
+void rl_agent_strings(const cJSON *v, struct rl_buf *out);
 
 #endif

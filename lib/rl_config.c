@@ -538,8 +538,9 @@ rl_config_version_error(const char *path)
 
 /* What a repository's configuration never sets, trusted or not: where the
  * state lives, the sandbox, where work and keys are sent, which key is
- * sent.  "*" stands for one key of a map.  (provider.name is checked by
- * its value: no cmd: program, no URL.) */
+ * sent.  "*" stands for one key of a map.  (provider.name and
+ * agents.NAME.provider are checked by their value: no cmd: program, no
+ * URL.) */
 static const char *const project_never[] = {
 	"state_dir", "sandbox", "queue.backend", "mem.backend",
 	"provider.base_url", "provider.api_key_env", "provider.api_key_file",
@@ -581,7 +582,8 @@ never(const char *key, const cJSON *v)
 	for (i = 0; project_never[i]; i++)
 		if (key_match(project_never[i], key))
 			return 1;
-	return strcmp(key, "provider.name") == 0 && s &&
+	return (strcmp(key, "provider.name") == 0 ||
+	    key_match("agents.*.provider", key)) && s &&
 	    (strncmp(s, "cmd:", 4) == 0 || strncmp(s, "http://", 7) == 0 ||
 	    strncmp(s, "https://", 8) == 0);
 }

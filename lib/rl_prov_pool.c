@@ -169,7 +169,7 @@ step(struct rl_prov_pool *P, long long timeout_ms)
 	while ((c = rl_provider_done(P->p))) {
 		it = c->arg;
 		tune(P, c);
-		if (P->again && !c->err.code && it->rounds < P->rounds &&
+		if (P->again && it->rounds < P->rounds &&
 		    P->again(it->rec, c, P->arg, &again)) {
 			resend(P, it, &again);
 			continue;

@@ -63,10 +63,11 @@ struct rl_prov_pool {
 	unsigned long limited;    /* the provider's rate-limit count, seen */
 	/*
 	 * Optional, set after rl_prov_pool_init: a repair round.  Called when a
-	 * request ends without an error, before fn; returning 1 with a new
-	 * prompt in buf sends the record's request again with it (at most
-	 * rounds times), keeping its place.  The call fn finally gets
-	 * counts the usage, time and attempts of every round.
+	 * request ends, before fn, whether it failed or not (c->err.code
+	 * says); returning 1 with a new prompt in buf sends the record's
+	 * request again with it (at most rounds times), keeping its place.
+	 * The call fn finally gets counts the usage, time and attempts of
+	 * every round.
 	 */
 	int (*again)(const cJSON *rec, const struct rl_call *c, void *arg,
 	    struct rl_buf *buf);

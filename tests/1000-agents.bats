@@ -57,19 +57,30 @@ cassette() {
 @test "--dry-run prints the prompt and what it costs, and calls nothing" {
 	fixture_repo
 	baton reason '{"budget":{"tokens":9},"trail":[{"stage":"x"}],"bias":{"plan":"p"}}' > "$S/in"
-	run --separate-stderr rl-reason --dry-run -p script:/nonexistent < "$S/in"
+	run --separate-stderr env RL_CONTEXT_CTAGS=false rl-reason --dry-run -p script:/nonexistent < "$S/in"
 	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > out
 	jqo -r '.prompt'
-	# the task and the files, and nothing a model does not need
-	expect "Task: merge the duplicated loops in sum.c
-Files:
+	# the task, the map of the repository, the code the task names, and
+	# nothing a model does not need
+	[[ "$output" == "Task: merge the duplicated loops in sum.c
+Repository map (most relevant first):
+sum.c:
+  6 static long sum_positive(const long *v, int n)
+  18 static long sum_negative(const long *v, int n)
+  30 int main(int argc, char **argv)
 Makefile
-sum.c"
-	run rl-reason --dry-run < "$S/in"
-	jqo '.tokens'
+Code:
+sum.c:
+   1| /* sum.c - sums of the positive and of the negative numbers given. */
+   2| #include <stdio.h>"* ]]
+	[[ "$output" == *"  37| 	printf(\"%ld %ld\\n\", sum_positive(v, n), sum_negative(v, n));
+  38| 	return 0;
+  39| }" ]]
+	[[ "$output" != *"Memory:"* ]]
 	# the whole step, system prompt included, is this many tokens
-	[ "$output" -gt 80 ]
-	[ "$output" -lt 160 ]
+	[ "$(jq '.tokens' out)" -eq "$(jq '(.system + .prompt | utf8bytelength + 3) / 4 | floor' out)" ]
+	[ "$(jq '.tokens' out)" -lt 800 ]
 	# the plan agent's prompt holds the reasoning and the tool catalog
 	baton plan '{"reasoning":{"explanation":"e","gaps":[],"findings":[]}}' |
 	    rl-plan --dry-run > out
@@ -78,7 +89,34 @@ sum.c"
 	[[ "$output" == *"apply_patch(patch): "* ]]
 	[[ "$output" == *"search(pattern, path?): "* ]]
 	[[ "$output" != *"shell("* ]]
-	[ "$(jq .tokens out)" -lt 500 ]
+	[[ "$output" == *"Code:
+sum.c:
+   1| /* sum.c"* ]]
+	[ "$(jq .tokens out)" -lt 1000 ]
+}
+
+@test "agents.NAME.provider and .model choose an agent's model; the flags win; a repository names no program" {
+	fixture_repo
+	cassette "$S/big" '{"match":{"model":"big"},"reply_json":{"explanation":"from big","gaps":[],"findings":[]},"times":0}'
+	cassette "$S/small" '{"reply_json":{"explanation":"from small","gaps":[],"findings":[]},"times":0}'
+	mkdir -p "$XDG_CONFIG_HOME/redline"
+	jq -n --arg p "script:$S/big" '{version: 1, agents: {reason: {provider: $p, model: "big"}}}' \
+	    > "$XDG_CONFIG_HOME/redline/config.json"
+	baton reason | rl-reason > out
+	run jq -c '[.reasoning.explanation, .trail[0].provider, .trail[0].model]' out
+	expect "[\"from big\",\"script:$S/big\",\"big\"]"
+	baton reason | rl-reason -p "script:$S/small" -m tiny > out
+	run jq -c '[.reasoning.explanation, .trail[0].provider, .trail[0].model]' out
+	expect "[\"from small\",\"script:$S/small\",\"tiny\"]"
+	# a trusted repository's layer may not make an agent run a program
+	mkdir -p .redline
+	printf '{"version":1,"agents":{"reason":{"provider":"cmd:touch %s"}}}\n' "$S/pwned" > .redline/config.json
+	trust_repo
+	run --separate-stderr rl-reason <<< "$(baton reason)"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .reasoning.explanation <<< "$output")" = "from big" ]
+	[ ! -e "$S/pwned" ]
+	[[ "$stderr" == *"config.forbidden: agents.reason.provider: a repository's configuration cannot set this"* ]]
 }
 
 @test "a project's prompt file replaces the shipped one; a missing prompt is named" {
@@ -114,6 +152,64 @@ Sure! Here is my analysis."* ]]
 	run rl-reason -p script:f <<< "$(baton reason)"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .reasoning.explanation <<< "$output")" = x ]
+}
+
+# reply_counts: what replies needed, as the metrics counted it (over
+# all providers), "code count" a line
+reply_counts() {
+	rl-stats errors -J | jq -rs 'map(select(.code | startswith("validate.reply_"))) |
+	    group_by(.code) | .[] | "\(.[0].code) \(map(.count) | add)"'
+}
+
+@test "replies as models send them: JSON in a fence among prose, after a <think> block, after a lone </think>" {
+	fixture_repo
+	# as chat models answer: words, a ```json fence, more words
+	cassette c "$(jq -cn '{reply: "Here is my analysis of the task.\n\n```json\n{\n  \"explanation\": \"the two loops differ in the comparison only\",\n  \"gaps\": [],\n  \"findings\": [\"sum.c: sum_positive and sum_negative\"]\n}\n```\n\nLet me know if you want the plan too.", usage: {prompt_tokens: 300, completion_tokens: 80}}')"
+	run --separate-stderr rl-reason -p script:c <<< "$(baton reason)"
+	[ "$status" -eq 0 ]
+	jqo '[.next, .reasoning.explanation, .trail[0].repairs]'
+	expect '["plan","the two loops differ in the comparison only",null]'
+	# as reasoning models answer: their thinking first, with a draft
+	# object in it that is not the answer
+	cassette t "$(jq -cn '{reply: "<think>\nOkay, sum.c has two loops. A first draft: {\"explanation\": \"draft\"}. No: gaps and findings are needed too.\n</think>\n\n{\"explanation\": \"one loop written twice\", \"gaps\": [], \"findings\": [\"sum.c\"]}", usage: {prompt_tokens: 300, completion_tokens: 120}}')"
+	run --separate-stderr rl-reason -p script:t <<< "$(baton reason)"
+	[ "$status" -eq 0 ]
+	jqo '[.reasoning.explanation, .trail[0].repairs]'
+	expect '["one loop written twice",null]'
+	# a template that eats the opening tag leaves a lone </think>
+	cassette l "$(jq -cn '{reply: "The user wants {the loops} merged; I will say so.\n</think>\n{\"explanation\": \"merge them\", \"gaps\": [], \"findings\": []}"}')"
+	run --separate-stderr rl-reason -p script:l <<< "$(baton reason)"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .reasoning.explanation <<< "$output")" = "merge them" ]
+	# each is counted, for rl-stats errors to show how often a model needs it
+	run reply_counts
+	expect "validate.reply_fence 1
+validate.reply_prose 1
+validate.reply_think 2"
+}
+
+@test "a reply cut at the token limit is asked again once, shorter; cut twice, it is an error" {
+	fixture_repo
+	cassette c \
+	    '{"match":{"prompt":"cut off at the token limit"},"reply_json":{"explanation":"short","gaps":[],"findings":[]},"usage":{"prompt_tokens":420,"completion_tokens":12}}' \
+	    '{"reply":"{\"explanation\": \"The task asks to merge sum_positive and sum_negative, which","finish_reason":"length","usage":{"prompt_tokens":400,"completion_tokens":4096}}'
+	RL_RECORD="$S/rec" run --separate-stderr rl-reason -p script:c <<< "$(baton reason)"
+	[ "$status" -eq 0 ]
+	jqo '[.reasoning.explanation, .usage.prompt_tokens, .usage.completion_tokens, .usage.requests, .trail[0].repairs]'
+	expect '["short",820,4108,2,1]'
+	# the second prompt is the first and a request to be brief
+	run jq -r 'select(.match.prompt | test("cut off")) | .match.prompt' "$S/rec"
+	[[ "$output" == "Task: merge the duplicated loops in sum.c"* ]]
+	[[ "$output" == *"Your last reply was cut off at the token limit.  Reply again, much shorter: only the JSON object, with brief strings."* ]]
+	run reply_counts
+	expect "validate.reply_cut 1"
+	# cut again: the baton as it came, with the provider's error
+	cassette d '{"reply":"{\"explanation\": \"The task asks","finish_reason":"length","times":0}'
+	run --separate-stderr rl-reason -p script:d <<< "$(baton reason)"
+	[ "$status" -eq 1 ]
+	jqo '[.next, .error.code, .error.retryable, (.reasoning == null), .usage.requests]'
+	expect '["reason","provider.truncated",false,true,2]'
+	[[ "$stderr" == *"provider.truncated: the reply was cut at max_tokens: raise provider.max_tokens"* ]]
 }
 
 @test "wrong shape, then empty: an error baton that keeps the reply; the stream goes on" {
