@@ -25,7 +25,7 @@ DESTDIR  ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
-LDLIBS   = -lcjson -lm
+LDLIBS   = -lcjson -lpcre2-8 -lm
 CURLLIBS = -lcurl
 SECCOMPLIBS = -lseccomp
 
@@ -47,7 +47,7 @@ PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%) \
            $(AGENT_CMDS:%=$(BIN)/%)
 PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 
-DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev \
+DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev libpcre2-dev \
            pkg-config bats jq mandoc lcov valgrind bc curl git procps patch \
            pmccabe cppcheck shellcheck chromium
 
