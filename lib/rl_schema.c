@@ -574,11 +574,13 @@ fill(struct comp *C, struct node *n)
 }
 
 /* The k-th subschema that applies to the same value as n does (NULL
- * where a keyword is absent); 0 past the last. */
+ * where a keyword is absent; then and else apply only beside if); 0
+ * past the last. */
 static int
 same_value(const struct node *n, size_t k, const struct node **out)
 {
-	const struct node *fixed[] = {n->ref, n->not, n->if_, n->then_, n->else_};
+	const struct node *fixed[] = {n->ref, n->not, n->if_,
+	    n->if_ ? n->then_ : NULL, n->if_ ? n->else_ : NULL};
 	const struct nodes *lists[] = {&n->allof, &n->anyof, &n->oneof};
 	size_t i;
 

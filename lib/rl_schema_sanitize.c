@@ -113,7 +113,7 @@ guided_object(struct san *S, const struct node *s, cJSON *v)
 	cJSON *m, *next;
 	const struct node *ps;
 	size_t i, mark;
-	int matched;
+	int matched, rc;
 
 	for (m = v->child; m; m = next) {
 		next = m->next;
@@ -124,11 +124,11 @@ guided_object(struct san *S, const struct node *s, cJSON *v)
 			guided(S, ps, m);
 		}
 		for (i = 0; i < s->npprops; i++) {
-			if (rl_re_match(&s->pprops[i].re, m->string, &S->md,
-			    NULL) == 1) {
-				matched = 1;
+			rc = rl_re_match(&s->pprops[i].re, m->string, &S->md, NULL);
+			if (rc == 1)
 				guided(S, s->pprops[i].s, m);
-			}
+			if (rc != 0)    /* a pattern that gave up: maybe */
+				matched = 1;
 		}
 		if (!matched && s->additional) {
 			if (s->additional->boolean == 0) {

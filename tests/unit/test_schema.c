@@ -210,6 +210,7 @@ main(void)
 	    "\"$defs\":{\"n\":{\"required\":[\"name\"]}}}"), "(compiled)", "a tree of children is recursion, not a cycle");
 	CHECK_STR(compile_error("{\"propertyNames\":{\"$ref\":\"#\"},\"contains\":{\"$ref\":\"#\"},"
 	    "\"additionalProperties\":{\"$ref\":\"#\"}}"), "(compiled)", "names, contains and members are smaller values");
+	CHECK_STR(compile_error("{\"then\":{\"$ref\":\"#\"}}"), "(compiled)", "then without if never applies, so is no cycle");
 
 	/* patterns: PCRE2's errors; limits that give up instead of hanging */
 	CHECK_STR(compile_error("{\"pattern\":\"a+++++++++++++++++++++++++b\"}"),
@@ -268,5 +269,9 @@ main(void)
 	    "{\"\u00c9t\u00e9\":\"abc\",\"hiver\":1}", &n),
 	    "{\"\u00c9t\u00e9\":\"a\"} [{\"path\":\"/\u00c9t\u00e9\",\"action\":\"truncated\"},{\"path\":\"/hiver\",\"action\":\"removed\"}]",
 	    "sanitize follows patternProperties with Unicode properties");
+	CHECK_STR(sanitized("{\"patternProperties\":{\"^(a|aa)+$\":true},\"additionalProperties\":false}",
+	    "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\":1,\"b\":2}", &n),
+	    "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\":1} [{\"path\":\"/b\",\"action\":\"removed\"}]",
+	    "a member whose pattern gives up is not removed on a guess");
 	return unit_done();
 }
