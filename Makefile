@@ -6,8 +6,8 @@
 #   make asan       the same tests under AddressSanitizer and UBSan
 #   make valgrind   the bats tests with every command under valgrind
 #   make coverage   line coverage of lib/ and cmd/ (gcov, lcov)
-#   make fuzz       libFuzzer over the record path (FUZZ_SECONDS)
-#   make stress     the long kill loops (tests/stress/)
+#   make fuzz       libFuzzer over the record path and schemas (FUZZ_SECONDS each)
+#   make stress     the long kill loops (tests/stress/), each fuzz target 30 s
 #   make bench      the performance suite (bench/), ratios from one run
 #   make man-lint   mandoc -Tlint on every page
 #   make deps       install the Debian packages all of the above need
@@ -25,7 +25,7 @@ DESTDIR  ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
-LDLIBS   = -lcjson -lm
+LDLIBS   = -lcjson -lpcre2-8 -lm
 CURLLIBS = -lcurl
 SECCOMPLIBS = -lseccomp
 CMDLIBS  =
@@ -49,9 +49,10 @@ PROGS    = $(CMDS:%=$(BIN)/%) $(NET_CMDS:%=$(BIN)/%) \
            $(AGENT_CMDS:%=$(BIN)/%)
 PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 
-DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev \
+DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev libpcre2-dev \
            pkg-config bats jq mandoc lcov valgrind bc curl git procps patch \
-           pmccabe cppcheck shellcheck chromium attr universal-ctags
+           pmccabe cppcheck shellcheck chromium attr universal-ctags clang \
+           libclang-rt-14-dev
 
 all: $(PROGS)
 
@@ -163,17 +164,41 @@ coverage:
 	@lcov --list build/cov/rl.info | tail -n +1
 	@lcov --summary build/cov/rl.info 2>&1 | grep -E 'lines'
 
-# libFuzzer over the record path (clang with its runtime: Debian's clang
-# and libclang-rt-14-dev).  FUZZ_SECONDS bounds the run.
+# libFuzzer (clang with its runtime: Debian's clang and libclang-rt-14-dev)
+# over each target in tests/fuzz for FUZZ_SECONDS: fuzz_record on the
+# record path, seeded from tests/fuzz/seeds; fuzz_schema on compiling and
+# checking schemas, seeded from tests/fuzz/schema-seeds and helped by the
+# keywords in tests/fuzz/fuzz_schema.dict; fuzz_config on reading and
+# checking a configuration file, seeded from tests/fuzz/seeds-config.  The library is
+# built once, with coverage, into build/fuzz; corpora grow in
+# build/fuzz/corpus-TARGET.  An input slower than FUZZ_TIMEOUT seconds
+# is a failure, as a crash is.
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 60
+FUZZ_TARGETS = fuzz_record fuzz_schema fuzz_config
+FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -I$(abspath lib) -DRL_TOP='"$(abspath .)"'
 fuzz:
+	@$(MAKE) --no-print-directory need-deps
 	@command -v clang >/dev/null 2>&1 || { echo "make fuzz: needs clang; run: sudo apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
-	@mkdir -p build/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilib \
-	    -DRL_TOP='"$(abspath .)"' -o build/fuzz/fuzz_record tests/fuzz/fuzz_record.c \
-	    $(LIB_SRC) $(LDLIBS)
-	build/fuzz/fuzz_record -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	    build/fuzz/corpus tests/fuzz/seeds
+	@mkdir -p build/fuzz/lib
+	cd build/fuzz/lib && clang $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link,address,undefined -c $(abspath $(LIB_SRC))
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "clang -o build/fuzz/$$t tests/fuzz/$$t.c build/fuzz/lib/*.o"; \
+	    clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o build/fuzz/$$t \
+	        tests/fuzz/$$t.c build/fuzz/lib/*.o $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS) || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	    case $$t in fuzz_record) seeds=tests/fuzz/seeds dict=;; \
+	    fuzz_config) seeds=tests/fuzz/seeds-config dict=-close_fd_mask=2;; \
+	    *) seeds=tests/fuzz/schema-seeds dict=-dict=tests/fuzz/$$t.dict;; esac; \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    echo "build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t $$seeds"; \
+	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+	        -max_len=4096 -print_final_stats=1 $$dict build/fuzz/corpus-$$t $$seeds \
+	        2> build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log >&2; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$t.log; \
+	done
 
 # The long reliability loops; make check runs short versions of them.
 stress: all $(B)/helpers/fault.so
@@ -185,6 +210,7 @@ stress: all $(B)/helpers/fault.so
 	    RL_FAULT_SO=$(abspath $(B)/helpers/fault.so) tests/stress/queue-fault all
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    tests/stress/ring-kill 200
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 bench: all $(B)/helpers/mock-llm
 	@rc=0; for b in bench/*; do [ -f "$$b" ] && [ -x "$$b" ] || continue; \

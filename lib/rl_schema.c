@@ -1,15 +1,30 @@
 /*
  * rl_schema.c - compiling JSON Schemas; see rl_schema.h.
  *
- * compile() turns each schema object into a struct node, checking every
- * keyword it knows as it goes, so that a bad schema fails at load time
- * with the JSON pointer of the keyword, never half-way through a stream.
- * Nodes are memoized by their place in the document: a $ref, even a
- * recursive one, points at the node already made for its target.
+ * Each schema object becomes a struct node, checking every keyword it
+ * knows as it goes, so that a bad schema fails at load time with the
+ * JSON pointer of the keyword, never half-way through a stream.  Nodes
+ * are memoized by their place in the document: a $ref, even a recursive
+ * one, points at the node already made for its target.
+ *
+ * Compiling must survive any document, so:
+ *  - a member name that appears twice in one object is refused before
+ *    anything is read (cJSON keeps both, and a keyword read twice would
+ *    be sized by one and filled by both);
+ *  - nodes are made on a work list, not by recursion: a chain of a
+ *    million $refs costs a million list entries, not a million frames;
+ *  - nodes are memoized in a hash table, not by a search of all, and
+ *    $refs into a large object find their member by binary search;
+ *  - when all is made, a search of the subschemas that apply to the
+ *    same value ($ref, allOf, anyOf, oneOf, not, if, then, else) refuses
+ *    a cycle among them: {"$ref": "#"} would apply itself forever.  A
+ *    cycle through properties or items is recursion, and fine: it moves
+ *    to a smaller value at each turn.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +32,21 @@
 #include "rl_json.h"
 #include "rl_schema_impl.h"
 
+struct ptrmap {
+	const void **key;
+	void **val;
+	size_t n, cap;           /* cap: a power of two, or 0 */
+};
+
 struct comp {
 	struct rl_schema *S;
 	struct rl_buf *msg;
 	struct rl_buf path;      /* JSON pointer of the keyword at hand */
 	int failed;
+	struct ptrmap nodes;     /* schema object -> its node */
+	struct ptrmap members;   /* large object -> struct members */
 };
 
-static struct node *compile(struct comp *C, const cJSON *j);
 static void required_bits(struct node *n);
 
 static void __attribute__((format(printf, 2, 3)))
@@ -40,14 +62,125 @@ bad(struct comp *C, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A hash table from pointers to pointers, for compiling only. */
+static size_t
+slot(const struct ptrmap *m, const void *k)
+{
+	uint64_t h = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 32) & (m->cap - 1);
+}
+
+static void *
+map_get(const struct ptrmap *m, const void *k)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	for (i = slot(m, k); m->key[i]; i = (i + 1) & (m->cap - 1))
+		if (m->key[i] == k)
+			return m->val[i];
+	return NULL;
+}
+
+/* Add k (not there yet), keeping the table at most half full. */
+static void
+map_put(struct ptrmap *m, const void *k, void *v)
+{
+	struct ptrmap old = *m;
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->n = 0;
+		m->key = rl_xcalloc(m->cap, sizeof *m->key);
+		m->val = rl_xcalloc(m->cap, sizeof *m->val);
+		for (i = 0; i < old.cap; i++)
+			if (old.key[i])
+				map_put(m, old.key[i], old.val[i]);
+		free(old.key);
+		free(old.val);
+	}
+	for (i = slot(m, k); m->key[i]; i = (i + 1) & (m->cap - 1))
+		;
+	m->key[i] = k;
+	m->val[i] = v;
+	m->n++;
+}
+
+static void
+map_free(struct ptrmap *m, int free_values)
+{
+	size_t i;
+
+	for (i = 0; free_values && i < m->cap; i++)
+		free(m->val[i]);
+	free(m->key);
+	free(m->val);
+}
+
+struct members {
+	size_t n;
+	const cJSON *v[];        /* sorted by name */
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string,
+	    (*(const cJSON *const *)b)->string);
+}
+
+/*
+ * The member name of the object o.  cJSON searches a list; $refs into
+ * a large object (a $defs of thousands) would make that quadratic, so
+ * past 16 members a sorted index of the object is made once.
+ */
+static const cJSON *
+member(struct comp *C, const cJSON *o, const char *name)
+{
+	cJSON probe = {0};
+	const cJSON *c = o->child, *key = &probe;
+	struct members *m;
+	const cJSON **hit;
+	size_t i;
+
+	for (i = 0; c && i < 16; c = c->next, i++)
+		if (strcmp(c->string, name) == 0)
+			return c;
+	if (!c)
+		return NULL;
+	if (!(m = map_get(&C->members, o))) {
+		for (i = 0, c = o->child; c; c = c->next)
+			i++;
+		m = rl_xmalloc(sizeof *m + i * sizeof m->v[0]);
+		for (m->n = 0, c = o->child; c; c = c->next)
+			m->v[m->n++] = c;
+		qsort(m->v, m->n, sizeof m->v[0], by_name);
+		map_put(&C->members, o, m);
+	}
+	probe.string = (char *)name;
+	hit = bsearch(&key, m->v, m->n, sizeof m->v[0], by_name);
+	return hit ? *hit : NULL;
+}
+
+/*
+ * The node for the schema j, at the place C->path: the one already made,
+ * or a new one, on the work list (S->all) to be filled in later.
+ */
 static struct node *
-new_node(struct comp *C, const cJSON *src)
+compile(struct comp *C, const cJSON *j)
 {
 	struct rl_schema *S = C->S;
-	struct node *n = rl_xcalloc(1, sizeof *n);
+	struct node *n;
 
+	if ((n = map_get(&C->nodes, j)))
+		return n;
+	n = rl_xcalloc(1, sizeof *n);
 	n->boolean = -1;
-	n->src = src;
+	n->src = j;
+	n->where = rl_xstrdup(C->path.data ? C->path.data : "");
 	n->minprops = n->maxprops = n->minitems = n->maxitems = -1;
 	n->minlen = n->maxlen = n->maxcontains = -1;
 	n->mincontains = 1;
@@ -55,74 +188,26 @@ new_node(struct comp *C, const cJSON *src)
 		S->capall = S->capall ? S->capall * 2 : 32;
 		S->all = rl_xrealloc(S->all, S->capall * sizeof *S->all);
 	}
+	n->id = S->nall;
 	S->all[S->nall++] = n;
+	map_put(&C->nodes, j, n);
 	return n;
 }
 
-/* Translate the ECMA-262 classes \d \w \s (and negations) to POSIX. */
-static void
-translate(const char *p, struct rl_buf *out)
-{
-	int inbracket = 0;
-
-	for (; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			const char *in = NULL, *outside = NULL;
-			switch (p[1]) {
-			case 'd': in = "0-9"; outside = "[0-9]"; break;
-			case 'D': outside = "[^0-9]"; break;
-			case 'w': in = "A-Za-z0-9_"; outside = "[A-Za-z0-9_]"; break;
-			case 'W': outside = "[^A-Za-z0-9_]"; break;
-			case 's': in = "[:space:]"; outside = "[[:space:]]"; break;
-			case 'S': outside = "[^[:space:]]"; break;
-			}
-			if (inbracket && in) {
-				rl_buf_adds(out, in);
-			} else if (!inbracket && outside) {
-				rl_buf_adds(out, outside);
-			} else if (inbracket) {
-				rl_buf_addc(out, p[1]);
-			} else {
-				rl_buf_add(out, p, 2);
-			}
-			p++;
-			continue;
-		}
-		if (*p == '[' && !inbracket) {
-			inbracket = 1;
-			rl_buf_addc(out, *p);
-			if (p[1] == '^')
-				rl_buf_addc(out, *++p);
-			if (p[1] == ']')
-				rl_buf_addc(out, *++p);
-			continue;
-		}
-		if (*p == ']' && inbracket)
-			inbracket = 0;
-		rl_buf_addc(out, *p);
-	}
-}
-
 static int
-regex(struct comp *C, const char *src, regex_t *re)
+regex(struct comp *C, const char *src, struct rl_re *re)
 {
-	struct rl_buf b = {0};
-	char err[128];
-	int rc;
+	struct rl_buf err = {0};
+	int rc = rl_re_compile(re, src, &err);
 
-	translate(src, &b);
-	rc = regcomp(re, b.data ? b.data : "", REG_EXTENDED | REG_NOSUB);
-	rl_buf_free(&b);
-	if (rc != 0) {
-		regerror(rc, re, err, sizeof err);
-		bad(C, "bad pattern '%s': %s", src, err);
-		return -1;
-	}
-	return 0;
+	if (rc < 0)
+		bad(C, "bad pattern '%s': %s", src, err.data ? err.data : "");
+	rl_buf_free(&err);
+	return rc;
 }
 
 static const cJSON *
-resolve(const cJSON *root, const char *ref)
+resolve(struct comp *C, const cJSON *root, const char *ref)
 {
 	const cJSON *cur = root;
 	struct rl_buf tok = {0};
@@ -146,7 +231,7 @@ resolve(const cJSON *root, const char *ref)
 		}
 		rl_buf_addc(&tok, 0);
 		if (cJSON_IsObject(cur)) {
-			cur = cJSON_GetObjectItemCaseSensitive(cur, tok.data);
+			cur = member(C, cur, tok.data);
 		} else if (cJSON_IsArray(cur) && isdigit((unsigned char)tok.data[0])) {
 			long i = strtol(tok.data, &end, 10);
 			cur = *end ? NULL : cJSON_GetArrayItem(cur, (int)i);
@@ -231,6 +316,16 @@ no:
 	return -1;
 }
 
+/* A keyword that sizes an array must not come twice (defence in depth:
+ * the document was already searched for repeated names). */
+static int
+twice(struct comp *C, const void *already)
+{
+	if (already)
+		bad(C, "appears twice in its object");
+	return already != NULL;
+}
+
 static struct node *
 sub(struct comp *C, const char *token, const cJSON *v)
 {
@@ -255,6 +350,8 @@ list(struct comp *C, const cJSON *v, struct nodes *out)
 		bad(C, "must be a non-empty array of schemas");
 		return;
 	}
+	if (twice(C, out->v))
+		return;
 	out->n = (size_t)cJSON_GetArraySize(v);
 	out->v = rl_xcalloc(out->n, sizeof *out->v);
 	cJSON_ArrayForEach(c, v) {
@@ -276,7 +373,7 @@ static void
 object_keywords(struct comp *C, struct node *n, const char *k, const cJSON *v)
 {
 	const cJSON *c;
-	size_t i = 0;
+	size_t i = 0, mark;
 
 	if (strcmp(k, "properties") == 0 || strcmp(k, "patternProperties") == 0 ||
 	    strcmp(k, "dependentRequired") == 0) {
@@ -289,6 +386,8 @@ object_keywords(struct comp *C, struct node *n, const char *k, const cJSON *v)
 		if (strings(C, v) == 0)
 			n->required = v;
 	} else if (strcmp(k, "properties") == 0) {
+		if (twice(C, n->props))
+			return;
 		n->nprops = (size_t)cJSON_GetArraySize(v);
 		n->props = rl_xcalloc(n->nprops, sizeof *n->props);
 		cJSON_ArrayForEach(c, v) {
@@ -297,9 +396,11 @@ object_keywords(struct comp *C, struct node *n, const char *k, const cJSON *v)
 		}
 		qsort(n->props, n->nprops, sizeof *n->props, cmp_prop);
 	} else if (strcmp(k, "patternProperties") == 0) {
+		if (twice(C, n->pprops))
+			return;
 		n->pprops = rl_xcalloc((size_t)cJSON_GetArraySize(v), sizeof *n->pprops);
 		cJSON_ArrayForEach(c, v) {
-			size_t mark = C->path.len;
+			mark = C->path.len;
 			rl_json_ptr_add(&C->path, c->string);
 			if (regex(C, c->string, &n->pprops[n->npprops].re) == 0)
 				n->pprops[n->npprops++].s = compile(C, c);
@@ -315,6 +416,8 @@ object_keywords(struct comp *C, struct node *n, const char *k, const cJSON *v)
 	} else if (strcmp(k, "maxProperties") == 0) {
 		n->maxprops = count(C, v);
 	} else if (strcmp(k, "dependentRequired") == 0) {
+		if (twice(C, n->deps))
+			return;
 		n->deps = rl_xcalloc((size_t)cJSON_GetArraySize(v), sizeof *n->deps);
 		cJSON_ArrayForEach(c, v) {
 			if (strings(C, c) < 0)
@@ -365,6 +468,8 @@ scalar_keywords(struct comp *C, struct node *n, const char *k, const cJSON *v)
 			bad(C, "must be a string");
 			return;
 		}
+		if (twice(C, n->pattern))
+			return;
 		n->pattern = rl_xcalloc(1, sizeof *n->pattern);
 		if (regex(C, v->valuestring, n->pattern) < 0) {
 			free(n->pattern);
@@ -421,7 +526,7 @@ keyword(struct comp *C, struct node *n, const char *k, const cJSON *v)
 	} else if (strcmp(k, "$ref") == 0) {
 		if (!cJSON_IsString(v)) {
 			bad(C, "must be a string");
-		} else if (!(target = resolve(C->S->doc, v->valuestring))) {
+		} else if (!(target = resolve(C, C->S->doc, v->valuestring))) {
 			bad(C, "cannot resolve '%s' (only local references "
 			    "\"#/...\" are supported)", v->valuestring);
 		} else {
@@ -442,25 +547,21 @@ keyword(struct comp *C, struct node *n, const char *k, const cJSON *v)
 	}
 }
 
-static struct node *
-compile(struct comp *C, const cJSON *j)
+/* Read the keywords of the node n, whose place is C->path. */
+static void
+fill(struct comp *C, struct node *n)
 {
-	struct node *n;
-	const cJSON *k;
-	size_t i, mark;
+	const cJSON *k, *j = n->src;
+	size_t mark;
 
-	for (i = 0; i < C->S->nall; i++)
-		if (C->S->all[i]->src == j)
-			return C->S->all[i];
-	n = new_node(C, j);
 	if (cJSON_IsBool(j)) {
 		n->boolean = cJSON_IsTrue(j);
-		return n;
+		return;
 	}
 	if (!cJSON_IsObject(j)) {
 		bad(C, "a schema must be an object or a boolean");
 		n->boolean = 1;
-		return n;
+		return;
 	}
 	cJSON_ArrayForEach(k, j) {
 		mark = C->path.len;
@@ -470,19 +571,100 @@ compile(struct comp *C, const cJSON *j)
 		C->path.data[mark] = 0;
 	}
 	required_bits(n);
-	return n;
+}
+
+/* The k-th subschema that applies to the same value as n does (NULL
+ * where a keyword is absent; then and else apply only beside if); 0
+ * past the last. */
+static int
+same_value(const struct node *n, size_t k, const struct node **out)
+{
+	const struct node *fixed[] = {n->ref, n->not, n->if_,
+	    n->if_ ? n->then_ : NULL, n->if_ ? n->else_ : NULL};
+	const struct nodes *lists[] = {&n->allof, &n->anyof, &n->oneof};
+	size_t i;
+
+	if (k < 5) {
+		*out = fixed[k];
+		return 1;
+	}
+	for (k -= 5, i = 0; i < 3; k -= lists[i++]->n) {
+		if (k < lists[i]->n) {
+			*out = lists[i]->v[k];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Refuse a cycle of subschemas that apply to the same value: a
+ * depth-first search without recursion, colouring each node 1 while it
+ * is on the stack and 2 when done.
+ */
+static void
+cycles(struct comp *C)
+{
+	struct rl_schema *S = C->S;
+	unsigned char *colour = rl_xcalloc(S->nall, 1);
+	size_t *edge = rl_xcalloc(S->nall, sizeof *edge);
+	const struct node **stack = rl_xcalloc(S->nall, sizeof *stack), *n, *m;
+	size_t top, i;
+
+	for (i = 0; i < S->nall && !C->failed; i++) {
+		if (colour[i])
+			continue;
+		top = 0;
+		stack[top++] = S->all[i];
+		colour[i] = 1;
+		while (top && !C->failed) {
+			n = stack[top - 1];
+			if (!same_value(n, edge[n->id]++, &m)) {
+				colour[n->id] = 2;
+				top--;
+			} else if (m && colour[m->id] == 1) {
+				rl_buf_reset(&C->path);
+				rl_buf_adds(&C->path, m->where);
+				bad(C, "this schema applies itself again to the "
+				    "same value (through $ref, allOf, anyOf, "
+				    "oneOf, not or if/then/else), which would "
+				    "never end");
+			} else if (m && !colour[m->id]) {
+				colour[m->id] = 1;
+				stack[top++] = m;
+			}
+		}
+	}
+	free(colour);
+	free(edge);
+	free(stack);
 }
 
 struct rl_schema *
 rl_schema_compile(cJSON *doc, struct rl_buf *msg)
 {
 	struct rl_schema *S = rl_xcalloc(1, sizeof *S);
-	struct comp C = {S, msg, {0}, 0};
+	struct comp C = {S, msg, {0}, 0, {0}, {0}};
+	size_t i;
 
 	S->doc = doc;
 	rl_buf_adds(&C.path, "");
-	S->root = compile(&C, doc);
+	if (rl_json_find_duplicate(doc, &C.path)) {
+		bad(&C, "appears twice in its object (a name may appear once)");
+	} else {
+		S->root = compile(&C, doc);
+		/* the work list: filling a node may add nodes at its end */
+		for (i = 0; i < S->nall && !C.failed; i++) {
+			rl_buf_reset(&C.path);
+			rl_buf_adds(&C.path, S->all[i]->where);
+			fill(&C, S->all[i]);
+		}
+		if (!C.failed)
+			cycles(&C);
+	}
 	rl_buf_free(&C.path);
+	map_free(&C.nodes, 0);
+	map_free(&C.members, 1);
 	if (C.failed) {
 		S->doc = NULL;
 		rl_schema_free(S);
@@ -594,9 +776,10 @@ rl_schema_free(struct rl_schema *S)
 		return;
 	for (i = 0; i < S->nall; i++) {
 		n = S->all[i];
+		free(n->where);
 		free(n->props);
 		for (j = 0; j < n->npprops; j++)
-			regfree(&n->pprops[j].re);
+			rl_re_free(&n->pprops[j].re);
 		free(n->pprops);
 		free(n->deps);
 		free(n->prefix.v);
@@ -604,7 +787,7 @@ rl_schema_free(struct rl_schema *S)
 		free(n->anyof.v);
 		free(n->oneof.v);
 		if (n->pattern)
-			regfree(n->pattern);
+			rl_re_free(n->pattern);
 		free(n->pattern);
 		free(n);
 	}

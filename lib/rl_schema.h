@@ -20,16 +20,25 @@
  * asks; annotations ("title", "description", "default", "x-...") are kept
  * in the source document for callers that read them.
  *
- * Patterns are POSIX extended regular expressions (regcomp REG_EXTENDED),
- * unanchored as in JSON Schema, compiled and matched in the LC_CTYPE
- * locale of the moment: commands run in C.UTF-8 (rl_cmd_start), so "."
- * is one code point.  The ECMA-262
- * classes \d \D \w \W \s \S are translated; lookaround, backreferences
- * and lazy quantifiers are not supported and make the schema invalid
- * when regcomp rejects them.
+ * Patterns are ECMA-262 regular expressions, unanchored, run by PCRE2
+ * (with JIT where it can) with the options and translations that make
+ * it behave as ECMA-262 does: code points, \d \w \b ASCII, \s Unicode
+ * white space, \p{...} Unicode properties by short or long name, $ only
+ * at the end (rl_schema_re.c lists them).  Lookahead, backreferences
+ * and lookbehind of a fixed length work.
  *
- * Numbers are compared as IEEE doubles; multipleOf allows a relative
- * error of 1e-9 in the quotient so that 0.3 is a multiple of 0.1.
+ * Numbers are compared as IEEE doubles, exactly for const, enum and
+ * uniqueItems (so 1 equals 1.0, and integers up to 2^53 are told apart);
+ * multipleOf allows a relative error of 1e-9 in the quotient so that 0.3
+ * is a multiple of 0.1.
+ *
+ * Any document is safe to compile: a name repeated in one object, a
+ * $ref that cannot be resolved, and subschemas that apply themselves to
+ * the same value in a cycle ({"$ref": "#"}) are compile errors.  Any
+ * value is safe to check: a check that would nest too deep, take too
+ * many steps, or a pattern that backtracks past PCRE2's match limit
+ * gives up, and the value is invalid with an error whose keyword is
+ * "limit" or the pattern's keyword and whose message starts "gave up".
  */
 #ifndef RL_SCHEMA_H
 #define RL_SCHEMA_H

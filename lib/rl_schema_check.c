@@ -6,22 +6,78 @@
  * every valid record takes); with errs it goes on to report every failure
  * up to the limit.  Subschemas whose failures are not the instance's
  * (anyOf branches, not, if) are always checked in the fast mode.
+ *
+ * A check gives up, rather than run away, at the limits of
+ * rl_schema_impl.h: how deep checks nest, how many subschema checks one
+ * value costs, and each pattern's match limit.  Giving up is sticky: the
+ * whole value is then invalid (even inside a "not"), and the one error
+ * that says why is reported last.
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rl_json.h"
 #include "rl_schema_impl.h"
 #include "rl_text.h"
 
+/* What one check of one value shares across its fast sub-checks. */
+struct run {
+	pcre2_match_data *md;    /* for patterns, made on first use */
+	unsigned long steps;     /* subschema checks so far */
+	int depth;               /* checks nested now */
+	int gave_up;
+	const char *kw;          /* why it gave up: keyword, */
+	struct rl_buf why;       /* message */
+	struct rl_buf where;     /* and the value's JSON pointer */
+};
+
 struct ctx {
 	cJSON *errs;             /* NULL: answer only */
 	int left;                /* errors still to report */
 	struct rl_buf path;      /* JSON pointer of the value at hand */
+	struct run *run;
+	const struct rl_buf *where;  /* in answer-only mode: the path of
+	                                the reporting check it serves */
 };
 
 static int check(const struct node *s, const cJSON *v, struct ctx *c);
+
+/* Give up the whole check; why is appended to run->why by the caller
+ * or here from fmt.  Returns 0. */
+static int __attribute__((format(printf, 3, 4)))
+give_up(struct ctx *c, const char *kw, const char *fmt, ...)
+{
+	struct run *r = c->run;
+	const struct rl_buf *at = c->errs ? &c->path : c->where;
+	va_list ap;
+
+	if (r->gave_up++)
+		return 0;
+	r->kw = kw;
+	if (fmt) {
+		va_start(ap, fmt);
+		rl_buf_vprintf(&r->why, fmt, ap);
+		va_end(ap);
+	}
+	rl_buf_adds(&r->where, at && at->data ? at->data : "");
+	return 0;
+}
+
+/* Search s for the pattern re: 1, 0, or 0 having given up. */
+static int
+match(struct ctx *c, const struct rl_re *re, const char *s, const char *kw)
+{
+	int rc;
+
+	if (c->run->gave_up)
+		return 0;
+	rc = rl_re_match(re, s, &c->run->md, &c->run->why);
+	if (rc < 0)
+		return give_up(c, kw, NULL);
+	return rc;
+}
 
 static int __attribute__((format(printf, 3, 4)))
 fail(struct ctx *c, const char *kw, const char *fmt, ...)
@@ -30,7 +86,8 @@ fail(struct ctx *c, const char *kw, const char *fmt, ...)
 	cJSON *e;
 	va_list ap;
 
-	if (!c->errs || c->left <= 0)
+	/* after giving up, other failures are only its echoes */
+	if (!c->errs || c->left <= 0 || c->run->gave_up)
 		return 0;
 	c->left--;
 	va_start(ap, fmt);
@@ -65,11 +122,92 @@ fail_value(struct ctx *c, const char *kw, const char *what, const cJSON *v)
 
 /* Check a subschema in answer-only mode, whatever the caller's mode. */
 static int
-quiet(const struct node *s, const cJSON *v)
+quiet(struct ctx *c, const struct node *s, const cJSON *v)
 {
-	struct ctx q = {NULL, 0, {0}};
+	struct ctx q = {NULL, 0, {0}, c->run, c->errs ? &c->path : c->where};
 
 	return check(s, v, &q);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string,
+	    (*(const cJSON *const *)b)->string);
+}
+
+/* The members of o, n of them, sorted by name (caller frees). */
+static const cJSON **
+sorted(const cJSON *o, size_t n)
+{
+	const cJSON **v = rl_xmalloc(n * sizeof *v), *m;
+	size_t i = 0;
+
+	for (m = o->child; m; m = m->next)
+		v[i++] = m;
+	qsort(v, n, sizeof *v, by_name);
+	return v;
+}
+
+static int equal(const cJSON *a, const cJSON *b);
+
+static int
+equal_objects(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x, *y, **va, **vb;
+	size_t na = 0, nb = 0, i;
+	int eq = 1;
+
+	for (x = a->child; x; x = x->next)
+		na++;
+	for (y = b->child; y; y = y->next)
+		nb++;
+	if (na != nb)
+		return 0;
+	if (na <= 16) {
+		for (x = a->child; x && eq; x = x->next)
+			eq = (y = cJSON_GetObjectItemCaseSensitive(b, x->string)) &&
+			    equal(x, y);
+		return eq;
+	}
+	va = sorted(a, na);
+	vb = sorted(b, nb);
+	for (i = 0; i < na && eq; i++)
+		eq = strcmp(va[i]->string, vb[i]->string) == 0 &&
+		    equal(va[i], vb[i]);
+	free(va);
+	free(vb);
+	return eq;
+}
+
+/*
+ * Equality as JSON Schema means it for const, enum and uniqueItems:
+ * numbers by value and exactly (1 equals 1.0, but 9007199254740991 is
+ * not 9007199254740992, which cJSON_Compare's tolerance would allow),
+ * objects whatever the order of their members.
+ */
+static int
+equal(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x, *y;
+
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	switch (a->type & 0xff) {
+	case cJSON_Number:
+		return a->valuedouble == b->valuedouble;
+	case cJSON_String:
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	case cJSON_Array:
+		for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
+			if (!equal(x, y))
+				return 0;
+		return !x && !y;
+	case cJSON_Object:
+		return equal_objects(a, b);
+	default:
+		return 1;       /* null, true, false: the type says it all */
+	}
 }
 
 /* Record a failure in *ok; 1 if the check should stop here. */
@@ -166,7 +304,8 @@ check_object(const struct node *s, const cJSON *v, struct ctx *c)
 				return 0;
 		}
 		for (i = 0; i < s->npprops; i++) {
-			if (regexec(&s->pprops[i].re, m->string, 0, NULL, 0))
+			if (!match(c, &s->pprops[i].re, m->string,
+			    "patternProperties"))
 				continue;
 			matched = 1;
 			if (!child(s->pprops[i].s, m, c, m->string, 0) &&
@@ -195,7 +334,7 @@ check_object(const struct node *s, const cJSON *v, struct ctx *c)
 			cJSON name = {0};
 			name.type = cJSON_String;
 			name.valuestring = m->string;
-			if (!quiet(s->propnames, &name))
+			if (!quiet(c, s->propnames, &name))
 				ok = fail(c, "propertyNames",
 				    "'%s' is not an allowed name", m->string);
 		}
@@ -227,10 +366,32 @@ check_object(const struct node *s, const cJSON *v, struct ctx *c)
 	return ok;
 }
 
+/* A step of the check; 0 when there is no step left. */
+static int
+step(struct ctx *c)
+{
+	if (++c->run->steps <= RL_SCHEMA_STEPS_MAX)
+		return 1;
+	return give_up(c, "limit", "gave up: checking took more than %d steps",
+	    RL_SCHEMA_STEPS_MAX);
+}
+
+/* 1 if m equals an item between first and itself. */
+static int
+repeats(struct ctx *c, const cJSON *first, const cJSON *m)
+{
+	const cJSON *o;
+
+	for (o = first; o != m; o = o->next)
+		if (!step(c) || equal(o, m))
+			return 1;
+	return 0;
+}
+
 static int
 check_array(const struct node *s, const cJSON *v, struct ctx *c)
 {
-	const cJSON *m, *o;
+	const cJSON *m;
 	size_t i = 0, n = 0;
 	long found = 0;
 	int ok = 1;
@@ -240,18 +401,14 @@ check_array(const struct node *s, const cJSON *v, struct ctx *c)
 		const struct node *is = i < s->prefix.n ? s->prefix.v[i] : s->items;
 		if (is && !child(is, m, c, NULL, i) && stop(c, &ok))
 			return 0;
-		if (s->contains && quiet(s->contains, m))
+		if (s->contains && quiet(c, s->contains, m))
 			found++;
-		if (s->unique)
-			for (o = v->child; o != m; o = o->next)
-				if (cJSON_Compare(o, m, 1)) {
-					fail(c, "uniqueItems", "items must be "
-					    "unique (item %zu repeats an earlier "
-					    "one)", i);
-					if (stop(c, &ok))
-						return 0;
-					break;
-				}
+		if (s->unique && repeats(c, v->child, m)) {
+			fail(c, "uniqueItems", "items must be unique (item %zu "
+			    "repeats an earlier one)", i);
+			if (stop(c, &ok))
+				return 0;
+		}
 	}
 	if (s->minitems >= 0 && (long)n < s->minitems)
 		ok = fail(c, "minItems", "must have at least %ld items",
@@ -287,9 +444,9 @@ check_string(const struct node *s, const cJSON *v, struct ctx *c)
 			ok = fail(c, "maxLength", "must be at most %ld "
 			    "characters long", s->maxlen);
 	}
-	if (s->pattern && regexec(s->pattern, v->valuestring, 0, NULL, 0))
+	if (s->pattern && !match(c, s->pattern, v->valuestring, "pattern"))
 		ok = fail(c, "pattern", "must match the pattern '%s'",
-		    rl_json_str(s->src, "pattern"));
+		    s->pattern->src);
 	return ok;
 }
 
@@ -327,23 +484,23 @@ check_logic(const struct node *s, const cJSON *v, struct ctx *c)
 			return 0;
 	if (s->anyof.n) {
 		for (i = 0; i < s->anyof.n && !hits; i++)
-			hits += (size_t)quiet(s->anyof.v[i], v);
+			hits += (size_t)quiet(c, s->anyof.v[i], v);
 		if (!hits)
 			ok = fail(c, "anyOf", "must match at least one of "
 			    "%zu schemas", s->anyof.n);
 	}
 	if (s->oneof.n) {
 		for (hits = 0, i = 0; i < s->oneof.n && hits < 2; i++)
-			hits += (size_t)quiet(s->oneof.v[i], v);
+			hits += (size_t)quiet(c, s->oneof.v[i], v);
 		if (hits != 1)
 			ok = fail(c, "oneOf", "must match exactly one of %zu "
 			    "schemas, matches %s", s->oneof.n,
 			    hits ? "more than one" : "none");
 	}
-	if (s->not && quiet(s->not, v))
+	if (s->not && quiet(c, s->not, v))
 		ok = fail(c, "not", "must not match the schema in 'not'");
 	if (s->if_) {
-		const struct node *branch = quiet(s->if_, v) ? s->then_ : s->else_;
+		const struct node *branch = quiet(c, s->if_, v) ? s->then_ : s->else_;
 		if (branch && !check(branch, v, c))
 			ok = 0;
 	}
@@ -351,7 +508,7 @@ check_logic(const struct node *s, const cJSON *v, struct ctx *c)
 }
 
 static int
-check(const struct node *s, const cJSON *v, struct ctx *c)
+check_node(const struct node *s, const cJSON *v, struct ctx *c)
 {
 	int ok = 1;
 	size_t i;
@@ -362,13 +519,13 @@ check(const struct node *s, const cJSON *v, struct ctx *c)
 		return 0;
 	if (!check_type(s, v, c))
 		return 0;
-	if (s->has & HAS_CONST && !cJSON_Compare(v, s->constv, 1))
+	if (s->has & HAS_CONST && !equal(v, s->constv))
 		ok = fail_value(c, "const", "must be", s->constv);
 	if (s->enumv) {
 		const cJSON *e;
 		i = 0;
 		cJSON_ArrayForEach(e, s->enumv)
-			if (cJSON_Compare(v, e, 1) && ++i)
+			if (equal(v, e) && ++i)
 				break;
 		if (!i)
 			ok = fail_value(c, "enum", "must be one of", s->enumv);
@@ -388,25 +545,62 @@ check(const struct node *s, const cJSON *v, struct ctx *c)
 	return check_logic(s, v, c) && ok;
 }
 
+static int
+check(const struct node *s, const cJSON *v, struct ctx *c)
+{
+	struct run *r = c->run;
+	int ok;
+
+	if (r->gave_up)
+		return 0;
+	if (r->depth >= RL_SCHEMA_DEPTH_MAX)
+		return give_up(c, "limit", "gave up: the schema applies more "
+		    "than %d levels deep here", RL_SCHEMA_DEPTH_MAX);
+	if (!step(c))
+		return 0;
+	r->depth++;
+	ok = check_node(s, v, c);
+	r->depth--;
+	return ok && !r->gave_up;
+}
+
+/* Check v from the root; with errs, report failures there. */
+static int
+run_check(const struct rl_schema *s, const cJSON *v, cJSON *errs, int max)
+{
+	struct run r = {0};
+	struct ctx c = {errs, max > 0 ? max : 100, {0}, &r, NULL};
+	cJSON *e;
+	int ok;
+
+	if (errs)
+		rl_buf_adds(&c.path, "");
+	ok = check(s->root, v, &c);
+	if (r.gave_up && errs) {
+		if (c.left <= 0)
+			cJSON_DeleteItemFromArray(errs, cJSON_GetArraySize(errs) - 1);
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "path", r.where.data ? r.where.data : "");
+		cJSON_AddStringToObject(e, "keyword", r.kw);
+		cJSON_AddStringToObject(e, "message", r.why.data ? r.why.data : "");
+		cJSON_AddItemToArray(errs, e);
+	}
+	pcre2_match_data_free(r.md);
+	rl_buf_free(&r.why);
+	rl_buf_free(&r.where);
+	rl_buf_free(&c.path);
+	return ok && !r.gave_up;
+}
+
 int
 rl_schema_valid(const struct rl_schema *s, const cJSON *v)
 {
-	struct ctx c = {NULL, 0, {0}};
-	int ok = check(s->root, v, &c);
-
-	rl_buf_free(&c.path);
-	return ok;
+	return run_check(s, v, NULL, 0);
 }
 
 int
 rl_schema_check(const struct rl_schema *s, const cJSON *v, cJSON *errs,
 	int max)
 {
-	struct ctx c = {errs, max > 0 ? max : 100, {0}};
-	int ok;
-
-	rl_buf_adds(&c.path, "");
-	ok = check(s->root, v, &c);
-	rl_buf_free(&c.path);
-	return ok;
+	return run_check(s, v, errs, max);
 }

@@ -1,20 +1,41 @@
 /*
  * rl_schema_impl.h - the compiled form of a schema, shared by the
- * compiler (rl_schema.c), the validator (rl_schema_check.c) and the
- * sanitizer (rl_schema_sanitize.c).  Not part of the public API.
+ * compiler (rl_schema.c), its patterns (rl_schema_re.c), the validator
+ * (rl_schema_check.c) and the sanitizer (rl_schema_sanitize.c).  Not
+ * part of the public API.
  *
  * Every schema object in the document becomes one node, once: $ref and
- * cycles point at the same node.  Counts of -1 mean "keyword absent".
+ * recursion point at the same node.  Counts of -1 mean "keyword absent".
  */
 #ifndef RL_SCHEMA_IMPL_H
 #define RL_SCHEMA_IMPL_H
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
 
 #include "rl_schema.h"
+
+/*
+ * Limits that keep a hostile schema or record from taking unbounded
+ * time, memory or stack.  A check that reaches one gives up: the value
+ * is invalid, with an error that says which limit it was.
+ */
+#define RL_SCHEMA_DEPTH_MAX 4000      /* nested checks of one value */
+#define RL_SCHEMA_STEPS_MAX 10000000  /* subschema checks per value */
+#define RL_SCHEMA_MATCH_LIMIT 1000000 /* PCRE2 match limit, per match */
+#define RL_SCHEMA_DEPTH_LIMIT 100000  /* PCRE2 backtracking depth */
+#define RL_SCHEMA_HEAP_LIMIT 16384    /* PCRE2 backtracking memory, KiB */
+#define RL_SCHEMA_PATTERN_MAX 32768   /* bytes of one pattern */
+
+/* A compiled pattern: code runs anchored, so that the match limit
+ * bounds a whole search, not each place a match may start. */
+struct rl_re {
+	pcre2_code *code;
+	const char *src;         /* the pattern as written, in the document */
+};
 
 enum {
 	T_NULL = 1 << 0, T_BOOLEAN = 1 << 1, T_INTEGER = 1 << 2,
@@ -36,7 +57,7 @@ struct prop {
 };
 
 struct pprop {
-	regex_t re;
+	struct rl_re re;
 	struct node *s;
 };
 
@@ -53,6 +74,8 @@ struct nodes {
 struct node {
 	int boolean;             /* -1 for an object schema, else 0 or 1 */
 	const cJSON *src;
+	char *where;             /* JSON pointer of src, for messages */
+	size_t id;               /* index in rl_schema.all */
 	unsigned types;          /* T_*; 0: any type */
 	unsigned has;            /* HAS_* */
 	const cJSON *enumv, *constv;
@@ -77,7 +100,7 @@ struct node {
 	int unique;
 	/* strings */
 	long minlen, maxlen;
-	regex_t *pattern;
+	struct rl_re *pattern;
 	/* numbers */
 	double min, max, xmin, xmax, mult;
 	/* combinations */
@@ -88,7 +111,7 @@ struct node {
 struct rl_schema {
 	cJSON *doc;
 	struct node *root;
-	struct node **all;       /* every node, for freeing and memoizing */
+	struct node **all;       /* every node, in the order made */
 	size_t nall, capall;
 };
 
@@ -97,5 +120,21 @@ const struct prop *rl_schema_find(const struct node *s, const char *name);
 
 /* The property schema for name, or NULL. */
 struct node *rl_schema_prop(const struct node *s, const char *name);
+
+/*
+ * Compile the ECMA-262 pattern src (kept, not copied) into re.  Returns
+ * 0, or -1 with the reason appended to err.
+ */
+int rl_re_compile(struct rl_re *re, const char *src, struct rl_buf *err);
+
+/*
+ * Search s for re: 1 if it matches, 0 if not, -1 if the search gave up
+ * at a limit (the reason appended to why, unless it is NULL).  *md is match data made on
+ * first use and kept for the next call; free it with pcre2_match_data_free.
+ */
+int rl_re_match(const struct rl_re *re, const char *s, pcre2_match_data **md,
+	struct rl_buf *why);
+
+void rl_re_free(struct rl_re *re);
 
 #endif

@@ -8,6 +8,9 @@
  * patternProperties, additionalProperties, prefixItems, items, $ref and
  * allOf; not the branches of anyOf, oneOf or if, which depend on the value
  * itself) to cut strings to maxLength and drop forbidden members.
+ * The second walk keeps to the check's limits (rl_schema_impl.h): past
+ * them, or where a pattern gives up, it leaves the value as it is, and
+ * the check that follows says why.
  */
 #include <string.h>
 
@@ -19,6 +22,9 @@ struct san {
 	cJSON *changes;
 	struct rl_buf path;
 	int n;
+	pcre2_match_data *md;
+	unsigned long steps;
+	int depth;
 };
 
 static void
@@ -107,7 +113,7 @@ guided_object(struct san *S, const struct node *s, cJSON *v)
 	cJSON *m, *next;
 	const struct node *ps;
 	size_t i, mark;
-	int matched;
+	int matched, rc;
 
 	for (m = v->child; m; m = next) {
 		next = m->next;
@@ -118,10 +124,11 @@ guided_object(struct san *S, const struct node *s, cJSON *v)
 			guided(S, ps, m);
 		}
 		for (i = 0; i < s->npprops; i++) {
-			if (regexec(&s->pprops[i].re, m->string, 0, NULL, 0) == 0) {
-				matched = 1;
+			rc = rl_re_match(&s->pprops[i].re, m->string, &S->md, NULL);
+			if (rc == 1)
 				guided(S, s->pprops[i].s, m);
-			}
+			if (rc != 0)    /* a pattern that gave up: maybe */
+				matched = 1;
 		}
 		if (!matched && s->additional) {
 			if (s->additional->boolean == 0) {
@@ -141,8 +148,10 @@ guided(struct san *S, const struct node *s, cJSON *v)
 	size_t i = 0, mark, cut;
 	cJSON *c;
 
-	if (!s || s->boolean >= 0)
+	if (!s || s->boolean >= 0 || S->depth >= RL_SCHEMA_DEPTH_MAX ||
+	    ++S->steps > RL_SCHEMA_STEPS_MAX)
 		return;
+	S->depth++;
 	if (s->ref)
 		guided(S, s->ref, v);
 	for (i = 0; i < s->allof.n; i++)
@@ -162,16 +171,18 @@ guided(struct san *S, const struct node *s, cJSON *v)
 			pop(S, mark);
 		}
 	}
+	S->depth--;
 }
 
 int
 rl_schema_sanitize(const struct rl_schema *s, cJSON *v, cJSON *changes)
 {
-	struct san S = {changes, {0}, 0};
+	struct san S = {changes, {0}, 0, NULL, 0, 0};
 
 	rl_buf_adds(&S.path, "");
 	strip(&S, v);
 	guided(&S, s->root, v);
+	pcre2_match_data_free(S.md);
 	rl_buf_free(&S.path);
 	return S.n;
 }

@@ -151,3 +151,86 @@ load helpers/common
 	jqo -r '.error.errors[0].keyword'
 	expect enum
 }
+
+@test "a keyword repeated in one schema object: exit 2, named, no crash" {
+	echo '{"patternProperties":{"a":true,"b":true},"patternProperties":{"c":true}}' > pp.json
+	run --separate-stderr rl-validate -s pp.json <<< '{"x":1}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-validate: validate.bad_schema: pp.json: /patternProperties: appears twice in its object (a name may appear once)" ]
+	echo '{"dependentRequired":{"a":["b"],"c":["d"]},"dependentRequired":{"e":["f"]}}' > dr.json
+	run --separate-stderr rl-validate -s dr.json <<< '{"a":1}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-validate: validate.bad_schema: dr.json: /dependentRequired: appears twice in its object (a name may appear once)" ]
+}
+
+@test "a \$ref cycle is a bad schema; recursion through members is fine" {
+	echo '{"$ref":"#"}' > self.json
+	run --separate-stderr rl-validate -s self.json <<< '1'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-validate: validate.bad_schema: self.json: /: this schema applies itself again to the same value (through \$ref, allOf, anyOf, oneOf, not or if/then/else), which would never end" ]
+	cat > tree.json <<-'EOF'
+	{"type":"object","required":["name"],
+	 "properties":{"name":{"type":"string"},"children":{"type":"array","items":{"$ref":"#"}}}}
+	EOF
+	run --separate-stderr rl-validate -s tree.json <<-'EOF'
+	{"name":"a","children":[{"name":"b","children":[{"name":"c"}]},{"name":"d"}]}
+	{"name":"a","children":[{"name":"b","children":[{"nom":"c"}]}]}
+	EOF
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = '{"name":"a","children":[{"name":"b","children":[{"name":"c"}]},{"name":"d"}]}' ]
+	output=${lines[1]}
+	jqo '[.error.errors[] | [.path, .keyword]]'
+	expect '[["/children/0/children/0","required"]]'
+}
+
+@test "a pattern of 25 plus signs is refused at once, not compiled for minutes" {
+	echo '{"type":"string","pattern":"a+++++++++++++++++++++++++b"}' > plus.json
+	run --separate-stderr rl-validate -s plus.json <<< '"aab"'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "rl-validate: validate.bad_schema: plus.json: /pattern: bad pattern 'a+++++++++++++++++++++++++b': quantifier does not follow a repeatable item" ]
+}
+
+@test "a pattern that backtracks without end gives up: an error baton, not a hang" {
+	echo '{"type":"string","pattern":"^(a|aa)+$"}' > slow.json
+	printf '"%s!"\n"aaaa"\n' "$(printf 'a%.0s' $(seq 3000))" > in
+	run --separate-stderr rl-validate -s slow.json in
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = '"aaaa"' ]
+	output=${lines[0]}
+	jqo -r '.error.errors[0] | [.keyword, .message] | @tsv'
+	expect "$(printf 'pattern\tgave up matching the pattern '\''^(a|aa)+$'\'': match limit exceeded')"
+}
+
+@test "patterns are ECMA-262's: \\p{Letter}, Unicode \\s, ASCII \\d and \\w" {
+	echo '{"type":"string","pattern":"^\\p{Letter}+\\s\\d\\w$"}' > p.json
+	run --separate-stderr rl-validate -s p.json <<-EOF
+	"école 1a"
+	"école\u00a01a"
+	"école ١a"
+	"école 1é"
+	"e1 1a"
+	EOF
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = '"école 1a"' ]
+	[ "${lines[1]}" = '"école\u00a01a"' ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[[ "${stderr_lines[0]}" == "rl-validate: stdin:3: validate.schema: (record): must match the pattern "* ]]
+	[[ "${stderr_lines[1]}" == "rl-validate: stdin:4: "* ]]
+	[[ "${stderr_lines[2]}" == "rl-validate: stdin:5: "* ]]
+}
+
+@test "const and enum compare large integers exactly" {
+	echo '{"const":9007199254740992}' > big.json
+	run --separate-stderr rl-validate -s big.json <<-EOF
+	9007199254740992
+	9007199254740992.0
+	9007199254740991
+	9007199254740990.0
+	EOF
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = 9007199254740992 ]
+	[ "${lines[1]}" = 9007199254740992.0 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = "rl-validate: stdin:3: validate.schema: (record): must be 9007199254740992" ]
+	[ "${stderr_lines[1]}" = "rl-validate: stdin:4: validate.schema: (record): must be 9007199254740992" ]
+}
