@@ -315,8 +315,11 @@ blank(char c)
 static int
 trailing_comma(const char *s, size_t n, size_t *off)
 {
-	size_t q = *off < n ? *off : n - (n > 0), c;
+	size_t q, c;
 
+	if (n == 0)
+		return 0;
+	q = *off < n ? *off : n - 1;
 	while (q > 0 && (q >= n || blank(s[q])))
 		q--;
 	if (s[q] == ',') {               /* stopped at the comma: look ahead */
