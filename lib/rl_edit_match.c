@@ -442,7 +442,8 @@ numbered(const struct text *F, size_t from, size_t to, struct rl_buf *msg)
 	size_t i;
 
 	for (i = from; i < to; i++)
-		rl_buf_printf(msg, "%6zu | %.*s\n", i + 1, (int)F->l[i].n, F->l[i].p);
+		rl_buf_printf(msg, "%6zu |%s%.*s\n", i + 1, F->l[i].n ? " " : "",
+		    (int)F->l[i].n, F->l[i].p);
 }
 
 static void
