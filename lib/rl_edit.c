@@ -11,6 +11,7 @@
  * an atomic run (a patch) leaves every file as it was.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,9 @@ struct file {
 	mode_t mode;
 	struct rl_buf old, now;   /* its text before, and as edited */
 	char *made;               /* the topmost directory made for it */
+	char *parent;             /* its nearest directory that exists */
+	struct timespec times[2], ptimes[2];   /* its and parent's, so that
+	                             a file put back looks untouched */
 	const char *code;         /* the file cannot be edited: why */
 	char *why;
 };
@@ -178,11 +182,32 @@ refuse:
 	return -1;
 }
 
-/* Read f's text, refusing a binary or too large file. */
+static void
+times_of(const struct stat *st, struct timespec t[2])
+{
+	t[0] = st->st_atim;
+	t[1] = st->st_mtim;
+}
+
+/* Read f's text, refusing a binary or too large file; note its times
+ * and its directory's. */
 static void
 load(struct file *f)
 {
 	struct rl_buf why = {0};
+	struct stat st;
+	char *slash;
+
+	f->parent = rl_xstrdup(f->real);
+	while ((slash = strrchr(f->parent, '/')) && slash > f->parent) {
+		*slash = 0;
+		if (stat(f->parent, &st) == 0) {
+			times_of(&st, f->ptimes);
+			break;
+		}
+	}
+	if (f->exists && stat(f->real, &st) == 0)
+		times_of(&st, f->times);
 
 	rl_buf_adds(&f->old, "");
 	if (f->exists && rl_fs_read_regular(f->real, &f->old, RL_EDIT_FILE_MAX) < 0) {
@@ -336,18 +361,21 @@ put_old(struct file *f)
 	char *d, *p;
 
 	if (f->exists) {
-		write_text(f, &f->old);
-		return;
+		if (write_text(f, &f->old) == 0)
+			utimensat(AT_FDCWD, f->real, f->times, 0);
+	} else {
+		unlink(f->real);
+		/* and the directories made for it, from the deepest up */
+		d = rl_xstrdup(f->real);
+		while (f->made && (p = strrchr(d, '/')) && strlen(d) >
+		    strlen(f->made)) {
+			*p = 0;
+			if (rmdir(d) < 0)
+				break;
+		}
+		free(d);
 	}
-	unlink(f->real);
-	/* and the directories made for it, from the deepest up */
-	d = rl_xstrdup(f->real);
-	while (f->made && (p = strrchr(d, '/')) && strlen(d) > strlen(f->made)) {
-		*p = 0;
-		if (rmdir(d) < 0)
-			break;
-	}
-	free(d);
+	utimensat(AT_FDCWD, f->parent, f->ptimes, 0);
 }
 
 /* --- the syntax check --------------------------------------------------- */
@@ -529,6 +557,7 @@ file_free(struct file *f)
 	free(f->real);
 	free(f->rel);
 	free(f->made);
+	free(f->parent);
 	free(f->why);
 	rl_buf_free(&f->old);
 	rl_buf_free(&f->now);

@@ -497,6 +497,9 @@ not_found(struct text *F, const struct ln *s, size_t n, size_t from,
 		numbered(F, at > RL_EDIT_CONTEXT ? at - RL_EDIT_CONTEXT : 0,
 		    at + len + RL_EDIT_CONTEXT < F->count ? at + len +
 		    RL_EDIT_CONTEXT : F->count, msg);
+		if (sim > 0.999)
+			rl_buf_adds(msg, "They differ from SEARCH in white space "
+			    "alone, and not by one indentation for every line: ");
 		rl_buf_adds(msg, "Copy SEARCH from these lines exactly as they "
 		    "are, without the numbers.");
 	} else {
