@@ -300,6 +300,10 @@ cmd_edit(int argc, char **argv)
 		sb.off = off;
 		env.run = run_check;
 		env.ctx = &sb;
+		if (off)
+			fprintf(stderr, "%s: warning: --no-sandbox: a file's check runs "
+			    "with only limits, a deadline and a clean environment\n",
+			    rl_prog);
 	}
 	failed = rl_edit_apply(&env, &E, &R);
 	for (i = 0; i < E.n; i++) {
