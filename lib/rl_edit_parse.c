@@ -343,8 +343,12 @@ rl_edit_parse(const char *text, size_t len, struct rl_edits *E,
 				e->replace = join(l, i + 1, end);
 			prev = path;
 			floor = end + 1;
+			i = end + 1;
+		} else {
+			/* prose's own code: skipped when closed (it holds no
+			 * marker), else read on as lines */
+			i = end < n ? end + 1 : i + 1;
 		}
-		i = end + 1;
 	}
 	free(l);
 	if (E->n == before)

@@ -171,6 +171,18 @@ parsing(void)
 	cJSON_Delete(j);
 	rl_edits_free(&E);
 
+	{
+		const char *md = "README.md\n```markdown\n<<<<<<< SEARCH\nRun:\n```sh\n"
+		    "make\n```\n=======\nRun:\n```sh\nmake check\n```\n>>>>>>> REPLACE\n```\n"
+		    "Then a sample:\n```c\nx.c\n```\n"
+		    "x.c\n```c\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\n";
+
+		CHECK(rl_edit_parse(md, strlen(md), &E, &e) == 2, "fences in a block's lines");
+		CHECK_STR(E.v[0].search, "Run:\n```sh\nmake\n```\n", "... are its lines");
+		CHECK(E.n == 2 && strcmp(E.v[1].path, "x.c") == 0 && !E.v[1].error,
+		    "... and the blocks after it still count");
+		rl_edits_free(&E);
+	}
 	CHECK(rl_edit_parse("just prose\n```c\nint x;\n```\n", 27, &E, &e) < 0 &&
 	    E.n == 0, "prose and a code sample hold no edit");
 	CHECK_STR(e.code, "edit.parse", "... edit.parse");
