@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rl_act.h"
@@ -157,6 +158,24 @@ confined(void)
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * An ASan build's edit tools run this program in the sandbox, where
+ * LeakSanitizer cannot stop the world (ptrace is denied) and would fail
+ * every run, and where the environment holds no ASAN_OPTIONS.  Its leaks
+ * are looked for where it runs outside, by hand.
+ */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	/* called before ASan is up: no intercepted function, so no prctl() */
+	return syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 ?
+	    "detect_leaks=0" : "";
+}
+#endif
+
 /* A check in the sandbox exec gives a command (rl_edit_runner). */
 static int
 run_check(void *ctx, char *const argv[], struct rl_buf *out)
@@ -225,7 +244,7 @@ edits_in(int mode, const char *path, const char *search, const char *replace,
 }
 
 static int
-cmd_edit(int argc, char **argv)
+edit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"no-sandbox", no_argument, NULL, 'n'},
@@ -324,6 +343,25 @@ cmd_edit(int argc, char **argv)
 	rl_buf_free(&ro);
 	cJSON_Delete(doc);
 	return failed ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+/* rl-act edit ...; argv is main's. */
+static int
+cmd_edit(int argc, char **argv)
+{
+	int status;
+
+	if (confined()) {
+		/* in the sandbox the user's configuration, the state directory
+		 * and a build variant's share directory are out of sight: the
+		 * edit tools pass what an edit needs as arguments */
+		rl_init(argv[0]);
+		status = edit(argc - 1, argv + 1);
+		return rl_exit_merge(status, rl_out_close());
+	}
+	rl_cmd_start(argv[0], &cfg);
+	status = edit(argc - 1, argv + 1);
+	return rl_cmd_finish(&cfg, NULL, status);
 }
 
 /* --- the stage: the act agent on the engine ----------------------------- */
@@ -519,14 +557,12 @@ main(int argc, char **argv)
 
 	rl_proc_exec_dir(argv[0]);     /* {rl:act} in a tool's argv */
 	sub = argc > 1 ? argv[1] : "";
-	if (strcmp(sub, "exec") != 0 && strcmp(sub, "edit") != 0 &&
-	    strcmp(sub, "--tools") != 0 &&
+	if (strcmp(sub, "edit") == 0)
+		return cmd_edit(argc, argv);
+	if (strcmp(sub, "exec") != 0 && strcmp(sub, "--tools") != 0 &&
 	    strcmp(sub, "--check-tools") != 0 && strcmp(sub, "-h") != 0 &&
 	    strcmp(sub, "--help") != 0)
 		return rl_agent_main(&act, argc, argv);
-	/* in the sandbox, trust cannot be looked up: the state directory is
-	 * out of sight (the edit tools pass what they need as arguments) */
-	cfg.quiet_trust = strcmp(sub, "edit") == 0 && confined();
 	rl_cmd_start(argv[0], &cfg);
 	if (sub[1] == 'h' || sub[2] == 'h') {
 		fputs(usage, stdout);
@@ -534,8 +570,6 @@ main(int argc, char **argv)
 	}
 	if (strcmp(sub, "exec") == 0)
 		status = cmd_exec(argc - 1, argv + 1);
-	else if (strcmp(sub, "edit") == 0)
-		status = cmd_edit(argc - 1, argv + 1);
 	else
 		status = argc == 2 ? cmd_tools(sub[2] == 'c') : bad_usage();
 	return rl_cmd_finish(&cfg, NULL, status);

@@ -6,17 +6,6 @@
 
 load helpers/common
 
-# rl_in_sandbox: for a test whose tools run rl-act itself in the sandbox,
-# which an ASan build cannot do (its shadow memory is over
-# sandbox.memory_bytes, LeakSanitizer needs ptrace, and the sandbox's
-# environment has no ASAN_OPTIONS): under `make asan` the test stops
-# here; its edits run by hand, outside the sandbox, are tested there too
-rl_in_sandbox() {
-	if grep -q __asan_init "$RL_BIN/rl-act" 2> /dev/null; then
-		skip "an ASan build of rl-act cannot run in the sandbox"
-	fi
-}
-
 # a repository for a test that runs the sandbox
 repo() {
 	sandbox_repo
@@ -78,7 +67,6 @@ edit() {
 
 @test "edit_file in a plan: re-indented by four spaces, curly quotes, each step in the sandbox" {
 	repo
-	rl_in_sandbox
 	printf '#include <stdio.h>\nint\nmain(void)\n{\n        puts("hi");\n        return 0;\n}\n' > m.c
 	git add m.c && git commit -qm m
 	steps=$(jq -sc . <(edit m.c $'    puts(\xe2\x80\x9chi\xe2\x80\x9d);\n' $'    puts(\xe2\x80\x9chello\xe2\x80\x9d);\n    fflush(stdout);\n'))
@@ -91,7 +79,6 @@ edit() {
 
 @test "apply_patch: a diff with wrong line numbers and counts applies; the same again changes nothing" {
 	repo
-	rl_in_sandbox
 	seq 1 20 > n.txt
 	printf -- '--- a/n.txt\n+++ b/n.txt\n@@ -2,3 +2,3 @@\n 11\n-12\n+twelve\n 13\n' > p
 	jq -nc --rawfile p p '[{tool:"apply_patch",args:{patch:$p}}]' > steps
@@ -108,7 +95,6 @@ edit() {
 
 @test "a SEARCH that fits twice is refused, naming both lines; a longer one applies" {
 	repo
-	rl_in_sandbox
 	printf 'x = 0;\nf();\nx = 0;\ng();\n' > t.c
 	run rl-act <<< "$(baton "[$(edit t.c $'x = 0;\n' $'x = 1;\n')]")"
 	[ "$status" -eq 1 ]
@@ -148,7 +134,6 @@ Copy SEARCH from these lines exactly as they are, without the numbers.'
 @test "an edit that breaks the syntax is reverted: the edit, the errors, NOT applied" {
 	repo
 	command -v cc > /dev/null || skip "no C compiler"
-	rl_in_sandbox
 	printf 'int\nmain(void)\n{\n\treturn 0;\n}\n' > m.c
 	cp m.c before
 	run rl-act <<< "$(baton "[$(edit m.c $'\treturn 0;\n' $'\treturn 0\n')]")"
@@ -187,7 +172,6 @@ the edit was NOT applied: the check \`cc -fsyntax-only -I. -Iinclude -Isrc -Ilib
 	[ ! -e "$S/escape.txt" ]
 	[ ! -e .redline ]
 	grep -q repositoryformatversion .git/config
-	rl_in_sandbox
 	run rl-act <<< "$(baton '[{"tool":"write_file","args":{"path":"src/new.sh","content":"echo hi\n"}},
 	    {"tool":"write_file","args":{"path":"../escape.txt","content":"x"}}]')"
 	[ "$status" -eq 1 ]
@@ -221,7 +205,6 @@ the edit was NOT applied: the check \`cc -fsyntax-only -I. -Iinclude -Isrc -Ilib
 
 @test "an edit is matched against the file as it is now, never a copy shown before" {
 	repo
-	rl_in_sandbox
 	# the first step changes the line the second was written against
 	run rl-act <<< "$(baton "[$(edit a.txt $'two\n' $'two 2\n'), $(edit a.txt $'one\ntwo\n' $'1\n2\n')]")"
 	[ "$status" -eq 1 ]
@@ -268,7 +251,6 @@ the edit was NOT applied: the check \`cc -fsyntax-only -I. -Iinclude -Isrc -Ilib
 	[[ "$stderr" == *"warning: --no-sandbox: a file's check runs with only limits"* ]]
 	[ -e "$S/escaped" ]
 	rm ran "$S/escaped"
-	rl_in_sandbox
 	run --separate-stderr rl-act exec -- rl-act edit --checks "$checks" --path a.txt --search 1 --replace one
 	[ "$status" -eq 0 ]
 	jqo -r .status
