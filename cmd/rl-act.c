@@ -50,7 +50,8 @@ static const char usage[] =
     "       rl-act --check-tools\n"
     "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n"
     "       rl-act edit [-C dir] [--no-sandbox] [--checks json] [--patch | --json]\n"
-    "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path --search text --replace text\n"
+    "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path "
+    "--search text --replace text\n"
     "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path --content text\n";
 
 static int

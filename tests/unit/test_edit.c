@@ -325,7 +325,8 @@ files(void)
 	CHECK_STR(apply1(NULL, RL_EDIT_REPLACE, "no.txt", "x\n", "y\n"), "edit.no_file",
 	    "a SEARCH in a file that does not exist is refused");
 	CHECK(!*apply1(NULL, RL_EDIT_REPLACE, "d/e/new.txt", "", "new\n") &&
-	    strcmp(get("d/e/new.txt"), "new\n") == 0, "an empty SEARCH makes a file, and its directories");
+	    strcmp(get("d/e/new.txt"), "new\n") == 0,
+	    "an empty SEARCH makes a file, and its directories");
 
 	put("run.sh", "echo one\n");
 	rl_buf_reset(&p);
