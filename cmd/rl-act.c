@@ -9,12 +9,19 @@
  *   rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]
  *            run one command under exactly the sandbox a tool gets: its
  *            stdout and stderr on ours, its status as ours
+ *   rl-act edit [-C dir] [--no-sandbox] [--checks json] [--patch | --json]
+ *   rl-act edit ... --path path (--search text --replace text | --content text)
+ *            apply edits (lib/rl_edit.h) and print one result per edit:
+ *            what the edit tools run in the sandbox
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rl_act.h"
@@ -22,11 +29,13 @@
 #include "rl_cmd.h"
 #include "rl_config.h"
 #include "rl_dur.h"
+#include "rl_edit.h"
 #include "rl_err.h"
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_loop.h"
 #include "rl_out.h"
+#include "rl_proc.h"
 #include "rl_sandbox.h"
 #include "rl_tool.h"
 
@@ -39,7 +48,11 @@ static const char usage[] =
     "usage: rl-act [-p provider] [-m model] [-j jobs] [--dry-run] [-C dir] [--no-sandbox] [file ...]\n"
     "       rl-act --tools\n"
     "       rl-act --check-tools\n"
-    "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n";
+    "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n"
+    "       rl-act edit [-C dir] [--no-sandbox] [--checks json] [--patch | --json]\n"
+    "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path "
+    "--search text --replace text\n"
+    "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path --content text\n";
 
 static int
 bad_usage(void)
@@ -129,6 +142,227 @@ out_free:
 	rl_buf_free(&ro);
 	rl_buf_free(&in);
 	return status;
+}
+
+/* --- edit: what the edit tools run ------------------------------------- */
+
+/*
+ * Whether this process is confined already: under a seccomp filter with
+ * no_new_privs, as every command in rl-act's sandbox is.  No sandbox can
+ * be made inside one, and a check run from here is confined as this
+ * process is; elsewhere a check runs in a sandbox of its own.
+ */
+static int
+confined(void)
+{
+	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2 &&
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * An ASan build's edit tools run this program in the sandbox, where
+ * LeakSanitizer cannot stop the world (ptrace is denied) and would fail
+ * every run, and where the environment holds no ASAN_OPTIONS.  Its leaks
+ * are looked for where it runs outside, by hand.
+ */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	/* called before ASan is up: no intercepted function, so no prctl() */
+	return syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0) == 2 ?
+	    "detect_leaks=0" : "";
+}
+#endif
+
+/* A check in the sandbox exec gives a command (rl_edit_runner). */
+static int
+run_check(void *ctx, char *const argv[], struct rl_buf *out)
+{
+	struct rl_sandbox_result r;
+	struct rl_error e;
+	int st = -1;
+
+	if (rl_sandbox_run(ctx, argv, &r, &e) < 0) {
+		rl_buf_printf(out, "%s: %s", e.code, e.message);
+	} else {
+		rl_buf_add(out, r.out.data ? r.out.data : "", r.out.len);
+		rl_buf_add(out, r.err.data ? r.err.data : "", r.err.len);
+		st = rl_sandbox_status(&r);
+	}
+	rl_sandbox_result_free(&r);
+	return st;
+}
+
+/* The edits the options and stdin give, into E; -1 after a diagnostic. */
+static int
+edits_in(int mode, const char *path, const char *search, const char *replace,
+	const char *content, struct rl_edits *E)
+{
+	struct rl_buf in = {0};
+	struct rl_json_err je;
+	struct rl_error e;
+	cJSON *doc = NULL;
+	const char *text;
+	int rc = 0;
+
+	if (path && !content) {
+		rl_edits_add(E, RL_EDIT_REPLACE, path, search, replace);
+		return 0;
+	}
+	if ((!path || strcmp(content, "-") == 0) &&
+	    rl_fs_read_fd(0, &in, RL_EDIT_REPLY_MAX) < 0) {
+		if (errno == EFBIG)
+			rl_diag("stdin", 0, "edit.too_large", "over %lu bytes: send "
+			    "fewer, smaller edits; nothing was changed",
+			    RL_EDIT_REPLY_MAX);
+		else
+			rl_diag("stdin", 0, "io.read", "%s", strerror(errno));
+		rl_buf_free(&in);
+		return -1;
+	}
+	text = in.data ? in.data : "";
+	if (path) {
+		rl_edits_add(E, RL_EDIT_WHOLE, path, NULL, strcmp(content, "-") ?
+		    content : text);
+	} else if (mode == 'J') {
+		if (rl_json_parse(text, in.len, 64, &doc, &je) < 0)
+			rc = rl_error_set(&e, "input.not_json", "%s at byte %zu",
+			    je.message, je.offset);
+		else
+			rc = rl_edits_from_json(doc, E, &e);
+	} else {
+		rc = (mode == 'P' ? rl_edit_parse_patch : rl_edit_parse)(text,
+		    in.len, E, &e);
+	}
+	if (rc < 0)
+		rl_error_report(&e, "stdin");
+	cJSON_Delete(doc);
+	rl_buf_free(&in);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+edit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"no-sandbox", no_argument, NULL, 'n'},
+		{"checks", required_argument, NULL, 'k'},
+		{"patch", no_argument, NULL, 'P'},
+		{"json", no_argument, NULL, 'J'},
+		{"path", required_argument, NULL, 'p'},
+		{"search", required_argument, NULL, 's'},
+		{"replace", required_argument, NULL, 'r'},
+		{"content", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *dir = ".", *path = NULL, *search = NULL, *replace = NULL;
+	const char *content = NULL, *checks = NULL, *ros[4], *fixed[3], *msg;
+	struct rl_edit_env env = {0};
+	struct rl_edit_result *R = NULL;
+	struct rl_edits E = {0};
+	struct rl_sandbox sb = {0};
+	struct rl_buf ro = {0};
+	struct rl_json_err je;
+	struct stat st;
+	cJSON *doc = NULL, *o;
+	size_t i, failed;
+	int c, mode = 0, off = 0;
+
+	while ((c = getopt_long(argc, argv, "+C:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C': dir = optarg; break;
+		case 'n': off = 1; break;
+		case 'k': checks = optarg; break;
+		case 'P': case 'J':
+			if (mode && mode != c)
+				return bad_usage();
+			mode = c;
+			break;
+		case 'p': path = optarg; break;
+		case 's': search = optarg; break;
+		case 'r': replace = optarg; break;
+		case 'c': content = optarg; break;
+		default: return bad_usage();
+		}
+	}
+	if (optind < argc || (mode && path) || (!path && (search || replace ||
+	    content)) || (path && !content == !(search && replace)) ||
+	    (content && (search || replace)))
+		return bad_usage();
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rl_diag(NULL, 0, "tool.no_repo", "-C %s: not a directory", dir);
+		return RL_EXIT_USAGE;
+	}
+	if (checks && (rl_json_parse(checks, strlen(checks), 8, &doc, &je) < 0 ||
+	    !cJSON_IsObject(doc))) {
+		rl_diag(NULL, 0, "usage.bad_value", "--checks: a JSON object of "
+		    "kind to command is needed, such as {\"c\": \"cc -fsyntax-only\"}");
+		cJSON_Delete(doc);
+		return RL_EXIT_USAGE;
+	}
+	if (edits_in(mode, path, search, replace, content, &E) < 0) {
+		cJSON_Delete(doc);
+		return RL_EXIT_FAIL;
+	}
+	env.dir = dir;
+	env.checks = doc ? doc : rl_config_get(&cfg, "act.check");
+	env.atomic = mode == 'P';
+	if (!confined()) {
+		/* by hand: a check runs in the sandbox exec gives a command */
+		rl_sandbox_limits(&cfg, &sb);
+		sb.dir = dir;
+		rl_act_read_only(&cfg, dir, &ro, ros, fixed);
+		sb.ro = ros;
+		sb.fixed = fixed;
+		sb.off = off;
+		env.run = run_check;
+		env.ctx = &sb;
+		if (off)
+			fprintf(stderr, "%s: warning: --no-sandbox: a file's check runs "
+			    "with only limits, a deadline and a clean environment\n",
+			    rl_prog);
+	}
+	failed = rl_edit_apply(&env, &E, &R);
+	for (i = 0; i < E.n; i++) {
+		o = rl_edit_result_json(&R[i]);
+		rl_out_json(o);
+		cJSON_Delete(o);
+		/* the message's first line: the whole is in the result */
+		msg = R[i].message ? R[i].message : "";
+		if (R[i].code)
+			rl_diag(R[i].path, 0, R[i].code, "%.*s", (int)strcspn(msg,
+			    "\n"), msg);
+		else if (*msg)
+			fprintf(stderr, "%s: %s: warning: %.*s\n", rl_prog, R[i].path,
+			    (int)strcspn(msg, "\n"), msg);
+	}
+	rl_edit_results_free(R, E.n);
+	rl_edits_free(&E);
+	rl_buf_free(&ro);
+	cJSON_Delete(doc);
+	return failed ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+/* rl-act edit ...; argv is main's. */
+static int
+cmd_edit(int argc, char **argv)
+{
+	int status;
+
+	if (confined()) {
+		/* in the sandbox the user's configuration, the state directory
+		 * and a build variant's share directory are out of sight: the
+		 * edit tools pass what an edit needs as arguments */
+		rl_init(argv[0]);
+		status = edit(argc - 1, argv + 1);
+		return rl_exit_merge(status, rl_out_close());
+	}
+	rl_cmd_start(argv[0], &cfg);
+	status = edit(argc - 1, argv + 1);
+	return rl_cmd_finish(&cfg, NULL, status);
 }
 
 /* --- the stage: the act agent on the engine ----------------------------- */
@@ -322,7 +556,10 @@ main(int argc, char **argv)
 	const char *sub;
 	int status;
 
+	rl_proc_exec_dir(argv[0]);     /* {rl:act} in a tool's argv */
 	sub = argc > 1 ? argv[1] : "";
+	if (strcmp(sub, "edit") == 0)
+		return cmd_edit(argc, argv);
 	if (strcmp(sub, "exec") != 0 && strcmp(sub, "--tools") != 0 &&
 	    strcmp(sub, "--check-tools") != 0 && strcmp(sub, "-h") != 0 &&
 	    strcmp(sub, "--help") != 0)

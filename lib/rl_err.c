@@ -107,6 +107,7 @@ static const struct code codes[] = {
 	{"tool.bad_manifest", "config", 0, RL_EXIT_FAIL},
 	{"tool.no_repo", "tool", 0, RL_EXIT_FAIL},
 	{"tool.*", "tool", 0, RL_EXIT_FAIL},
+	{"edit.*", "edit", 0, RL_EXIT_FAIL},
 	{"sandbox.unavailable", "sandbox", 0, RL_EXIT_USAGE},
 	{"sandbox.setup", "sandbox", 1, RL_EXIT_TEMP},
 	{"sandbox.*", "sandbox", 0, RL_EXIT_FAIL},

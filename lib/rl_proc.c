@@ -345,3 +345,32 @@ rl_proc_exec_rl(const char *cmd, char **argv)
 	snprintf(path, sizeof path, "rl-%s", cmd);
 	execvp(path, argv);
 }
+
+int
+rl_proc_rl_path(const char *cmd, struct rl_buf *out)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char full[PATH_MAX + 64], *real = NULL;
+
+	if (*exec_dir) {
+		snprintf(full, sizeof full, "%s/rl-%s", exec_dir, cmd);
+		if (access(full, X_OK) == 0)
+			real = realpath(full, NULL);
+	}
+	for (p = path ? path : "/usr/bin:/bin"; !real && *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		snprintf(full, sizeof full, "%.*s/rl-%s", (int)(end - p),
+		    end == p ? "." : p, cmd);
+		if (access(full, X_OK) == 0)
+			real = realpath(full, NULL);
+	}
+	if (!real) {
+		rl_buf_printf(out, "rl-%s", cmd);
+		return -1;
+	}
+	rl_buf_adds(out, real);
+	free(real);
+	return 0;
+}

@@ -95,4 +95,11 @@ void rl_proc_exec_dir(const char *argv0);
 /* Replace this process with rl-CMD (argv[0] as given), found as above.
  * Returns only on failure, with errno set. */
 void rl_proc_exec_rl(const char *cmd, char **argv);
+
+/*
+ * Append to out the absolute path of rl-CMD, found as above (for a
+ * command run where PATH may not lead to it, as in the sandbox).
+ * Returns 0, or -1 when it is nowhere: then "rl-CMD" is appended.
+ */
+int rl_proc_rl_path(const char *cmd, struct rl_buf *out);
 #endif

@@ -70,6 +70,16 @@ next_ref(const char *p, const char **close, char *name, size_t size)
 	return open;
 }
 
+/* 1 when name is {rl:CMD}: the absolute path of redline's command rl-CMD
+ * (rl_proc_rl_path), for a tool that runs one in the sandbox, whose PATH
+ * may not lead to it. */
+static int
+command_ref(const char *name)
+{
+	return strncmp(name, "rl:", 3) == 0 && name[3] &&
+	    strspn(name + 3, "abcdefghijklmnopqrstuvwxyz") == strlen(name + 3);
+}
+
 /*
  * Check the {placeholders} of s.  In an element, each must be an argument
  * of props or config:KEY; in a shell script (script set), braces are the
@@ -87,7 +97,8 @@ check_refs(const char *s, const cJSON *props, int script, char *bad,
 	bad[0] = 0;
 	for (p = s; (open = next_ref(p, &close, name, sizeof name)); p = close + 1) {
 		arg = cJSON_GetObjectItemCaseSensitive(props, name) != NULL;
-		if (strncmp(name, "config:", 7) != 0 && (script ? arg : !arg)) {
+		if (strncmp(name, "config:", 7) != 0 && (script || !command_ref(name)) &&
+		    (script ? arg : !arg)) {
 			snprintf(bad, size, "{%s}", name);
 			return;
 		}
@@ -418,9 +429,15 @@ expand(const char *s, const cJSON *args, const struct rl_config *cfg,
 	for (p = s; (open = next_ref(p, &close, name, sizeof name)); p = close + 1) {
 		rl_buf_add(out, p, (size_t)(open - p));
 		if (strncmp(name, "config:", 7) == 0) {
-			rl_buf_adds(out, rl_config_str(cfg, name + 7, ""));
+			v = rl_config_get(cfg, name + 7);
+			if (cJSON_IsString(v) || !v)
+				rl_buf_adds(out, rl_config_str(cfg, name + 7, ""));
+			else
+				rl_json_print(v, out);
 		} else if (script) {
 			rl_buf_add(out, open, (size_t)(close - open + 1));
+		} else if (command_ref(name)) {
+			rl_proc_rl_path(name + 3, out);
 		} else {
 			refs++;
 			if ((v = cJSON_GetObjectItemCaseSensitive(args, name))) {

@@ -8,7 +8,10 @@
  * an element is replaced by the argument's value, inside that one element
  * (so no argument ever becomes two, or reaches a shell as code); an
  * element whose arguments are all absent, with no default, is left out;
- * "{config:KEY}" is the configuration's string at KEY.  A manifest whose
+ * "{config:KEY}" is the configuration's value at KEY (a string as it is,
+ * another value as JSON text, an unset key as nothing); "{rl:CMD}" is
+ * the absolute path of redline's own command rl-CMD (rl_proc_rl_path),
+ * since the sandbox's PATH may not lead to it.  A manifest whose
  * argv runs a shell must say shell: true, and then its script (argv[2])
  * may hold no argument, only {config:KEY}: arguments reach a shell script
  * as positional parameters.

@@ -25,7 +25,9 @@ baton() {
 	[[ "$output" == *"read_file	1.0.0	true"* ]]
 	[[ "$output" == *"list_files	1.0.0	true"* ]]
 	[[ "$output" == *"search	1.0.0	true"* ]]
-	[[ "$output" == *"apply_patch	1.0.0	true"* ]]
+	[[ "$output" == *"apply_patch	1.1.0	true"* ]]
+	[[ "$output" == *"edit_file	1.0.0	true"* ]]
+	[[ "$output" == *"write_file	1.0.0	true"* ]]
 	[[ "$output" == *"run_tests	1.0.0	true"* ]]
 	[[ "$output" == *"format	1.0.0	true"* ]]
 	[[ "$output" == *"shell	1.0.0	false"* ]]
@@ -146,7 +148,7 @@ tool.bad_args	read_file: argument path: must match the pattern '^[^-]'"
 	cmp a.txt before
 }
 
-@test "apply_patch without git falls back to patch(1)" {
+@test "apply_patch works outside a git repository" {
 	skip_without_sandbox
 	mkdir -p "$S/plain" && cd "$S/plain"
 	printf 'one\ntwo TODO\n' > a.txt

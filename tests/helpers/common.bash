@@ -10,6 +10,12 @@ export RL_BIN="${RL_BIN:-$TOP/bin}"
 export PATH="$RL_BIN:$PATH"
 export RL_SHARE="$TOP/share/redline"
 FIX="$TOP/tests/fixtures"
+# An ASan build's own commands run in the sandbox too (the edit tools run
+# rl-act there), and ASan reserves terabytes of address space: under ASan
+# the sandbox's address-space limit is lifted (a test of it sets its own).
+if grep -q __asan_init "$RL_BIN/rl-act" 2> /dev/null; then
+	export RL_SANDBOX_MEMORY_BYTES=0
+fi
 HELPERS="${RL_HELPERS:-$TOP/build/default/helpers}"
 
 setup() {
