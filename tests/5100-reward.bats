@@ -201,7 +201,10 @@ scored() {
 	[ "$status" -eq 0 ]
 	jqo -c '[.kinds.marker.count, (.files | map(.path))]'
 	expect '[2,["src/kept.c","untracked.c"]]'
-	# the agents' prompts list the same files
+	# the agents' repository map holds the same files
+	echo 'int kept(void) { return 0; }' > src/kept.c
+	echo 'int untracked(void) { return 1; }' > untracked.c
+	echo 'int gen(void) { return 2; }' > build/gen.c
 	[ "$(printf '%s\n' '{"rl":1,"id":"x","next":"reason","task":"t"}' | rl-reason --dry-run |
-	    jq -r .prompt | sed -n '/^Files:/,$p' | tail -n +2 | grep . | tr '\n' ' ')" = "src/kept.c untracked.c " ]
+	    jq -r .prompt | grep -E '^[^ ]+\.c:$' | tr '\n' ' ')" = "src/kept.c: untracked.c: " ]
 }
