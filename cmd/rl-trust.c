@@ -67,8 +67,10 @@ trust(struct rl_config *cfg, const char *state, const char *dir, int yes)
 	struct rl_error e;
 	int rc;
 
-	if (rl_trust_set(state, dir, yes, hex, &files, &e) < 0)
+	if (rl_trust_set(state, dir, yes, hex, &files, &e) < 0) {
+		rl_buf_free(&files);    /* the files read before the failure */
 		return rl_error_report(&e, NULL);
+	}
 	if (!realpath(dir, real))
 		snprintf(real, sizeof real, "%s", dir);
 	if (yes) {
