@@ -158,7 +158,7 @@ ls_one(const struct rl_mem_entry *e, void *arg)
 
 	if (e->corrupt) {
 		rl_diag(e->ns, 0, "mem.corrupt", "'%s' is not a valid entry "
-		    "(fix: rl-mem -n %s del it)", e->key, e->ns);
+		    "(fix: rl-mem -n %s del '%s')", e->key, e->ns, e->key);
 		L->corrupt++;
 		return 0;
 	}

@@ -2,7 +2,8 @@
 # Docs that cannot drift from the code: every command has a page whose
 # SYNOPSIS is its usage, every option of its getopt tables is in its help
 # and its page, each letter means one thing in every command, every exit
-# status and error code is listed, and every page is mandoc -Tlint clean.
+# status and error code is listed, every hint a message gives is a
+# command that works, and every page is mandoc -Tlint clean.
 
 load helpers/common
 
@@ -174,6 +175,43 @@ body_of() {
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 	[ "$stderr" = "$help" ]
+}
+
+# The hints of tests/fixtures/hints: the form in the source, the command
+# run.
+hints() {
+	grep -v '^#' "$FIX/hints" | grep -v '^!' | grep .
+}
+
+@test "every command a message tells a person to run is listed in tests/fixtures/hints" {
+	names=$(commands | grep -v '^redline$' | paste -sd'|')
+	# string literals that name a command and go on, outside comments
+	# and usage lines
+	found=$(grep -nE "\"[^\"]*(($names)|redline) +[-a-z%']" "$TOP"/lib/*.c "$TOP"/cmd/*.c |
+	    grep -vE ':[0-9]+:[[:space:]]*(/?\*|"usage: |"       )')
+	[ -n "$found" ]
+	while IFS= read -r line; do
+		known=
+		while IFS= read -r h; do
+			h=${h#!}
+			h=${h%%	*}
+			[[ "$line" == *"$h"* ]] && known=1 && break
+		done < <(grep -v '^#' "$FIX/hints" | grep .)
+		[ -n "$known" ] || { echo "not in tests/fixtures/hints: $line"; return 1; }
+	done <<< "$found"
+	# and every hint listed is still in the sources
+	while IFS=$'\t' read -r src _; do
+		grep -qF -- "$src" "$TOP"/lib/*.c "$TOP"/cmd/*.c || { echo "no message gives: $src"; return 1; }
+	done < <(hints)
+}
+
+@test "every hint is a command that works: exit 0 or 1, never a usage error" {
+	[ "$(hints | wc -l)" -gt 5 ]
+	while IFS=$'\t' read -r src cmd; do
+		[ -n "$cmd" ] || { echo "no sample command for: $src"; return 1; }
+		run --separate-stderr sh -c "$cmd" < /dev/null
+		[ "$status" -le 1 ] || { echo "$cmd: exit $status: $stderr"; return 1; }
+	done < <(hints)
 }
 
 @test "every page lists every exit status" {
