@@ -16,6 +16,9 @@
 # Variant builds (asan, coverage, valgrind) go to build/NAME with their own
 # bin/, so they never mix objects with the default build.
 
+# The one version every command's --version prints (lib/rl_cmd.c).
+VERSION  = 0.4.0
+
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
@@ -57,6 +60,8 @@ DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev l
 all: $(PROGS)
 
 $(B)/lib/rl_path.o: CPPFLAGS += -DRL_SHAREDIR='"$(SHAREDIR)"'
+$(B)/lib/rl_cmd.o: CPPFLAGS += -DRL_VERSION='"$(VERSION)"'
+$(B)/lib/rl_cmd.o: Makefile
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)

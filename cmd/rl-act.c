@@ -54,45 +54,49 @@ static const char usage[] =
     "--search text --replace text\n"
     "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path --content text\n";
 
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
+enum { OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_TOOLS, OPT_CHECK_TOOLS };
+
+/* The stage's options (rl_agent.c reads them again), exec's, the
+ * catalog's. */
+static const struct option opts[] = {
+	{"directory", required_argument, NULL, 'C'},
+	{"provider", required_argument, NULL, 'p'},
+	{"model", required_argument, NULL, 'm'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"timeout", required_argument, NULL, 't'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"tools", no_argument, NULL, OPT_TOOLS},
+	{"check-tools", no_argument, NULL, OPT_CHECK_TOOLS},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hC:p:m:j:t:v",
+	.longopts = opts,
+};
+
+/* The options exec and the catalog read, as given (or their defaults). */
+static struct {
+	const char *dir;
+	double secs;
+	int verbose, off, tools;
+} O = {.dir = ".", .secs = -1};
 
 static int
 cmd_exec(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"no-sandbox", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0}
-	};
 	struct rl_sandbox sb = {0};
 	struct rl_sandbox_result r;
 	struct rl_error e;
 	struct rl_buf ro = {0}, in = {0};
-	const char *dir = ".", *ros[4], *fixed[3];
-	double secs = -1;
-	int c, verbose = 0, off = 0, status, rc;
+	const char *dir = O.dir, *ros[4], *fixed[3];
+	double secs = O.secs;
+	int verbose = O.verbose, off = O.off, status, rc;
 
-	while ((c = getopt_long(argc, argv, "+C:t:v", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C': dir = optarg; break;
-		case 't':
-			if (rl_dur_parse(optarg, &secs) < 0) {
-				rl_diag(NULL, 0, "usage.bad_value", "-t %s: not a duration",
-				    optarg);
-				return RL_EXIT_USAGE;
-			}
-			break;
-		case 'v': verbose = 1; break;
-		case 'n': off = 1; break;
-		default: return bad_usage();
-		}
-	}
-	if (optind >= argc)
-		return bad_usage();
+	(void)argc;
 	rl_sandbox_limits(&cfg, &sb);
 	sb.dir = dir;
 	rl_act_read_only(&cfg, dir, &ro, ros, fixed);
@@ -114,8 +118,8 @@ cmd_exec(int argc, char **argv)
 	if (off)
 		fprintf(stderr, "%s: warning: --no-sandbox: %s runs with only "
 		    "limits, a deadline and a clean environment\n", rl_prog,
-		    argv[optind]);
-	rc = rl_sandbox_run(&sb, argv + optind, &r, &e);
+		    argv[1]);
+	rc = rl_sandbox_run(&sb, argv + 1, &r, &e);
 	/* what it wrote, even when it was denied after running */
 	if (r.out.len && rl_fs_write_all(1, r.out.data, r.out.len) < 0)
 		rl_die(RL_EXIT_TEMP, "io.write", "stdout: cannot write");
@@ -132,7 +136,7 @@ cmd_exec(int argc, char **argv)
 		    "stdout %llu bytes, stderr %llu", sb.out_cap, r.out_bytes, r.err_bytes);
 	if (r.timed_out)
 		rl_diag(NULL, 0, "tool.timeout", "%s ran past its deadline of %.1f s "
-		    "and was killed", argv[optind], (double)sb.timeout_ms / 1000);
+		    "and was killed", argv[1], (double)sb.timeout_ms / 1000);
 	if (verbose)
 		fprintf(stderr, "%s: sandbox: %s; %lld ms\n", rl_prog, r.layers, r.ms);
 	status = rl_sandbox_status(&r);
@@ -278,20 +282,20 @@ edit(int argc, char **argv)
 		case 'k': checks = optarg; break;
 		case 'P': case 'J':
 			if (mode && mode != c)
-				return bad_usage();
+				return rl_cmd_usage(&A, RL_EXIT_USAGE);
 			mode = c;
 			break;
 		case 'p': path = optarg; break;
 		case 's': search = optarg; break;
 		case 'r': replace = optarg; break;
 		case 'c': content = optarg; break;
-		default: return bad_usage();
+		default: return rl_cmd_usage(&A, RL_EXIT_USAGE);
 		}
 	}
 	if (optind < argc || (mode && path) || (!path && (search || replace ||
 	    content)) || (path && !content == !(search && replace)) ||
 	    (content && (search || replace)))
-		return bad_usage();
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		rl_diag(NULL, 0, "tool.no_repo", "-C %s: not a directory", dir);
 		return RL_EXIT_USAGE;
@@ -550,28 +554,79 @@ cmd_tools(int check)
 	return check && bad ? RL_EXIT_FAIL : RL_EXIT_OK;
 }
 
+static int cmd_tools(int check);
+
+/* Without a subcommand: --tools or --check-tools, alone; else the stage,
+ * which main hands to the engine before this table is used. */
+static int
+catalog(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1 || A.nseen > 1)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	return cmd_tools(O.tools == OPT_CHECK_TOOLS);
+}
+
+static const struct rl_cmd_sub subs[] = {
+	{"exec", cmd_exec, 1, -1, "directory timeout verbose no-sandbox"},
+	{"", catalog, 0, -1, "directory provider model jobs dry-run no-sandbox "
+	    "tools check-tools"},
+	{NULL, NULL, 0, 0, NULL}
+};
+
+/* An option's value, checked; -1 after saying what is wrong. */
+static int
+option(int c)
+{
+	switch (c) {
+	case 'C': O.dir = optarg; break;
+	case 'v': O.verbose = 1; break;
+	case OPT_NO_SANDBOX: O.off = 1; break;
+	case OPT_TOOLS:
+	case OPT_CHECK_TOOLS: O.tools = c; break;
+	case 't':
+		if (rl_dur_parse(optarg, &O.secs) < 0) {
+			rl_diag(NULL, 0, "usage.bad_value", "-t %s: not a duration",
+			    optarg);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *sub;
-	int status;
+	const struct rl_cmd_sub *sub = NULL;
+	char **av = rl_xmalloc((size_t)(argc + 1) * sizeof *av);
+	int c;
 
-	rl_proc_exec_dir(argv[0]);     /* {rl:act} in a tool's argv */
-	sub = argc > 1 ? argv[1] : "";
-	if (strcmp(sub, "edit") == 0)
+	/* edit takes its own options (rl-act edit -h) */
+	if (argc > 1 && strcmp(argv[1], "edit") == 0) {
+		free(av);
+		rl_proc_exec_dir(argv[0]);
 		return cmd_edit(argc, argv);
-	if (strcmp(sub, "exec") != 0 && strcmp(sub, "--tools") != 0 &&
-	    strcmp(sub, "--check-tools") != 0 && strcmp(sub, "-h") != 0 &&
-	    strcmp(sub, "--help") != 0)
-		return rl_agent_main(&act, argc, argv);
-	rl_cmd_start(argv[0], &cfg);
-	if (sub[1] == 'h' || sub[2] == 'h') {
-		fputs(usage, stdout);
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
 	}
-	if (strcmp(sub, "exec") == 0)
-		status = cmd_exec(argc - 1, argv + 1);
-	else
-		status = argc == 2 ? cmd_tools(sub[2] == 'c') : bad_usage();
-	return rl_cmd_finish(&cfg, NULL, status);
+	rl_proc_exec_dir(argv[0]);     /* {rl:act} in a tool's argv */
+	/* the engine reads argv again, as it came: parse a copy */
+	memcpy(av, argv, (size_t)(argc + 1) * sizeof *av);
+	rl_init(argv[0]);
+	while ((c = rl_cmd_getopt(&A, argc, av)) != -1)
+		if (option(c) < 0) {
+			A.status = RL_EXIT_USAGE;
+			break;
+		}
+	if (A.status < 0 && !(sub = rl_cmd_sub(subs, &A, "")))
+		A.status = RL_EXIT_USAGE;
+	if (A.status < 0 && sub->run == catalog && !O.tools) {
+		free(av);
+		return rl_agent_main(&act, argc, argv);
+	}
+	if (A.status < 0) {
+		rl_cmd_start(argv[0], &cfg);
+		A.status = rl_cmd_finish(&cfg, NULL, sub->run(A.sargc, A.sargv));
+	}
+	free(av);
+	return A.status;
 }

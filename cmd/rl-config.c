@@ -6,6 +6,7 @@
  * (rl_fs_replace), after checking that the result is valid.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,33 @@ static const char usage[] =
     "usage: rl-config show [--origin]\n"
     "       rl-config get key\n"
     "       rl-config set key value [--scope user | project]\n"
-    "       rl-config validate\n"
+    "       rl-config check\n"
     "       rl-config migrate [--dry-run]\n"
     "       rl-config path\n";
 
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
+enum { OPT_ORIGIN = RL_OPT_LONG, OPT_DRY_RUN, OPT_SCOPE };
+
+static const struct option opts[] = {
+	{"origin", no_argument, NULL, OPT_ORIGIN},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"scope", required_argument, NULL, OPT_SCOPE},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "h",
+	.longopts = opts,
+};
+
+static struct rl_config cfg;
+static int loaded;              /* cfg is valid */
+
+/* The options, as given (or their defaults). */
+static struct {
+	const char *scope;
+	int origin, dry_run;
+} O = {.scope = "user"};
 
 /* Print a value: strings as they are, the rest as compact JSON. */
 static void
@@ -74,36 +92,44 @@ origins(const struct rl_config *cfg, const cJSON *v, struct rl_buf *key)
 }
 
 static int
-show(const struct rl_config *cfg, int with_origin)
+show(int argc, char **argv)
 {
 	struct rl_buf key = {0};
 	char *s;
 
-	if (with_origin) {
-		origins(cfg, cfg->tree, &key);
+	(void)argc;
+	(void)argv;
+	if (!loaded)
+		return RL_EXIT_USAGE;
+	if (O.origin) {
+		origins(&cfg, cfg.tree, &key);
 		rl_buf_free(&key);
 		return RL_EXIT_OK;
 	}
-	s = cJSON_Print(cfg->tree);
+	s = cJSON_Print(cfg.tree);
 	printf("%s\n", s);
 	cJSON_free(s);
 	return RL_EXIT_OK;
 }
 
 static int
-get(const struct rl_config *cfg, const char *key)
+get(int argc, char **argv)
 {
+	const char *key = argv[1];
 	struct rl_buf near = {0};
 	const cJSON *v;
 
-	if (!rl_config_key_schema(cfg, key, &near)) {
+	(void)argc;
+	if (!loaded)
+		return RL_EXIT_USAGE;
+	if (!rl_config_key_schema(&cfg, key, &near)) {
 		rl_diag(NULL, 0, "config.unknown_key", "%s: unknown key%s%s%s",
 		    key, near.len ? " (did you mean '" : "",
 		    near.len ? near.data : "", near.len ? "'?)" : "");
 		rl_buf_free(&near);
 		return RL_EXIT_USAGE;
 	}
-	if (!(v = rl_config_get(cfg, key)))
+	if (!(v = rl_config_get(&cfg, key)))
 		return RL_EXIT_FAIL;
 	print_value(v);
 	return RL_EXIT_OK;
@@ -157,22 +183,23 @@ retrust(const struct rl_config *cfg)
 }
 
 static int
-set(const struct rl_config *cfg, const char *key, const char *value,
-	const char *scope)
+set(int argc, char **argv)
 {
+	const char *key = argv[1];
 	enum rl_layer layer;
 	struct rl_buf path = {0};
 	cJSON *doc = NULL, *v;
 	int status = RL_EXIT_USAGE;
 
-	if (strcmp(scope, "user") == 0)
+	(void)argc;
+	if (strcmp(O.scope, "user") == 0)
 		layer = RL_LAYER_USER;
-	else if (strcmp(scope, "project") == 0)
+	else if (strcmp(O.scope, "project") == 0)
 		layer = RL_LAYER_PROJECT;
 	else
-		return bad_usage();
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
 	rl_config_layer_path(layer, &path);
-	if (!(v = rl_config_convert(cfg, key, value, path.data)))
+	if (!(v = rl_config_convert(&cfg, key, argv[2], path.data)))
 		goto out;
 	if (!(doc = read_doc(path.data))) {
 		cJSON_Delete(v);
@@ -181,28 +208,39 @@ set(const struct rl_config *cfg, const char *key, const char *value,
 	rl_config_migrate(doc, NULL);
 	rl_config_doc_set(doc, key, v);
 	if (layer == RL_LAYER_PROJECT &&
-	    rl_config_project_filter(cfg, doc, path.data, "", 0))
+	    rl_config_project_filter(&cfg, doc, path.data, "", 0))
 		goto out;
-	if (rl_config_check_doc(cfg, doc, path.data) == 0)
+	if (rl_config_check_doc(&cfg, doc, path.data) == 0)
 		status = write_doc(path.data, doc) < 0 ? RL_EXIT_TEMP : RL_EXIT_OK;
 	/* the user's own change keeps a layer they trusted (or had none)
 	 * trusted; an untrusted one stays so */
 	if (status == RL_EXIT_OK && layer == RL_LAYER_PROJECT &&
-	    cfg->project != RL_TRUST_NO)
-		status = retrust(cfg);
+	    cfg.project != RL_TRUST_NO)
+		status = retrust(&cfg);
 out:
 	cJSON_Delete(doc);
 	rl_buf_free(&path);
 	return status;
 }
 
+/* The configuration loaded: its diagnostics are printed already. */
 static int
-migrate(const struct rl_config *cfg, int dry_run)
+check(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return loaded ? RL_EXIT_OK : RL_EXIT_USAGE;
+}
+
+static int
+migrate(int argc, char **argv)
 {
 	struct rl_buf path = {0}, log = {0};
 	int layer, n, status = RL_EXIT_OK;
 	cJSON *doc;
 
+	(void)argc;
+	(void)argv;
 	for (layer = RL_LAYER_USER; layer <= RL_LAYER_PROJECT; layer++) {
 		rl_buf_reset(&path);
 		rl_config_layer_path((enum rl_layer)layer, &path);
@@ -216,14 +254,14 @@ migrate(const struct rl_config *cfg, int dry_run)
 		if ((n = rl_config_migrate(doc, &log)) < 0) {
 			rl_config_version_error(path.data);
 			status = RL_EXIT_USAGE;
-		} else if (rl_config_check_doc(cfg, doc, path.data)) {
+		} else if (rl_config_check_doc(&cfg, doc, path.data)) {
 			status = RL_EXIT_USAGE;    /* migrated, still not valid */
 		} else if (n == 0) {
 			printf("%s: version %d, up to date\n", path.data,
 			    RL_CONFIG_VERSION);
 		} else {
 			printf("%s: %s", path.data, log.data);
-			if (!dry_run && write_doc(path.data, doc) < 0)
+			if (!O.dry_run && write_doc(path.data, doc) < 0)
 				status = RL_EXIT_TEMP;
 		}
 		cJSON_Delete(doc);
@@ -234,78 +272,62 @@ migrate(const struct rl_config *cfg, int dry_run)
 }
 
 static int
-paths(const struct rl_config *cfg)
+paths(int argc, char **argv)
 {
 	struct rl_buf p = {0};
 	int layer;
 
+	(void)argc;
+	(void)argv;
 	for (layer = 0; layer < RL_LAYER_FILES; layer++) {
 		rl_buf_reset(&p);
 		rl_config_layer_path((enum rl_layer)layer, &p);
 		printf("%s\t%s\t%s\n", rl_config_layer_name((enum rl_layer)layer),
 		    p.data, access(p.data, F_OK) != 0 ? "absent" :
-		    layer == RL_LAYER_PROJECT && cfg->project != RL_TRUST_YES ?
+		    layer == RL_LAYER_PROJECT && cfg.project != RL_TRUST_YES ?
 		    "untrusted" : "present");
 	}
 	rl_buf_reset(&p);
-	rl_config_state_dir(cfg, &p);
+	rl_config_state_dir(&cfg, &p);
 	printf("state\t%s\t%s\n", p.data,
 	    access(p.data, F_OK) == 0 ? "present" : "absent");
 	rl_buf_free(&p);
 	return RL_EXIT_OK;
 }
 
+/* show and get need a valid configuration; the others report or
+ * repair an invalid one.  validate is check's old name. */
+static const struct rl_cmd_sub subs[] = {
+	{"show", show, 0, 0, "origin"},
+	{"get", get, 1, 1, ""},
+	{"set", set, 2, 2, "scope"},
+	{"check", check, 0, 0, ""},
+	{"validate", check, 0, 0, ""},
+	{"migrate", migrate, 0, 0, "dry-run"},
+	{"path", paths, 0, 0, ""},
+	{NULL, NULL, 0, 0, NULL}
+};
+
 int
 main(int argc, char **argv)
 {
-	struct rl_config cfg = {0};
-	const char *cmd = argc > 1 ? argv[1] : "", *scope = "user";
-	int status, loaded, i, origin = 0, dry = 0;
-	char *args[3] = {0};
-	int nargs = 0;
+	const struct rl_cmd_sub *sub;
+	int c, status;
 
 	rl_cmd_stdio();
 	rl_init(argv[0]);
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--origin"))
-			origin = 1;
-		else if (!strcmp(argv[i], "--dry-run"))
-			dry = 1;
-		else if (!strcmp(argv[i], "--scope") && i + 1 < argc)
-			scope = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return bad_usage();
-		else if (nargs < 3)
-			args[nargs++] = argv[i];
-		else
-			return bad_usage();
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_ORIGIN: O.origin = 1; break;
+		case OPT_DRY_RUN: O.dry_run = 1; break;
+		case OPT_SCOPE: O.scope = optarg; break;
+		}
 	}
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-		fputs(usage, stdout);
-		return RL_EXIT_OK;
-	}
-	/* show and get need a valid configuration; the others report or
-	 * repair an invalid one. */
+	if (A.status >= 0)
+		return A.status;
+	if (!(sub = rl_cmd_sub(subs, &A, "")))
+		return RL_EXIT_USAGE;
 	loaded = rl_config_load(&cfg) == 0;
-	if (!cfg.schema)
-		status = RL_EXIT_USAGE;
-	else if (dry && strcmp(cmd, "migrate"))
-		status = bad_usage();
-	else if (origin && strcmp(cmd, "show"))
-		status = bad_usage();
-	else if (!strcmp(cmd, "show") && nargs == 0)
-		status = loaded ? show(&cfg, origin) : RL_EXIT_USAGE;
-	else if (!strcmp(cmd, "get") && nargs == 1)
-		status = loaded ? get(&cfg, args[0]) : RL_EXIT_USAGE;
-	else if (!strcmp(cmd, "set") && nargs == 2)
-		status = set(&cfg, args[0], args[1], scope);
-	else if (!strcmp(cmd, "validate") && nargs == 0)
-		status = loaded ? RL_EXIT_OK : RL_EXIT_USAGE;
-	else if (!strcmp(cmd, "migrate") && nargs == 0)
-		status = migrate(&cfg, dry);
-	else if (!strcmp(cmd, "path") && nargs == 0)
-		status = paths(&cfg);
-	else
-		status = bad_usage();
+	status = cfg.schema ? sub->run(A.sargc, A.sargv) : RL_EXIT_USAGE;
 	return rl_cmd_finish(&cfg, NULL, status);
 }

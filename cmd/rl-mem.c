@@ -35,15 +35,42 @@ static const char usage[] =
     "       rl-mem [-n ns] stats [-J]\n"
     "       rl-mem [-n ns] batch [file ...]\n";
 
+enum {
+	OPT_TTL = RL_OPT_LONG, OPT_TYPE, OPT_ALL, OPT_MAX_AGE, OPT_MAX_BYTES,
+	OPT_MAX_ENTRIES
+};
+
+static const struct option opts[] = {
+	{"namespace", required_argument, NULL, 'n'},
+	{"long", no_argument, NULL, 'l'},
+	{"ndjson", no_argument, NULL, 'J'},
+	{"ttl", required_argument, NULL, OPT_TTL},
+	{"type", required_argument, NULL, OPT_TYPE},
+	{"all", no_argument, NULL, OPT_ALL},
+	{"max-age", required_argument, NULL, OPT_MAX_AGE},
+	{"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+	{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hn:lJ",
+	.longopts = opts,
+};
+
 static struct rl_mem *M;
 static const char *NS;           /* -n, or NULL */
 
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
+/* The options, as given (or their defaults). */
+static struct {
+	const char *type;
+	double ttl;
+	int longform, nd, all;
+	struct rl_mem_gc gc;
+} O = {.gc = {-1, -1, -1}};
+
+static const struct rl_config *C;
 
 /* Report the store's last error; returns the exit status for it. */
 static int
@@ -66,43 +93,26 @@ read_stdin(struct rl_buf *b)
 static int
 cmd_put(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"ttl", required_argument, NULL, 't'},
-		{"type", required_argument, NULL, 'y'}, {0, 0, 0, 0}};
-	const char *type = NULL;
 	struct rl_buf val = {0};
-	double ttl = 0;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 't' && rl_dur_parse(optarg, &ttl) == 0)
-			continue;
-		if (c == 'y') {
-			type = optarg;
-			continue;
-		}
-		if (c == 't')
-			rl_diag(NULL, 0, "mem.bad_op", "'%s': not a duration", optarg);
-		return bad_usage();
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return bad_usage();
-	if (argc - optind == 2 && strcmp(argv[optind + 1], "-") != 0)
-		rl_buf_adds(&val, argv[optind + 1]);
+	if (argc == 3 && strcmp(argv[2], "-") != 0)
+		rl_buf_adds(&val, argv[2]);
 	else if (read_stdin(&val) < 0)
 		rl_die(RL_EXIT_TEMP, "io.read", "stdin: cannot read");
-	rc = rl_mem_put(M, NS ? NS : "default", argv[optind], val.data ? val.data : "",
-	    val.len, ttl, type);
+	rc = rl_mem_put(M, NS ? NS : "default", argv[1],
+	    val.data ? val.data : "", val.len, O.ttl, O.type);
 	rl_buf_free(&val);
 	return rc < 0 ? failed() : RL_EXIT_OK;
 }
 
 static int
-cmd_get(const char *key)
+cmd_get(int argc, char **argv)
 {
 	struct rl_buf val = {0};
-	int rc = rl_mem_get(M, NS ? NS : "default", key, &val, NULL);
+	int rc = rl_mem_get(M, NS ? NS : "default", argv[1], &val, NULL);
 
+	(void)argc;
 	if (rc == 0 && val.len && fwrite(val.data, 1, val.len, stdout) != val.len)
 		rc = -1;
 	rl_buf_free(&val);
@@ -110,17 +120,26 @@ cmd_get(const char *key)
 }
 
 static int
-cmd_incr(const char *key, const char *delta)
+cmd_del(int argc, char **argv)
+{
+	int rc = rl_mem_del(M, NS ? NS : "default", argv[1]);
+
+	(void)argc;
+	return rc < 0 ? failed() : rc;
+}
+
+static int
+cmd_incr(int argc, char **argv)
 {
 	long long d = 1, v;
 	char *end;
 
-	if (delta) {
-		d = strtoll(delta, &end, 10);
-		if (!*delta || *end)
-			return bad_usage();
+	if (argc == 3) {
+		d = strtoll(argv[2], &end, 10);
+		if (!*argv[2] || *end)
+			return rl_cmd_usage(&A, RL_EXIT_USAGE);
 	}
-	if (rl_mem_incr(M, NS ? NS : "default", key, d, &v) < 0)
+	if (rl_mem_incr(M, NS ? NS : "default", argv[1], d, &v) < 0)
 		return failed();
 	printf("%lld\n", v);
 	return RL_EXIT_OK;
@@ -139,7 +158,7 @@ ls_one(const struct rl_mem_entry *e, void *arg)
 
 	if (e->corrupt) {
 		rl_diag(e->ns, 0, "mem.corrupt", "'%s' is not a valid entry "
-		    "(fix: rl-mem -n %s del it)", e->key, e->ns);
+		    "(fix: rl-mem -n %s del '%s')", e->key, e->ns, e->key);
 		L->corrupt++;
 		return 0;
 	}
@@ -155,17 +174,10 @@ ls_one(const struct rl_mem_entry *e, void *arg)
 static int
 cmd_ls(int argc, char **argv)
 {
-	struct ls L = {0, 0, rl_now_ms()};
-	int c;
+	struct ls L = {O.longform, 0, rl_now_ms()};
 
-	while ((c = getopt(argc, argv, "l")) != -1) {
-		if (c != 'l')
-			return bad_usage();
-		L.longform = 1;
-	}
-	if (argc - optind > 1)
-		return bad_usage();
-	if (rl_mem_list(M, NS ? NS : "default", argv[optind], ls_one, &L) < 0)
+	if (rl_mem_list(M, NS ? NS : "default", argc > 1 ? argv[1] : NULL,
+	    ls_one, &L) < 0)
 		return failed();
 	return L.corrupt ? RL_EXIT_FAIL : RL_EXIT_OK;
 }
@@ -216,15 +228,10 @@ stats_one(const struct rl_mem_stats *s, void *arg)
 static int
 cmd_stats(int argc, char **argv)
 {
-	int table = isatty(STDOUT_FILENO), c;
+	int table = isatty(STDOUT_FILENO) && !O.nd;
 
-	while ((c = getopt(argc, argv, "J")) != -1) {
-		if (c != 'J')
-			return bad_usage();
-		table = 0;
-	}
-	if (optind != argc)
-		return bad_usage();
+	(void)argc;
+	(void)argv;
 	if (table)
 		printf("%-16s %8s %12s %8s %8s %7s  %-20s %s\n", "NAMESPACE",
 		    "ENTRIES", "BYTES", "HITS", "MISSES", "CORRUPT", "OLDEST",
@@ -236,30 +243,11 @@ cmd_stats(int argc, char **argv)
 static int
 cmd_gc(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"max-age", required_argument, NULL, 'a'},
-		{"max-bytes", required_argument, NULL, 'b'},
-		{"max-entries", required_argument, NULL, 'e'}, {0, 0, 0, 0}};
-	struct rl_mem_gc gc = {-1, -1, -1};
 	struct rl_mem_gc_result r;
-	char *end;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'a' && rl_dur_parse(optarg, &gc.max_age) == 0)
-			continue;
-		if (c == 'b' || c == 'e') {
-			long long v = strtoll(optarg, &end, 10);
-			if (*optarg && !*end && v >= 0) {
-				*(c == 'b' ? &gc.max_bytes : &gc.max_entries) = v;
-				continue;
-			}
-		}
-		return bad_usage();
-	}
-	if (optind != argc)
-		return bad_usage();
-	if (rl_mem_gc(M, NS, &gc, &r) < 0)
+	(void)argc;
+	(void)argv;
+	if (rl_mem_gc(M, NS, &O.gc, &r) < 0)
 		return failed();
 	printf("{\"expired\":%lu,\"aged\":%lu,\"evicted\":%lu,\"temp\":%lu,"
 	    "\"bytes\":%llu}\n", r.expired, r.aged, r.evicted, r.temp, r.bytes);
@@ -270,83 +258,101 @@ static int
 cmd_clear(int argc, char **argv)
 {
 	unsigned long removed;
-	int all = argc == 2 && strcmp(argv[1], "--all") == 0;
 
-	if (argc > 2 || (argc == 2 && !all) || (all && NS))
-		return bad_usage();
-	if (rl_mem_clear(M, all ? NULL : NS ? NS : "default", &removed) < 0)
+	(void)argc;
+	(void)argv;
+	if (O.all && NS)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if (rl_mem_clear(M, O.all ? NULL : NS ? NS : "default", &removed) < 0)
 		return failed();
 	printf("%lu\n", removed);
 	return RL_EXIT_OK;
 }
 
 static int
-batch(const struct rl_config *cfg, int nfiles, char **files)
+cmd_batch(int argc, char **argv)
 {
 	struct rl_mem_batch B = {M, NS ? NS : "default"};
 	struct rl_loop L = {.fn = rl_mem_batch_op, .arg = &B, .stage = "mem"};
 
-	rl_cmd_limits(cfg, &L);
-	return rl_loop_run(&L, nfiles, files);
+	rl_cmd_limits(C, &L);
+	return rl_loop_run(&L, argc - 1, argv + 1);
+}
+
+static const struct rl_cmd_sub subs[] = {
+	{"put", cmd_put, 1, 2, "ttl type"},
+	{"get", cmd_get, 1, 1, ""},
+	{"del", cmd_del, 1, 1, ""},
+	{"incr", cmd_incr, 1, 2, ""},
+	{"ls", cmd_ls, 0, 1, "long"},
+	{"clear", cmd_clear, 0, 0, "all"},
+	{"gc", cmd_gc, 0, 0, "max-age max-bytes max-entries"},
+	{"stats", cmd_stats, 0, 0, "ndjson"},
+	{"batch", cmd_batch, 0, -1, ""},
+	{NULL, NULL, 0, 0, NULL}
+};
+
+/* An option's value, checked; -1 after the usage. */
+static int
+option(int c)
+{
+	long long v;
+	char *end;
+
+	switch (c) {
+	case 'n': NS = optarg; return 0;
+	case 'l': O.longform = 1; return 0;
+	case 'J': O.nd = 1; return 0;
+	case OPT_TYPE: O.type = optarg; return 0;
+	case OPT_ALL: O.all = 1; return 0;
+	case OPT_TTL:
+		if (rl_dur_parse(optarg, &O.ttl) == 0)
+			return 0;
+		rl_diag(NULL, 0, "mem.bad_op", "'%s': not a duration", optarg);
+		break;
+	case OPT_MAX_AGE:
+		if (rl_dur_parse(optarg, &O.gc.max_age) == 0)
+			return 0;
+		break;
+	case OPT_MAX_BYTES:
+	case OPT_MAX_ENTRIES:
+		v = strtoll(optarg, &end, 10);
+		if (*optarg && !*end && v >= 0) {
+			if (c == OPT_MAX_BYTES)
+				O.gc.max_bytes = v;
+			else
+				O.gc.max_entries = v;
+			return 0;
+		}
+		break;
+	}
+	rl_cmd_usage(&A, RL_EXIT_USAGE);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct rl_config cfg = {0};
-	const char *cmd;
+	const struct rl_cmd_sub *sub;
 	int c, status;
 
 	rl_cmd_start(argv[0], &cfg);
+	C = &cfg;
 	signal(SIGXFSZ, SIG_IGN);   /* a file size limit is an error, EFBIG */
-	while ((c = getopt(argc, argv, "+hn:")) != -1) {
-		switch (c) {
-		case 'h': fputs(usage, stdout); return rl_cmd_finish(&cfg, NULL, 0);
-		case 'n': NS = optarg; break;
-		default: rl_config_free(&cfg); return bad_usage();
-		}
-	}
-	if (optind >= argc) {
-		rl_config_free(&cfg);
-		return bad_usage();
-	}
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-	optind = 0;             /* GNU getopt: start afresh for the subcommand */
-	if (argc > 2 && strcmp(argv[1], "--") == 0 && strcmp(cmd, "put") &&
-	    strcmp(cmd, "ls")) {
-		argc--;             /* get -- -key: getopt's end of options */
-		argv++;
-	}
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1)
+		if (option(c) < 0)
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if (!(sub = rl_cmd_sub(subs, &A, "namespace")))
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 	if (NS && !rl_fs_safe_name(NS))
 		rl_die(RL_EXIT_USAGE, "mem.bad_key", "'%s': a namespace is "
 		    RL_FS_NAME_RULE, NS);
-	if (!(M = rl_mem_open(&cfg))) {
-		rl_config_free(&cfg);
-		return RL_EXIT_TEMP;
-	}
-	if (!strcmp(cmd, "put"))
-		status = cmd_put(argc, argv);
-	else if (!strcmp(cmd, "get") && argc == 2)
-		status = cmd_get(argv[1]);
-	else if (!strcmp(cmd, "del") && argc == 2)
-		status = (c = rl_mem_del(M, NS ? NS : "default", argv[1])) < 0 ?
-		    failed() : c;
-	else if (!strcmp(cmd, "incr") && (argc == 2 || argc == 3))
-		status = cmd_incr(argv[1], argc == 3 ? argv[2] : NULL);
-	else if (!strcmp(cmd, "ls"))
-		status = cmd_ls(argc, argv);
-	else if (!strcmp(cmd, "stats"))
-		status = cmd_stats(argc, argv);
-	else if (!strcmp(cmd, "gc"))
-		status = cmd_gc(argc, argv);
-	else if (!strcmp(cmd, "clear"))
-		status = cmd_clear(argc, argv);
-	else if (!strcmp(cmd, "batch"))
-		status = batch(&cfg, argc - 1, argv + 1);
-	else
-		status = bad_usage();
+	if (!(M = rl_mem_open(&cfg)))
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_TEMP);
+	status = sub->run(A.sargc, A.sargv);
 	rl_mem_close(M);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

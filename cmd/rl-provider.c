@@ -29,21 +29,40 @@
 #include "rl_provider.h"
 
 static const char usage[] =
-    "usage: rl-provider ask [-p provider] [-m model] [-s system] [--json] [--thinking] [prompt ...]\n"
-    "       rl-provider ask -J [-p provider] [-m model] [-s system] [-j jobs] [--json] [--thinking] [--unordered] [file ...]\n"
+    "usage: rl-provider ask [-p provider] [-m model] [--system system] [--json] [--thinking] [prompt ...]\n"
+    "       rl-provider ask -J [-p provider] [-m model] [--system system] [-j jobs] [--json] [--thinking] [--unordered] [file ...]\n"
     "       rl-provider check [-p provider] [-m model]\n"
     "       rl-provider ls\n";
+
+enum { OPT_SYSTEM = RL_OPT_LONG, OPT_JSON, OPT_UNORDERED, OPT_THINKING };
+
+static const struct option opts[] = {
+	{"provider", required_argument, NULL, 'p'},
+	{"model", required_argument, NULL, 'm'},
+	{"ndjson", no_argument, NULL, 'J'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"system", required_argument, NULL, OPT_SYSTEM},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"unordered", no_argument, NULL, OPT_UNORDERED},
+	{"thinking", no_argument, NULL, OPT_THINKING},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hp:m:Jj:" RL_OLD("s:"),
+	.longopts = opts,
+};
+
+/* The options, as given (or their defaults). */
+static struct {
+	const char *name, *model, *system;
+	int nd, jobs, json, unordered, thinking;
+} O = {.jobs = 1};
 
 #define PROMPT_MAX (16UL << 20)
 
 static struct rl_config cfg;
-
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
 
 static struct rl_provider *
 open_provider(const char *name, const char *model)
@@ -278,37 +297,20 @@ ask_plain(struct ask *a, int argc, char **argv)
 static int
 cmd_ask(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'x'},
-		{"unordered", no_argument, NULL, 'u'},
-		{"thinking", no_argument, NULL, 't'},
-		{NULL, 0, NULL, 0}
-	};
 	struct rl_loop L = {.fn = ask_each, .stage = "provider", .emit = rl_prov_pool_emit};
 	struct ask a = {0};
-	const char *name = NULL, *model = NULL;
-	int c, nd = 0, jobs = 1, unordered = 0, status;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "Jp:m:s:j:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': nd = 1; break;
-		case 'p': name = optarg; break;
-		case 'm': model = optarg; break;
-		case 's': a.system = optarg; break;
-		case 'j': if (rl_prov_pool_jobs(optarg, &jobs) < 0) return RL_EXIT_USAGE; break;
-		case 'x': a.json = 1; break;
-		case 'u': unordered = 1; break;
-		case 't': a.thinking = 1; break;
-		default: return bad_usage();
-		}
-	}
-	if (!nd && (unordered || jobs != 1))
-		return bad_usage();
-	if (!(a.p = open_provider(name, model)))
+	if (!O.nd && (O.unordered || O.jobs != 1))
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if (!(a.p = open_provider(O.name, O.model)))
 		return RL_EXIT_USAGE;
-	argc -= optind;
-	argv += optind;
-	if (!nd) {
+	a.system = O.system;
+	a.json = O.json;
+	a.thinking = O.thinking;
+	argc--;
+	argv++;
+	if (!O.nd) {
 		status = ask_plain(&a, argc, argv);
 	} else {
 		rl_cmd_limits(&cfg, &L);
@@ -317,7 +319,7 @@ cmd_ask(int argc, char **argv)
 		L.idle = rl_prov_pool_idle;
 		L.idle_arg = &a.pool;
 		a.L = &L;
-		rl_prov_pool_init(&a.pool, a.p, jobs, unordered, ask_done, &a);
+		rl_prov_pool_init(&a.pool, a.p, O.jobs, O.unordered, ask_done, &a);
 		status = rl_loop_run(&L, argc, argv);
 		status = rl_exit_merge(status, rl_prov_pool_drain(&a.pool));
 	}
@@ -331,21 +333,13 @@ static int
 cmd_check(int argc, char **argv)
 {
 	struct rl_provider *p;
-	const char *name = NULL, *model = NULL;
 	struct rl_error e;
 	cJSON *out, *info;
-	int c, status = RL_EXIT_OK;
+	int status = RL_EXIT_OK;
 
-	while ((c = getopt(argc, argv, "p:m:")) != -1) {
-		switch (c) {
-		case 'p': name = optarg; break;
-		case 'm': model = optarg; break;
-		default: return bad_usage();
-		}
-	}
-	if (optind != argc)
-		return bad_usage();
-	if (!(p = open_provider(name, model)))
+	(void)argc;
+	(void)argv;
+	if (!(p = open_provider(O.name, O.model)))
 		return RL_EXIT_USAGE;
 	out = rl_provider_describe(p);
 	info = cJSON_CreateObject();
@@ -376,9 +370,8 @@ cmd_ls(int argc, char **argv)
 	const char *k;
 	int tty = isatty(1);
 
+	(void)argc;
 	(void)argv;
-	if (argc != 1)
-		return bad_usage();
 	all = rl_provider_list(&cfg);
 	if (tty)
 		printf("  %-18s %-24s %-12s %-50s %s\n", "NAME", "MODEL",
@@ -402,31 +395,44 @@ cmd_ls(int argc, char **argv)
 	return RL_EXIT_OK;
 }
 
+static const struct rl_cmd_sub subs[] = {
+	{"ask", cmd_ask, 0, -1, "provider model system ndjson jobs json unordered "
+	    "thinking"},
+	{"check", cmd_check, 0, 0, "provider model"},
+	{"ls", cmd_ls, 0, 0, ""},
+	{NULL, NULL, 0, 0, NULL}
+};
+
 int
 main(int argc, char **argv)
 {
-	const char *sub;
-	int status;
+	const struct rl_cmd_sub *sub;
+	int c, status;
 
 	rl_cmd_start(argv[0], &cfg);
-	if (argc < 2) {
-		rl_config_free(&cfg);
-		return bad_usage();
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1) {
+		switch (c) {
+		case 'p': O.name = optarg; break;
+		case 'm': O.model = optarg; break;
+		case 'J': O.nd = 1; break;
+		case 'j':
+			if (rl_prov_pool_jobs(optarg, &O.jobs) < 0)
+				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+			break;
+		case 's':
+			rl_cmd_renamed(&A, OPT_SYSTEM, "-s SYSTEM", "--system SYSTEM: "
+			    "-s is a schema everywhere else");
+			/* FALLTHROUGH */
+		case OPT_SYSTEM: O.system = optarg; break;
+		case OPT_JSON: O.json = 1; break;
+		case OPT_UNORDERED: O.unordered = 1; break;
+		case OPT_THINKING: O.thinking = 1; break;
+		}
 	}
-	sub = argv[1];
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-		fputs(usage, stdout);
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
-	}
-	argc--;
-	argv++;
-	if (strcmp(sub, "ask") == 0)
-		status = cmd_ask(argc, argv);
-	else if (strcmp(sub, "check") == 0)
-		status = cmd_check(argc, argv);
-	else if (strcmp(sub, "ls") == 0)
-		status = cmd_ls(argc, argv);
-	else
-		status = bad_usage();
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if (!(sub = rl_cmd_sub(subs, &A, "")))
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	status = sub->run(A.sargc, A.sargv);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -2,7 +2,7 @@
  * rl-queue - a persistent priority queue from the shell: push records,
  * pop them under a lease, ack or nack them, let a pool of commands work
  * through them, and look after the dead letters.  The queue itself is
- * lib/rl_queue*.c; the worker pool lib/rl_queue_work.c.
+ * lib/rl_queue*.c; the worker pool lib/rl_work.c.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -23,8 +23,8 @@
 #include "rl_schema.h"
 
 static const char usage[] =
-    "usage: rl-queue [-q name] push [-p priority] [--delay duration] [--schema file] [file ...]\n"
-    "       rl-queue [-q name] pop [-n count] [--lease duration] [--wait duration]\n"
+    "usage: rl-queue [-q name] push [-P priority] [--delay duration] [--schema file] [file ...]\n"
+    "       rl-queue [-q name] pop [-c count] [--lease duration] [--wait duration]\n"
     "       rl-queue [-q name] ack lease ...\n"
     "       rl-queue [-q name] nack lease [--error json] [--dead]\n"
     "       rl-queue [-q name] work [-j jobs] [--lease duration] [--wait duration] [--out queue] -- command [arg ...]\n"
@@ -34,17 +34,46 @@ static const char usage[] =
     "       rl-queue [-q name] requeue id | --all-dead\n"
     "       rl-queue [-q name] purge --state state\n";
 
+enum {
+	OPT_DELAY = RL_OPT_LONG, OPT_SCHEMA, OPT_LEASE, OPT_WAIT, OPT_ERROR,
+	OPT_DEAD, OPT_OUT, OPT_STATE, OPT_ALL_DEAD
+};
+
+static const struct option opts[] = {
+	{"queue", required_argument, NULL, 'q'},
+	{"priority", required_argument, NULL, 'P'},
+	{"count", required_argument, NULL, 'c'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"delay", required_argument, NULL, OPT_DELAY},
+	{"schema", required_argument, NULL, OPT_SCHEMA},
+	{"lease", required_argument, NULL, OPT_LEASE},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"error", required_argument, NULL, OPT_ERROR},
+	{"dead", no_argument, NULL, OPT_DEAD},
+	{"out", required_argument, NULL, OPT_OUT},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"all-dead", no_argument, NULL, OPT_ALL_DEAD},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hq:P:c:j:" RL_OLD("p:n:"),
+	.longopts = opts,
+};
+
+/* The options, as given (or their defaults). */
+static struct {
+	const char *name, *schema, *error, *out, *state;
+	int priority, jobs, dead, all_dead;
+	long count;
+	long long delay, lease, wait;
+} O = {.name = "default", .jobs = 1, .count = 1, .lease = -1};
+
 #define BATCH 256
 
 static struct rl_config cfg;
 static struct rl_queue *Q;
-
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
 
 static int
 failed(struct rl_queue *q)
@@ -114,38 +143,19 @@ push_one(struct rl_rec *r, void *arg)
 static int
 cmd_push(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"delay", required_argument, NULL, 'd'},
-		{"schema", required_argument, NULL, 's'}, {0, 0, 0, 0}};
 	struct push P = {0};
 	struct rl_loop L = {.fn = push_one, .arg = &P, .stage = "queue"};
 	struct rl_buf msg = {0};
-	char *end;
-	int c, st;
+	int st;
 
-	while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
-		if (c == 'p') {
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < -1000 || v > 1000) {
-				rl_diag(NULL, 0, "config.invalid", "-p %s: a priority "
-				    "is an integer from -1000 to 1000", optarg);
-				return RL_EXIT_USAGE;
-			}
-			P.priority = (int)v;
-		} else if (c == 'd') {
-			if (duration_ms(optarg, &P.delay) < 0)
-				return RL_EXIT_USAGE;
-		} else if (c == 's') {
-			if (!(P.schema = rl_schema_load(optarg, &msg)))
-				rl_die(RL_EXIT_USAGE, "validate.bad_schema", "%s", msg.data);
-		} else {
-			return bad_usage();
-		}
-	}
+	P.priority = O.priority;
+	P.delay = O.delay;
+	if (O.schema && !(P.schema = rl_schema_load(O.schema, &msg)))
+		rl_die(RL_EXIT_USAGE, "validate.bad_schema", "%s", msg.data);
 	rl_buf_free(&msg);
 	rl_cmd_limits(&cfg, &L);
 	P.L = &L;
-	st = rl_loop_run(&L, argc - optind, argv + optind);
+	st = rl_loop_run(&L, argc - 1, argv + 1);
 	flush(&P);
 	rl_schema_free(P.schema);
 	return rl_exit_merge(st, P.status);
@@ -154,30 +164,18 @@ cmd_push(int argc, char **argv)
 static int
 cmd_pop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"lease", required_argument, NULL, 'l'},
-		{"wait", required_argument, NULL, 'w'}, {0, 0, 0, 0}};
-	long long lease = (long long)(rl_config_num(&cfg, "queue.lease", 300) * 1000);
-	long long wait = 0, until;
+	long long lease = O.lease, until;
 	struct rl_qmsg *m;
 	size_t got = 0, i;
-	long count = 1;
-	char *end;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
-		if (c == 'n' && (count = strtol(optarg, &end, 10)) > 0 && !*end)
-			continue;
-		if ((c == 'l' && duration_ms(optarg, &lease) == 0) ||
-		    (c == 'w' && duration_ms(optarg, &wait) == 0))
-			continue;
-		return bad_usage();
-	}
-	if (optind != argc || lease <= 0)
-		return bad_usage();
-	m = rl_xcalloc((size_t)count, sizeof *m);
-	until = rl_now_ms() + wait;
-	while ((rc = rl_queue_pop(Q, (size_t)count, lease, m, &got)) == 0 &&
+	(void)argc;
+	(void)argv;
+	if (lease <= 0)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	m = rl_xcalloc((size_t)O.count, sizeof *m);
+	until = rl_now_ms() + O.wait;
+	while ((rc = rl_queue_pop(Q, (size_t)O.count, lease, m, &got)) == 0 &&
 	    got == 0 && rl_now_ms() < until)
 		usleep(100000);
 	for (i = 0; i < got; i++) {
@@ -197,8 +195,6 @@ cmd_ack(int argc, char **argv)
 {
 	int *found, i, status = RL_EXIT_OK;
 
-	if (argc < 2)
-		return bad_usage();
 	found = rl_xcalloc((size_t)argc, sizeof *found);
 	if (rl_queue_ack(Q, (const char **)argv + 1, (size_t)argc - 1, found) < 0) {
 		free(found);
@@ -218,74 +214,43 @@ cmd_ack(int argc, char **argv)
 static int
 cmd_nack(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"error", required_argument, NULL, 'e'},
-		{"dead", no_argument, NULL, 'd'}, {0, 0, 0, 0}};
 	cJSON *err = NULL;
-	int c, dead = 0, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'e') {
-			cJSON_Delete(err);
-			if (!(err = cJSON_Parse(optarg)) || !cJSON_IsObject(err)) {
-				cJSON_Delete(err);
-				rl_diag(NULL, 0, "config.invalid", "--error: not a "
-				    "JSON object");
-				return RL_EXIT_USAGE;
-			}
-		} else if (c == 'd') {
-			dead = 1;
-		} else {
-			return bad_usage();
-		}
+	(void)argc;
+	if (O.error && (!(err = cJSON_Parse(O.error)) || !cJSON_IsObject(err))) {
+		cJSON_Delete(err);
+		rl_diag(NULL, 0, "config.invalid", "--error: not a JSON object");
+		return RL_EXIT_USAGE;
 	}
-	if (argc - optind != 1)
-		return bad_usage();
 	if (!err)
 		err = rl_err_object("tool.failed", "nacked", "queue");
-	rc = rl_queue_nack(Q, argv[optind], err, dead);
+	rc = rl_queue_nack(Q, argv[1], err, O.dead);
 	cJSON_Delete(err);
 	if (rc < 0)
 		return failed(Q);
 	if (rc == 1)
 		rl_diag(NULL, 0, "queue.lease_expired", "%s: no such lease "
-		    "(expired, or acked already)", argv[optind]);
+		    "(expired, or acked already)", argv[1]);
 	return rc;
 }
 
 static int
 cmd_work(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"lease", required_argument, NULL, 'l'},
-		{"wait", required_argument, NULL, 'w'},
-		{"out", required_argument, NULL, 'o'}, {0, 0, 0, 0}};
 	struct rl_queue_work w = {0};
-	const char *out = NULL;
-	char *end;
-	int c, st;
+	int st;
 
+	(void)argc;
 	w.q = Q;
-	w.jobs = 1;
-	w.lease_ms = (long long)(rl_config_num(&cfg, "queue.lease", 300) * 1000);
-	while ((c = getopt_long(argc, argv, "+j:", opts, NULL)) != -1) {
-		if (c == 'j' && (w.jobs = (int)strtol(optarg, &end, 10)) > 0 &&
-		    w.jobs <= 64 && !*end)
-			continue;
-		if ((c == 'l' && duration_ms(optarg, &w.lease_ms) == 0) ||
-		    (c == 'w' && duration_ms(optarg, &w.wait_ms) == 0))
-			continue;
-		if (c == 'o') {
-			out = optarg;
-			continue;
-		}
-		return bad_usage();
-	}
-	if (optind >= argc || w.lease_ms < 3)
-		return bad_usage();
-	if (out && !(w.out = rl_queue_open(&cfg, out)))
+	w.jobs = O.jobs;
+	w.lease_ms = O.lease;
+	w.wait_ms = O.wait;
+	if (w.lease_ms < 3)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if (O.out && !(w.out = rl_queue_open(&cfg, O.out)))
 		return RL_EXIT_USAGE;
-	st = rl_queue_work_run(&w, argv + optind);
+	st = rl_queue_work_run(&w, argv + 1);
 	rl_queue_close(w.out);
 	return st;
 }
@@ -302,13 +267,15 @@ print_msg(const struct rl_qmsg *m, void *arg)
 }
 
 static int
-cmd_stats(void)
+cmd_stats(int argc, char **argv)
 {
 	static const char *names[] = {"ready", "delayed", "leased", "done", "dead"};
 	struct rl_queue_stats s;
 	cJSON *o;
 	int i;
 
+	(void)argc;
+	(void)argv;
 	if (rl_queue_stats(Q, &s) < 0)
 		return failed(Q);
 	o = cJSON_CreateObject();
@@ -324,88 +291,129 @@ cmd_stats(void)
 	return RL_EXIT_OK;
 }
 
-/* "--state S" as the only option; NULL when absent. */
+/* ls and dead: the messages of a state (all, without --state) */
 static int
-state_opt(int argc, char **argv, const char **state)
+cmd_ls(int argc, char **argv)
 {
-	*state = NULL;
-	if (argc == 1)
-		return 0;
-	if (argc == 3 && strcmp(argv[1], "--state") == 0) {
-		*state = argv[2];
-		return 0;
-	}
-	return -1;
+	(void)argc;
+	if (rl_queue_list(Q, strcmp(argv[0], "dead") ? O.state : "dead",
+	    print_msg, NULL) < 0)
+		return failed(Q);
+	return RL_EXIT_OK;
 }
 
 static int
-dispatch(const char *cmd, int argc, char **argv)
+cmd_requeue(int argc, char **argv)
 {
-	const char *state;
 	unsigned long n;
 	int rc;
 
-	if (!strcmp(cmd, "push"))
-		return cmd_push(argc, argv);
-	if (!strcmp(cmd, "pop"))
-		return cmd_pop(argc, argv);
-	if (!strcmp(cmd, "ack"))
-		return cmd_ack(argc, argv);
-	if (!strcmp(cmd, "nack"))
-		return cmd_nack(argc, argv);
-	if (!strcmp(cmd, "work"))
-		return cmd_work(argc, argv);
-	if (!strcmp(cmd, "stats") && argc == 1)
-		return cmd_stats();
-	if ((!strcmp(cmd, "ls") && state_opt(argc, argv, &state) == 0) ||
-	    (!strcmp(cmd, "dead") && argc == 1 && (state = "dead"))) {
-		rc = rl_queue_list(Q, state, print_msg, NULL);
-		return rc < 0 ? failed(Q) : RL_EXIT_OK;
+	if ((argc == 2) == O.all_dead)      /* an id, or --all-dead */
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if ((rc = rl_queue_requeue(Q, O.all_dead ? NULL : argv[1], &n)) < 0)
+		return failed(Q);
+	printf("%lu\n", n);
+	return rc;
+}
+
+static int
+cmd_purge(int argc, char **argv)
+{
+	unsigned long n;
+
+	(void)argc;
+	(void)argv;
+	if (!O.state)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if (rl_queue_purge(Q, O.state, &n) < 0)
+		return failed(Q);
+	printf("%lu\n", n);
+	return RL_EXIT_OK;
+}
+
+static const struct rl_cmd_sub subs[] = {
+	{"push", cmd_push, 0, -1, "priority delay schema"},
+	{"pop", cmd_pop, 0, 0, "count lease wait"},
+	{"ack", cmd_ack, 1, -1, ""},
+	{"nack", cmd_nack, 1, 1, "error dead"},
+	{"work", cmd_work, 1, -1, "jobs lease wait out"},
+	{"ls", cmd_ls, 0, 0, "state"},
+	{"stats", cmd_stats, 0, 0, ""},
+	{"dead", cmd_ls, 0, 0, ""},
+	{"requeue", cmd_requeue, 0, 1, "all-dead"},
+	{"purge", cmd_purge, 0, 0, "state"},
+	{NULL, NULL, 0, 0, NULL}
+};
+
+/* An option's value, checked; -1 after saying what is wrong. */
+static int
+option(int c)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'q': O.name = optarg; return 0;
+	case 'p':
+		rl_cmd_renamed(&A, 'P', "-p PRIORITY", "-P PRIORITY (--priority): "
+		    "-p is the provider everywhere else");
+		/* FALLTHROUGH */
+	case 'P':
+		v = strtol(optarg, &end, 10);
+		if (!*optarg || *end || v < -1000 || v > 1000) {
+			rl_diag(NULL, 0, "config.invalid", "-P %s: a priority "
+			    "is an integer from -1000 to 1000", optarg);
+			return -1;
+		}
+		O.priority = (int)v;
+		return 0;
+	case 'n':
+		rl_cmd_renamed(&A, 'c', "-n COUNT", "-c COUNT (--count): "
+		    "-n is rl-mem's namespace");
+		/* FALLTHROUGH */
+	case 'c':
+		if ((O.count = strtol(optarg, &end, 10)) > 0 && !*end)
+			return 0;
+		break;
+	case 'j':
+		if ((O.jobs = (int)strtol(optarg, &end, 10)) > 0 && O.jobs <= 64 &&
+		    !*end)
+			return 0;
+		break;
+	case OPT_DELAY: return duration_ms(optarg, &O.delay);
+	case OPT_LEASE: return duration_ms(optarg, &O.lease);
+	case OPT_WAIT: return duration_ms(optarg, &O.wait);
+	case OPT_SCHEMA: O.schema = optarg; return 0;
+	case OPT_ERROR: O.error = optarg; return 0;
+	case OPT_DEAD: O.dead = 1; return 0;
+	case OPT_OUT: O.out = optarg; return 0;
+	case OPT_STATE: O.state = optarg; return 0;
+	case OPT_ALL_DEAD: O.all_dead = 1; return 0;
 	}
-	if (!strcmp(cmd, "requeue") && argc == 2) {
-		rc = rl_queue_requeue(Q, strcmp(argv[1], "--all-dead") ? argv[1] :
-		    NULL, &n);
-		if (rc < 0)
-			return failed(Q);
-		printf("%lu\n", n);
-		return rc;
-	}
-	if (!strcmp(cmd, "purge") && state_opt(argc, argv, &state) == 0 && state) {
-		if (rl_queue_purge(Q, state, &n) < 0)
-			return failed(Q);
-		printf("%lu\n", n);
-		return RL_EXIT_OK;
-	}
-	return bad_usage();
+	rl_cmd_usage(&A, RL_EXIT_USAGE);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *name = "default";
+	const struct rl_cmd_sub *sub;
 	int c, status;
 
 	rl_cmd_start(argv[0], &cfg);
 	signal(SIGXFSZ, SIG_IGN);   /* a file size limit is an error, EFBIG */
-	while ((c = getopt(argc, argv, "+hq:")) != -1) {
-		switch (c) {
-		case 'h': fputs(usage, stdout); return rl_cmd_finish(&cfg, NULL, 0);
-		case 'q': name = optarg; break;
-		default: rl_config_free(&cfg); return bad_usage();
-		}
-	}
-	if (optind >= argc) {
-		rl_config_free(&cfg);
-		return bad_usage();
-	}
-	if (!(Q = rl_queue_open(&cfg, name))) {
-		rl_config_free(&cfg);
-		return RL_EXIT_USAGE;
-	}
-	argc -= optind;
-	argv += optind;
-	optind = 0;             /* GNU getopt: start afresh for the subcommand */
-	status = dispatch(argv[0], argc, argv);
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1)
+		if (option(c) < 0)
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if (O.lease < 0)
+		O.lease = (long long)(rl_config_num(&cfg, "queue.lease", 300) * 1000);
+	if (!(sub = rl_cmd_sub(subs, &A, "queue")))
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	if (!(Q = rl_queue_open(&cfg, O.name)))
+		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	status = sub->run(A.sargc, A.sargv);
 	rl_queue_close(Q);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -28,29 +28,19 @@ static const char usage[] =
     "       rl-reward stats [-J]\n"
     "       rl-reward pick agent\n";
 
+static const struct option opts[] = {
+	{"ndjson", no_argument, NULL, 'J'},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hJ",
+	.longopts = opts,
+};
+
 static struct rl_config cfg;
-
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
-
-/* -J, or not a terminal: JSON */
-static int
-json_wanted(int argc, char **argv)
-{
-	int c, J = 0;
-
-	optind = 1;
-	while ((c = getopt(argc, argv, "J")) != -1) {
-		if (c != 'J')
-			return -1;
-		J = 1;
-	}
-	return J || !isatty(1);
-}
+static int J;                   /* -J, or not a terminal: JSON */
 
 static int
 cmd_measure(int argc, char **argv)
@@ -59,12 +49,10 @@ cmd_measure(int argc, char **argv)
 	char dir[PATH_MAX];
 	struct rl_error e;
 	cJSON *r;
-	int J = json_wanted(argc, argv), n = 0;
+	int n = 0;
 
-	if (J < 0 || argc - optind > 1)
-		return bad_usage();
-	if (!realpath(optind < argc ? argv[optind] : ".", dir)) {
-		rl_diag(NULL, 0, "io.open", "%s: %m", optind < argc ? argv[optind] : ".");
+	if (!realpath(argc > 1 ? argv[1] : ".", dir)) {
+		rl_diag(NULL, 0, "io.open", "%s: %m", argc > 1 ? argv[1] : ".");
 		return RL_EXIT_USAGE;
 	}
 	if (!(r = rl_debt_measure(&cfg, dir, &e)))
@@ -98,10 +86,10 @@ cmd_stats(int argc, char **argv)
 {
 	struct rl_mem *m;
 	cJSON *arms, *a;
-	int J = json_wanted(argc, argv), rc;
+	int rc;
 
-	if (J < 0 || optind != argc)
-		return bad_usage();
+	(void)argc;
+	(void)argv;
 	if (!(m = rl_mem_open(&cfg)))
 		return RL_EXIT_USAGE;
 	arms = cJSON_CreateArray();
@@ -133,8 +121,7 @@ cmd_pick(int argc, char **argv)
 	const char *model;
 	int rc = RL_EXIT_OK;
 
-	if (argc != 2)
-		return bad_usage();
+	(void)argc;
 	if (!(m = rl_mem_open(&cfg)))
 		return RL_EXIT_USAGE;
 	if ((model = rl_reward_pick(&cfg, m, argv[1], &why))) {
@@ -180,8 +167,6 @@ cmd_filter(int argc, char **argv)
 	struct filter F = {0};
 	int status;
 
-	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
-		return bad_usage();
 	if (!(F.m = rl_mem_open(&cfg)))
 		return RL_EXIT_USAGE;
 	rl_cmd_limits(&cfg, &L);
@@ -191,24 +176,28 @@ cmd_filter(int argc, char **argv)
 	return status;
 }
 
+static const struct rl_cmd_sub subs[] = {
+	{"", cmd_filter, 0, -1, ""},
+	{"measure", cmd_measure, 0, 1, "ndjson"},
+	{"stats", cmd_stats, 0, 0, "ndjson"},
+	{"pick", cmd_pick, 1, 1, ""},
+	{NULL, NULL, 0, 0, NULL}
+};
+
 int
 main(int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
-	int status;
+	const struct rl_cmd_sub *sub;
+	int c, status = RL_EXIT_USAGE;
 
 	rl_cmd_start(argv[0], &cfg);
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-		fputs(usage, stdout);
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
-	}
-	if (strcmp(sub, "measure") == 0)
-		status = cmd_measure(argc - 1, argv + 1);
-	else if (strcmp(sub, "stats") == 0)
-		status = cmd_stats(argc - 1, argv + 1);
-	else if (strcmp(sub, "pick") == 0)
-		status = cmd_pick(argc - 1, argv + 1);
-	else
-		status = cmd_filter(argc, argv);
+	J = !isatty(1);
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1)
+		if (c == 'J')
+			J = 1;
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if ((sub = rl_cmd_sub(subs, &A, "")))
+		status = sub->run(A.sargc, A.sargv);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

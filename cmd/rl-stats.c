@@ -2,8 +2,13 @@
  * rl-stats - what the metrics log says: summaries and error patterns.
  *
  *   rl-stats [-J] [--since time] [--until time] [--by key]
+ *   rl-stats --html file [--since time] [--until time]
  *   rl-stats errors [-J] [--since time] [--until time] [--top n]
+ *   rl-stats runs [-J] [--since time] [--until time]
  *   rl-stats check [--since time] [--until time]
+ *
+ * One function per form; the options, read before or after the form's
+ * name, hold the window (--since, --until) every form reads.
  */
 #include <getopt.h>
 #include <math.h>
@@ -31,12 +36,32 @@ static const char usage[] =
     "       rl-stats runs [-J] [--since time] [--until time]\n"
     "       rl-stats check [--since time] [--until time]\n";
 
-static int
-bad_usage(void)
-{
-	fputs(usage, stderr);
-	return RL_EXIT_USAGE;
-}
+enum { OPT_SINCE = RL_OPT_LONG, OPT_UNTIL, OPT_BY, OPT_TOP, OPT_HTML };
+
+static const struct option opts[] = {
+	{"ndjson", no_argument, NULL, 'J'},
+	{"since", required_argument, NULL, OPT_SINCE},
+	{"until", required_argument, NULL, OPT_UNTIL},
+	{"by", required_argument, NULL, OPT_BY},
+	{"top", required_argument, NULL, OPT_TOP},
+	{"html", required_argument, NULL, OPT_HTML},
+	RL_CMD_OPTIONS
+};
+
+static struct rl_cmd_args A = {
+	.usage = usage,
+	.optstring = "hJ",
+	.longopts = opts,
+};
+
+/* The options, as given (or their defaults), and the metrics log. */
+static struct {
+	struct rl_stats_window w;
+	char since[64], until[64];
+	const char *by, *html;
+	int nd, top;
+} O;
+static struct rl_buf logpath;
 
 static double
 n_of(const cJSON *o, const char *k)
@@ -170,8 +195,6 @@ table_errors(const cJSON *rows)
 		    rl_json_str(r, "message"));
 }
 
-enum { SUMMARY, ERRORS, CHECK, RUNS };
-
 /* The value a gate looks at in a summary row: NAN when there is none. */
 static double
 gate_value(const cJSON *r, int gate)
@@ -229,124 +252,167 @@ gates(const cJSON *rows)
 	return failed;
 }
 
-static int
-run(int argc, char **argv, int mode)
+/* rows, or NULL after saying why there are none; a word on the lines
+ * that were skipped */
+static cJSON *
+got(cJSON *rows)
 {
-	static const struct option opts[] = {
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{"by", required_argument, NULL, 'b'},
-		{"top", required_argument, NULL, 't'},
-		{"html", required_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0}
-	};
-	const char *html = NULL;
-	struct rl_stats_window w = {0};
-	struct rl_buf path = {0};
-	char since[64], until[64], *end;
-	const char *by = NULL;
-	const cJSON *r;
-	cJSON *rows;
-	int c, nd = !isatty(1), top = 0, status = RL_EXIT_OK;
-
-	while ((c = getopt_long(argc, argv, "J", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			if (mode == CHECK)
-				return bad_usage();
-			nd = 1;
-			break;
-		case 's':
-		case 'u':
-			if (rl_stats_time(optarg, c == 's' ? since : until, sizeof since) < 0) {
-				rl_diag(NULL, 0, "usage.bad_value", "--%s %s: not a time "
-				    "(2026-11-24T10:00) or a duration (1h, 7d)",
-				    c == 's' ? "since" : "until", optarg);
-				return RL_EXIT_USAGE;
-			}
-			if (c == 's')
-				w.since = since;
-			else
-				w.until = until;
-			break;
-		case 'b':
-			if (mode != SUMMARY)
-				return bad_usage();
-			by = optarg;
-			break;
-		case 't':
-			top = (int)strtol(optarg, &end, 10);
-			if (mode != ERRORS || *end || top < 1)
-				return bad_usage();
-			break;
-		case 'H':
-			if (mode != SUMMARY)
-				return bad_usage();
-			html = optarg;
-			break;
-		default: return bad_usage();
-		}
-	}
-	if (optind != argc || (html && by))
-		return bad_usage();
-	rl_metrics_log_path(&cfg, &path);
-	if (html) {
-		status = write_html(html, path.data, &w);
-		rl_buf_free(&path);
-		return status;
-	}
-	if (mode == CHECK && !w.since) {
-		rl_stats_time("1h", since, sizeof since);   /* cron's usual hour */
-		w.since = since;
-	}
-	rows = mode == ERRORS ? rl_stats_errors(path.data, &w, top) :
-	    mode == RUNS ? rl_stats_runs(path.data, &w) :
-	    rl_stats_summary(path.data, &w, by);
 	if (!rows) {
-		rl_diag(path.data, 0, "io.read", "%m");
-		rl_buf_free(&path);
-		return RL_EXIT_TEMP;
+		rl_diag(logpath.data, 0, "io.read", "%m");
+		return NULL;
 	}
-	if (w.skipped)
-		rl_diag(path.data, 0, "input.not_json", "skipped %ld line%s that %s "
-		    "not an event (a torn last line, or damage)", w.skipped,
-		    w.skipped == 1 ? "" : "s", w.skipped == 1 ? "is" : "are");
-	if (mode == CHECK)
-		status = gates(rows) ? RL_EXIT_FAIL : RL_EXIT_OK;
-	else if (!nd && mode == ERRORS)
-		table_errors(rows);
-	else if (!nd && mode == RUNS)
-		table_runs(rows);
-	else if (!nd)
-		table_summary(rows, by, mode == SUMMARY && add_costs(rows));
-	else {
-		if (mode == SUMMARY)
-			add_costs(rows);
-		cJSON_ArrayForEach(r, rows)
-			rl_out_json(r);
+	if (O.w.skipped)
+		rl_diag(logpath.data, 0, "input.not_json", "skipped %ld line%s that "
+		    "%s not an event (a torn last line, or damage)", O.w.skipped,
+		    O.w.skipped == 1 ? "" : "s", O.w.skipped == 1 ? "is" : "are");
+	return rows;
+}
+
+static void
+records(const cJSON *rows)
+{
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, rows)
+		rl_out_json(r);
+}
+
+static int
+cmd_summary(int argc, char **argv)
+{
+	cJSON *rows;
+
+	(void)argc;
+	(void)argv;
+	if (O.html && O.by)
+		return rl_cmd_usage(&A, RL_EXIT_USAGE);
+	if (O.html)
+		return write_html(O.html, logpath.data, &O.w);
+	if (!(rows = got(rl_stats_summary(logpath.data, &O.w, O.by))))
+		return RL_EXIT_TEMP;
+	if (O.nd) {
+		add_costs(rows);
+		records(rows);
+	} else {
+		table_summary(rows, O.by, add_costs(rows));
 	}
 	cJSON_Delete(rows);
-	rl_buf_free(&path);
-	return status;
+	return RL_EXIT_OK;
+}
+
+static int
+cmd_errors(int argc, char **argv)
+{
+	cJSON *rows;
+
+	(void)argc;
+	(void)argv;
+	if (!(rows = got(rl_stats_errors(logpath.data, &O.w, O.top))))
+		return RL_EXIT_TEMP;
+	if (O.nd)
+		records(rows);
+	else
+		table_errors(rows);
+	cJSON_Delete(rows);
+	return RL_EXIT_OK;
+}
+
+static int
+cmd_runs(int argc, char **argv)
+{
+	cJSON *rows;
+
+	(void)argc;
+	(void)argv;
+	if (!(rows = got(rl_stats_runs(logpath.data, &O.w))))
+		return RL_EXIT_TEMP;
+	if (O.nd)
+		records(rows);
+	else
+		table_runs(rows);
+	cJSON_Delete(rows);
+	return RL_EXIT_OK;
+}
+
+/* The gates over the window, the last hour unless told: cron's usual. */
+static int
+cmd_check(int argc, char **argv)
+{
+	cJSON *rows;
+	int failed;
+
+	(void)argc;
+	(void)argv;
+	if (!O.w.since) {
+		rl_stats_time("1h", O.since, sizeof O.since);
+		O.w.since = O.since;
+	}
+	if (!(rows = got(rl_stats_summary(logpath.data, &O.w, NULL))))
+		return RL_EXIT_TEMP;
+	failed = gates(rows);
+	cJSON_Delete(rows);
+	return failed ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+static const struct rl_cmd_sub subs[] = {
+	{"", cmd_summary, 0, 0, "ndjson since until by html"},
+	{"errors", cmd_errors, 0, 0, "ndjson since until top"},
+	{"runs", cmd_runs, 0, 0, "ndjson since until"},
+	{"check", cmd_check, 0, 0, "since until"},
+	{NULL, NULL, 0, 0, NULL}
+};
+
+/* An option's value, checked; -1 after saying what is wrong. */
+static int
+option(int c)
+{
+	char *end;
+
+	switch (c) {
+	case 'J': O.nd = 1; return 0;
+	case OPT_BY: O.by = optarg; return 0;
+	case OPT_HTML: O.html = optarg; return 0;
+	case OPT_TOP:
+		O.top = (int)strtol(optarg, &end, 10);
+		if (!*end && O.top >= 1)
+			return 0;
+		rl_cmd_usage(&A, RL_EXIT_USAGE);
+		return -1;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		if (rl_stats_time(optarg, c == OPT_SINCE ? O.since : O.until,
+		    sizeof O.since) < 0) {
+			rl_diag(NULL, 0, "usage.bad_value", "--%s %s: not a time "
+			    "(2026-11-24T10:00) or a duration (1h, 7d)",
+			    c == OPT_SINCE ? "since" : "until", optarg);
+			return -1;
+		}
+		if (c == OPT_SINCE)
+			O.w.since = O.since;
+		else
+			O.w.until = O.until;
+		return 0;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	int status;
+	const struct rl_cmd_sub *sub;
+	int c, status = RL_EXIT_USAGE;
 
 	rl_cmd_start(argv[0], &cfg);
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, stdout);
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
+	O.nd = !isatty(1);
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1)
+		if (option(c) < 0)
+			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if ((sub = rl_cmd_sub(subs, &A, ""))) {
+		rl_metrics_log_path(&cfg, &logpath);
+		status = sub->run(A.sargc, A.sargv);
+		rl_buf_free(&logpath);
 	}
-	if (argc > 1 && strcmp(argv[1], "errors") == 0)
-		status = run(argc - 1, argv + 1, ERRORS);
-	else if (argc > 1 && strcmp(argv[1], "check") == 0)
-		status = run(argc - 1, argv + 1, CHECK);
-	else if (argc > 1 && strcmp(argv[1], "runs") == 0)
-		status = run(argc - 1, argv + 1, RUNS);
-	else
-		status = run(argc, argv, SUMMARY);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -174,14 +174,17 @@ from_stdin(const struct defaults *D)
 int
 main(int argc, char **argv)
 {
+	enum { OPT_TOKENS = RL_OPT_LONG, OPT_STEPS, OPT_SECONDS };
 	static const struct option opts[] = {
-		{"tokens", required_argument, NULL, 't'},
-		{"steps", required_argument, NULL, 's'},
-		{"seconds", required_argument, NULL, 'S'},
+		{"directory", required_argument, NULL, 'C'},
 		{"priority", required_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
+		{"tokens", required_argument, NULL, OPT_TOKENS},
+		{"steps", required_argument, NULL, OPT_STEPS},
+		{"seconds", required_argument, NULL, OPT_SECONDS},
+		RL_CMD_OPTIONS
 	};
+	struct rl_cmd_args A = {.usage = usage, .optstring = "hC:P:",
+	    .longopts = opts};
 	struct defaults D = {0};
 	struct rl_buf task = {0};
 	const char *dir = ".";
@@ -191,44 +194,40 @@ main(int argc, char **argv)
 	D.tokens = rl_config_num(&cfg, "agent.tokens", 0);
 	D.steps = rl_config_num(&cfg, "agent.steps", 0);
 	D.seconds = rl_config_num(&cfg, "agent.seconds", 0);
-	while ((c = getopt_long(argc, argv, "C:P:h", opts, NULL)) != -1) {
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1) {
 		switch (c) {
 		case 'C': dir = optarg; break;
 		case 'P':
 			if (number("-P", optarg, -1000, 1000, &D.priority) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
-		case 't':
+		case OPT_TOKENS:
 			if (number("--tokens", optarg, 0, 1e12, &D.tokens) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
-		case 's':
+		case OPT_STEPS:
 			if (number("--steps", optarg, 0, 1e6, &D.steps) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
-		case 'S':
+		case OPT_SECONDS:
 			if (rl_dur_parse(optarg, &D.seconds) < 0) {
 				rl_diag(NULL, 0, "usage.bad_value", "--seconds %s: not a "
 				    "duration", optarg);
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			}
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
-		default:
-			fputs(usage, stderr);
-			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 		}
 	}
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
 	if (!realpath(dir, D.repo)) {
 		rl_diag(NULL, 0, "tool.no_repo", "repository %s: %s", dir,
 		    strerror(errno));
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 	}
-	if (optind < argc) {
-		for (i = optind; i < argc; i++)
-			rl_buf_printf(&task, "%s%s", i > optind ? " " : "", argv[i]);
+	if (A.nops) {
+		for (i = 0; i < A.nops; i++)
+			rl_buf_printf(&task, "%s%s", i ? " " : "", A.ops[i]);
 		status = emit(&D, task.data, NULL, NULL, 0);
 		rl_buf_free(&task);
 	} else {

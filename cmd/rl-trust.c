@@ -1,8 +1,8 @@
 /*
  * rl-trust - trust a repository's .redline/ layer, or forget it.
  *
- *   rl-trust [-r | -s] [dir]
- *   rl-trust -l
+ *   rl-trust [-r | --status] [dir]
+ *   rl-trust --list
  *
  * A repository's .redline/ (its settings, tools and prompts) is applied
  * only when the user trusts it as it is: this command records the digest
@@ -22,8 +22,8 @@
 #include "rl_trust.h"
 
 static const char usage[] =
-    "usage: rl-trust [-r | -s] [dir]\n"
-    "       rl-trust -l\n";
+    "usage: rl-trust [-r | --status] [dir]\n"
+    "       rl-trust --list\n";
 
 /* The files of dir's layer, on stderr, for the person who trusts them. */
 static void
@@ -68,7 +68,7 @@ trust(struct rl_config *cfg, const char *state, const char *dir, int yes)
 	int rc;
 
 	if (rl_trust_set(state, dir, yes, hex, &files, &e) < 0) {
-		rl_buf_free(&files);
+		rl_buf_free(&files);    /* the files read before the failure */
 		return rl_error_report(&e, NULL);
 	}
 	if (!realpath(dir, real))
@@ -132,45 +132,44 @@ list(const char *state)
 int
 main(int argc, char **argv)
 {
+	enum { OPT_LIST = RL_OPT_LONG, OPT_STATUS };
 	static const struct option opts[] = {
-		{"list", no_argument, NULL, 'l'},
 		{"revoke", no_argument, NULL, 'r'},
-		{"status", no_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
+		{"list", no_argument, NULL, OPT_LIST},
+		{"status", no_argument, NULL, OPT_STATUS},
+		RL_CMD_OPTIONS
 	};
+	struct rl_cmd_args A = {.usage = usage, .optstring = "hr" RL_OLD("ls"),
+	    .longopts = opts};
 	struct rl_config cfg = {.quiet_trust = 1};
 	struct rl_buf state = {0};
 	int c, mode = 0, rc;
 
 	rl_cmd_start(argv[0], &cfg);
-	while ((c = getopt_long(argc, argv, "lrsh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': case 'r': case 's':
-			if (mode && mode != c)
-				goto bad;
-			mode = c;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return rl_cmd_finish(&cfg, NULL, RL_EXIT_OK);
-		default:
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1) {
+		if (c == 'l')
+			c = rl_cmd_renamed(&A, OPT_LIST, "-l", "--list: -l is a "
+			    "long listing everywhere else");
+		else if (c == 's')
+			c = rl_cmd_renamed(&A, OPT_STATUS, "-s", "--status: -s is a "
+			    "schema everywhere else");
+		if (mode && mode != c)
 			goto bad;
-		}
+		mode = c;
 	}
-	if (argc - optind > (mode == 'l' ? 0 : 1))
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
+	if (A.nops > (mode == OPT_LIST ? 0 : 1))
 		goto bad;
 	rl_config_state_dir(&cfg, &state);
-	if (mode == 'l')
+	if (mode == OPT_LIST)
 		rc = list(state.data);
-	else if (mode == 's')
-		rc = status(state.data, optind < argc ? argv[optind] : ".");
+	else if (mode == OPT_STATUS)
+		rc = status(state.data, A.nops ? A.ops[0] : ".");
 	else
-		rc = trust(&cfg, state.data, optind < argc ? argv[optind] : ".",
-		    mode != 'r');
+		rc = trust(&cfg, state.data, A.nops ? A.ops[0] : ".", mode != 'r');
 	rl_buf_free(&state);
 	return rl_cmd_finish(&cfg, NULL, rc);
 bad:
-	fputs(usage, stderr);
-	return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	return rl_cmd_finish(&cfg, NULL, rl_cmd_usage(&A, RL_EXIT_USAGE));
 }

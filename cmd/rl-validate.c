@@ -22,7 +22,8 @@
 
 #define MAX_ERRORS 20
 
-static const char usage[] = "usage: rl-validate [-hqS] [-s schema] [file ...]\n";
+static const char usage[] =
+    "usage: rl-validate [-S] [-s schema] [--quiet] [file ...]\n";
 
 struct state {
 	struct rl_schema *schema;
@@ -91,6 +92,15 @@ each(struct rl_rec *r, void *arg)
 int
 main(int argc, char **argv)
 {
+	enum { OPT_QUIET = RL_OPT_LONG };
+	static const struct option opts[] = {
+		{"sanitize", no_argument, NULL, 'S'},
+		{"schema", required_argument, NULL, 's'},
+		{"quiet", no_argument, NULL, OPT_QUIET},
+		RL_CMD_OPTIONS
+	};
+	struct rl_cmd_args A = {.usage = usage, .optstring = "hSs:" RL_OLD("q"),
+	    .longopts = opts};
 	struct rl_config cfg = {0};
 	struct state st = {0};
 	struct rl_loop L = {.fn = each, .arg = &st, .stage = "validate"};
@@ -99,15 +109,19 @@ main(int argc, char **argv)
 	int c;
 
 	rl_cmd_start(argv[0], &cfg);
-	while ((c = getopt(argc, argv, "hqSs:")) != -1) {
+	while ((c = rl_cmd_getopt(&A, argc, argv)) != -1) {
 		switch (c) {
-		case 'h': fputs(usage, stdout); return rl_cmd_finish(&cfg, NULL, 0);
-		case 'q': L.flags |= RL_LOOP_QUIET; break;
+		case 'q':
+			rl_cmd_renamed(&A, OPT_QUIET, "-q", "--quiet: -q is the "
+			    "queue everywhere else");
+			/* FALLTHROUGH */
+		case OPT_QUIET: L.flags |= RL_LOOP_QUIET; break;
 		case 'S': st.sanitize = 1; L.flags |= RL_LOOP_REPAIR; break;
 		case 's': schema = optarg; break;
-		default: fputs(usage, stderr); rl_config_free(&cfg); return RL_EXIT_USAGE;
 		}
 	}
+	if (A.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, A.status);
 	if (!schema)
 		rl_share_path("schemas/baton.json", &path);
 	if (!(st.schema = rl_schema_load(schema ? schema : path.data, &msg)))
@@ -116,7 +130,7 @@ main(int argc, char **argv)
 	rl_buf_free(&msg);
 	rl_cmd_limits(&cfg, &L);
 	st.L = &L;
-	c = rl_loop_run(&L, argc - optind, argv + optind);
+	c = rl_loop_run(&L, A.nops, A.ops);
 	rl_schema_free(st.schema);
 	return rl_cmd_finish(&cfg, &L, c);
 }

@@ -727,19 +727,52 @@ agent_setting(const struct rl_config *cfg, const char *name, const char *key)
 	return rl_config_str(cfg, k, NULL);
 }
 
+/* The options every agent takes, those of an agent that asks a model,
+ * and that of one that runs tools (tests/0001-docs.bats reads the three
+ * tables by their names). */
+enum { OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX };
+
+static const struct option agent_opts[] = {
+	{"directory", required_argument, NULL, 'C'},
+	RL_CMD_OPTIONS
+};
+static const struct option model_opts[] = {
+	{"provider", required_argument, NULL, 'p'},
+	{"model", required_argument, NULL, 'm'},
+	{"jobs", required_argument, NULL, 'j'},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+};
+static const struct option sandbox_opts[] = {
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+};
+static const char agent_letters[] = "hC:", model_letters[] = "p:m:j:";
+
+/* A's options into opts (room for 12), their letters into letters. */
+static void
+options(const struct rl_agent *A, struct option *opts, char *letters,
+	size_t size)
+{
+	size_t n = 0, i;
+
+	if (A->apply)
+		for (i = 0; i < sizeof model_opts / sizeof *model_opts; i++)
+			opts[n++] = model_opts[i];
+	if (A->flags & RL_AGENT_SANDBOX)
+		opts[n++] = sandbox_opts[0];
+	for (i = 0; i < sizeof agent_opts / sizeof *agent_opts; i++)
+		opts[n++] = agent_opts[i];
+	snprintf(letters, size, "%s%s", agent_letters, A->apply ?
+	    model_letters : "");
+}
+
 int
 rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"provider", required_argument, NULL, 'p'},
-		{"model", required_argument, NULL, 'm'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"no-sandbox", no_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
 	static struct rl_config cfg;
+	struct option opts[12];
+	char usage[160], letters[16];
+	struct rl_cmd_args O = {.usage = usage, .optstring = letters,
+	    .longopts = opts};
 	struct engine E = {0};
 	struct rl_error e = {0};
 	int c, status;
@@ -749,10 +782,11 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 	E.R.cfg = &cfg;
 	E.jobs = 1;
 	E.R.dir = ".";
-	while ((c = getopt_long(argc, argv, "p:m:j:C:h", opts, NULL)) != -1) {
-		/* an agent that asks no model takes no model's options */
-		if (!A->apply && strchr("pmjn", c))
-			c = '?';
+	options(A, opts, letters, sizeof letters);
+	snprintf(usage, sizeof usage, "usage: %s %s[-C dir]%s [file ...]\n",
+	    rl_prog, A->apply ? "[-p provider] [-m model] [-j jobs] [--dry-run] " :
+	    "", A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "");
+	while ((c = rl_cmd_getopt(&O, argc, argv)) != -1) {
 		switch (c) {
 		case 'p': E.pname = optarg; break;
 		case 'm': E.model = optarg; break;
@@ -760,23 +794,13 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 			if (rl_prov_pool_jobs(optarg, &E.jobs) < 0)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			break;
-		case 'n': E.dry_run = E.R.dry_run = 1; break;
+		case OPT_DRY_RUN: E.dry_run = E.R.dry_run = 1; break;
 		case 'C': E.R.dir = optarg; break;
-		case 'S':
-			if (A->flags & RL_AGENT_SANDBOX) {
-				E.R.sb.off = 1;
-				break;
-			}
-			/* FALLTHROUGH */
-		default:
-			fprintf(c == 'h' ? stdout : stderr, "usage: %s %s[-C dir]%s "
-			    "[file ...]\n", rl_prog, A->apply ? "[-p provider] "
-			    "[-m model] [-j jobs] [--dry-run] " : "",
-			    A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "");
-			return rl_cmd_finish(&cfg, NULL, c == 'h' ? RL_EXIT_OK :
-			    RL_EXIT_USAGE);
+		case OPT_NO_SANDBOX: E.R.sb.off = 1; break;
 		}
 	}
+	if (O.status >= 0)
+		return rl_cmd_finish(&cfg, NULL, O.status);
 	/* an agent's own provider and model, unless the flags say */
 	if (!E.pname)
 		E.pname = agent_setting(&cfg, A->name, "provider");
@@ -797,7 +821,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 	E.L.emit_arg = &E.pool;
 	E.L.idle = rl_prov_pool_idle;
 	E.L.idle_arg = &E.pool;
-	status = rl_loop_run(&E.L, argc - optind, argv + optind);
+	status = rl_loop_run(&E.L, O.nops, O.ops);
 	status = rl_exit_merge(status, rl_prov_pool_drain(&E.pool));
 out:
 	if (E.R.p)

@@ -389,7 +389,7 @@ d_get(struct rl_mem *m, const char *ns, const char *key, struct rl_buf *val,
 		nd->misses++;
 	if (rc == 2)
 		return rl_mem_fail(m, "mem.corrupt", "%s: '%s' is not a valid "
-		    "entry (fix: rl-mem del it)", ns, key);
+		    "entry (fix: rl-mem -n %s del '%s')", ns, key, ns, key);
 	if (rc < 0)
 		return io_fail(m, "io.read", "cannot read", ns);
 	return rc;
@@ -443,7 +443,7 @@ d_incr(struct rl_mem *m, const char *ns, const char *key, long long delta,
 	if (had == 2 || had < 0) {
 		rc = had < 0 ? io_fail(m, "io.read", "cannot read", ns) :
 		    rl_mem_fail(m, "mem.corrupt", "%s: '%s' is not a valid "
-		    "entry (fix: rl-mem del it)", ns, key);
+		    "entry (fix: rl-mem -n %s del '%s')", ns, key, ns, key);
 		goto out;
 	}
 	if (had == 0) {

@@ -87,7 +87,7 @@ $ok2"
 
 @test "a cut in a kept raw prefix never splits a UTF-8 character" {
 	line="\"$(head -c 1022 /dev/zero | tr '\0' a)é$(head -c 2000 /dev/zero | tr '\0' b)\""
-	run env RL_MAX_RECORD_BYTES=1024 rl-validate -q <<< "$line"
+	run env RL_MAX_RECORD_BYTES=1024 rl-validate --quiet <<< "$line"
 	jqo '[(.raw | length), has("raw_b64")]'
 	expect '[1023,false]'
 }

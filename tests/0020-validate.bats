@@ -33,10 +33,18 @@ load helpers/common
 	expect "$line"
 }
 
-@test "-q: no diagnostics, the error batons still come" {
-	run --separate-stderr rl-validate -q <<< 'nope'
+@test "--quiet: no diagnostics, the error batons still come" {
+	run --separate-stderr rl-validate --quiet <<< 'nope'
 	[ "$status" -eq 1 ]
 	[ -z "$stderr" ]
+	jqo -r '.error.code'
+	expect input.not_json
+}
+
+@test "the old -q still means --quiet, with a warning" {
+	run --separate-stderr rl-validate -q <<< 'nope'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "rl-validate: warning: -q is now --quiet: -q is the queue everywhere else" ]
 	jqo -r '.error.code'
 	expect input.not_json
 }
@@ -117,14 +125,14 @@ load helpers/common
 @test "-h prints the usage on stdout, a bad option on stderr with exit 2" {
 	run --separate-stderr rl-validate -h
 	[ "$status" -eq 0 ]
-	expect "usage: rl-validate [-hqS] [-s schema] [file ...]"
+	[ "${lines[0]}" = "usage: rl-validate [-S] [-s schema] [--quiet] [file ...]" ]
 	run --separate-stderr rl-validate -Z
 	[ "$status" -eq 2 ]
-	[ "${stderr_lines[1]}" = "usage: rl-validate [-hqS] [-s schema] [file ...]" ]
+	[ "${stderr_lines[1]}" = "usage: rl-validate [-S] [-s schema] [--quiet] [file ...]" ]
 }
 
 @test "each run logs one stage event with its counts" {
-	printf '{"rl":1,"id":"a","next":"plan"}\nbad\n' | rl-validate -q > /dev/null || true
+	printf '{"rl":1,"id":"a","next":"plan"}\nbad\n' | rl-validate --quiet > /dev/null || true
 	run jq -c '[.cmd, .kind, .records, .failed, .status, (.cpu_ms >= 0), (.max_rss_kb > 0), (.wall_ms >= 0)]' "$RL_HOME/metrics.ndjson"
 	expect '["rl-validate","stage",2,1,1,true,true,true]'
 }

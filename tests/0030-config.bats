@@ -137,14 +137,14 @@ state	$RL_HOME	present"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "rl-config: config.unknown_key: limits.max_dept: unknown key (did you mean 'limits.max_depth'?)" ]
 	project_file '{"limits":{"max_recrd_bytes":1}}'
-	run --separate-stderr rl-config validate
+	run --separate-stderr rl-config check
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "rl-config: .redline/config.json: config.unknown_key: limits.max_recrd_bytes: unknown key (did you mean 'limits.max_record_bytes'?)" ]
 }
 
 @test "an unknown key with nothing close says where to look" {
 	user_file '{"zzzzzz":1}'
-	run --separate-stderr rl-config validate
+	run --separate-stderr rl-config check
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"config.unknown_key: zzzzzz: unknown key (see 'rl-config show' for the keys there are)" ]]
 }
@@ -154,7 +154,7 @@ state	$RL_HOME	present"
   "version": 1,
   "limits": { "max_depth": 12 ,}
 }'
-	run --separate-stderr rl-config validate
+	run --separate-stderr rl-config check
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == "rl-config: $XDG_CONFIG_HOME/redline/config.json:3: config.syntax: "*"(fix: correct the JSON there)" ]]
 }
@@ -168,16 +168,29 @@ state	$RL_HOME	present"
 }
 
 @test "a bad environment variable is named" {
-	run --separate-stderr env RL_METRICS=maybe rl-config validate
+	run --separate-stderr env RL_METRICS=maybe rl-config check
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "rl-config: env RL_METRICS: config.invalid: metrics.enabled: 'maybe' is not a boolean (fix: write the value as a boolean)" ]
 }
 
 @test "a file that is not an object is refused" {
 	user_file '[1,2]'
+	run --separate-stderr rl-config check
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"config.invalid: the file must hold one JSON object (fix: wrap the settings in { })" ]]
+}
+
+@test "validate is another name for check; options go before the subcommand too" {
+	user_file '[1,2]'
 	run --separate-stderr rl-config validate
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"config.invalid: the file must hold one JSON object (fix: wrap the settings in { })" ]]
+	user_file '{"limits":{"max_depth":9}}'
+	run --separate-stderr rl-config validate
+	[ "$status" -eq 0 ]
+	run rl-config --origin show
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"limits.max_depth	9	$XDG_CONFIG_HOME/redline/config.json"* ]]
 }
 
 @test "migrate: an unversioned file is brought to version 1" {
@@ -197,7 +210,7 @@ state	$RL_HOME	present"
 
 @test "a file from a newer redline is refused" {
 	project_file '{"version":7}'
-	run --separate-stderr rl-config validate
+	run --separate-stderr rl-config check
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *".redline/config.json: config.version: version: must be an integer from 0 to 1 (fix: upgrade redline, or correct the version)" ]]
 }

@@ -92,14 +92,14 @@ reason_baton() {
 	echo '{"version":1,"limits":{"max_depth":7}}' > .redline/config.json
 	run --separate-stderr rl-config get limits.max_depth
 	expect 128
-	run --separate-stderr rl-trust -s
+	run --separate-stderr rl-trust --status
 	[ "$status" -eq 1 ]
 	expect "$S/work	untrusted"
 	[ "$stderr" = "rl-trust: $S/work: its .redline/ is ignored until you read it and run 'redline trust $S/work'" ]
 	trust_repo
 	run rl-config get limits.max_depth
 	expect 7
-	run rl-trust -s
+	run rl-trust --status
 	[ "$status" -eq 0 ]
 	expect "$S/work	trusted"
 	# a prompt added is a change like any other
@@ -108,7 +108,7 @@ reason_baton() {
 	run --separate-stderr rl-config get limits.max_depth
 	expect 128
 	[[ "$stderr" == *"config.untrusted"* ]]
-	run rl-trust -l
+	run rl-trust --list
 	expect "$S/work	changed	$(jq -r --arg d "$S/work" '.repos[$d].at' "$RL_HOME/trust.json")"
 	trust_repo
 	run rl-config get limits.max_depth
@@ -126,7 +126,7 @@ reason_baton() {
 	[ ! -e .redline/config.json ]
 	run rl-config set limits.max_depth 9 --scope project
 	[ "$status" -eq 0 ]
-	run rl-trust -s
+	run rl-trust --status
 	expect "$S/work	trusted"
 	run rl-config set limits.max_depth 11 --scope project
 	run rl-config get limits.max_depth
@@ -195,4 +195,19 @@ reason_baton() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$S/pwned" ]
 	[ "$(jq -r .task <<< "$output")" = x ]
+
+@test "the old -s and -l still work, with a warning" {
+	mkdir -p .redline
+	echo '{"version":1}' > .redline/config.json
+	trust_repo
+	run --separate-stderr rl-trust -s
+	[ "$status" -eq 0 ]
+	expect "$S/work	trusted"
+	[ "$stderr" = "rl-trust: warning: -s is now --status: -s is a schema everywhere else" ]
+	run --separate-stderr rl-trust -l
+	[ "$status" -eq 0 ]
+	[[ "$output" == "$S/work	trusted	"* ]]
+	[ "$stderr" = "rl-trust: warning: -l is now --list: -l is a long listing everywhere else" ]
+	run --separate-stderr rl-trust -r --status
+	[ "$status" -eq 2 ]
 }

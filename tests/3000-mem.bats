@@ -253,11 +253,11 @@ apricot"
 	printf 'garbage' > "$RL_HOME/mem/default/bad"
 	run --separate-stderr rl-mem get bad
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "rl-mem: mem.corrupt: default: 'bad' is not a valid entry (fix: rl-mem del it)" ]
+	[ "$stderr" = "rl-mem: mem.corrupt: default: 'bad' is not a valid entry (fix: rl-mem -n default del 'bad')" ]
 	run --separate-stderr rl-mem ls
 	[ "$status" -eq 1 ]
 	expect good
-	[ "$stderr" = "rl-mem: default: mem.corrupt: 'bad' is not a valid entry (fix: rl-mem -n default del it)" ]
+	[ "$stderr" = "rl-mem: default: mem.corrupt: 'bad' is not a valid entry (fix: rl-mem -n default del 'bad')" ]
 	run rl-mem stats
 	jqo '[.entries, .corrupt]'
 	expect '[1,1]'

@@ -24,13 +24,13 @@ bodies() { jq -c '.body' "$@"; }
 }
 
 @test "higher priority first, first in first out within a priority" {
-	echo '{"n":"low1"}' | rl-queue push -p -5
+	echo '{"n":"low1"}' | rl-queue push -P -5
 	echo '{"n":"mid1"}' | rl-queue push
-	echo '{"n":"high1"}' | rl-queue push -p 7
+	echo '{"n":"high1"}' | rl-queue push -P 7
 	echo '{"n":"mid2"}' | rl-queue push
-	echo '{"n":"high2"}' | rl-queue push -p 7
-	echo '{"n":"low2"}' | rl-queue push -p -5
-	rl-queue pop -n 10 > out
+	echo '{"n":"high2"}' | rl-queue push -P 7
+	echo '{"n":"low2"}' | rl-queue push -P -5
+	rl-queue pop -c 10 > out
 	run jq -r .body.n out
 	expect "high1
 high2
@@ -44,7 +44,7 @@ low2"
 	# RL_CLOCK_SKEW_MS moves the clock instead of sleeping through it
 	echo '{"n":"later"}' | rl-queue push --delay 1h
 	echo '{"n":"now"}' | rl-queue push
-	run rl-queue pop -n 5
+	run rl-queue pop -c 5
 	rl-queue ack "$(jq -r .lease <<< "$output")"
 	jqo -r .body.n
 	expect now
@@ -108,7 +108,7 @@ low2"
 @test "requeue brings the dead back; purge empties a state" {
 	export RL_QUEUE_MAX_ATTEMPTS=1
 	printf '{"n":1}\n{"n":2}\n' | rl-queue push
-	for l in $(rl-queue pop -n 2 | jq -r .lease); do rl-queue nack "$l"; done
+	for l in $(rl-queue pop -c 2 | jq -r .lease); do rl-queue nack "$l"; done
 	id=$(rl-queue dead | jq -r .id | head -1)
 	run rl-queue requeue "$id"
 	expect 1
@@ -174,7 +174,7 @@ low2"
 	printf '{"n":1}\n{"n":2}\n' | rl-queue push
 	f=$(find "$RL_HOME/queue/default/ready" -type f | sort | head -1)
 	printf 'garbage' > "$f"
-	run rl-queue pop -n 5
+	run rl-queue pop -c 5
 	jqo -s 'map(.body.n)'
 	expect '[2]'
 	run rl-queue dead
@@ -364,8 +364,8 @@ low2"
 }
 
 @test "stats: counts by state and priority, and the age of the oldest" {
-	echo '{}' | rl-queue push -p 3
-	echo '{}' | rl-queue push -p 3
+	echo '{}' | rl-queue push -P 3
+	echo '{}' | rl-queue push -P 3
 	echo '{}' | rl-queue push
 	echo '{}' | rl-queue push --delay 1h
 	rl-queue pop > /dev/null
@@ -385,7 +385,7 @@ low2"
 	[ "$status" -eq 2 ]
 	run rl-queue pop --lease soon
 	[ "$status" -eq 2 ]
-	run rl-queue push -p 5000
+	run rl-queue push -P 5000
 	[ "$status" -eq 2 ]
 	run rl-queue work
 	[ "$status" -eq 2 ]
@@ -393,4 +393,38 @@ low2"
 	[ "$status" -eq 2 ]
 	run rl-queue -h
 	[ "$status" -eq 0 ]
+}
+
+@test "options go before or after the subcommand; one that does not fit is refused" {
+	echo '{"n":1}' | rl-queue push -q other --priority 4
+	echo '{"n":2}' | rl-queue -q other -P 9 push
+	run --separate-stderr rl-queue --lease 1m pop -q other --count 5
+	[ "$status" -eq 0 ]
+	jqo -s 'map([.body.n, .priority])'
+	expect '[[2,9],[1,4]]'
+	run --separate-stderr rl-queue pop --state dead
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "rl-queue: usage.bad_value: --state does not go with pop" ]
+}
+
+@test "the old -p PRIORITY and pop -n COUNT still work, with a warning" {
+	echo '{"n":1}' | rl-queue push -p 3
+	echo '{"n":2}' | rl-queue push
+	run --separate-stderr rl-queue pop -n 2
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "rl-queue: warning: -n COUNT is now -c COUNT (--count): -n is rl-mem's namespace" ]
+	jqo -s 'map([.body.n, .priority])'
+	expect '[[1,3],[2,0]]'
+	echo '{}' > in
+	run --separate-stderr rl-queue push -p 3 in
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "rl-queue: warning: -p PRIORITY is now -P PRIORITY (--priority): -p is the provider everywhere else" ]
+}
+
+@test "work stops reading options at --: the command's own options are its own" {
+	echo '{"n":1}' | rl-queue push
+	run --separate-stderr rl-queue work --wait 0 -j 1 -- sh -c 'jq -c .n >> "$0"' "$S/seen"
+	[ "$status" -eq 0 ]
+	run cat "$S/seen"
+	expect 1
 }

@@ -283,11 +283,17 @@ null'
 }
 
 @test "cmd: a program as a model, with a deadline and a clean environment" {
-	run rl-provider ask -p 'cmd:tr a-z A-Z' -s 'be loud' hello
+	run rl-provider ask -p 'cmd:tr a-z A-Z' --system 'be loud' hello
 	[ "$status" -eq 0 ]
 	expect "BE LOUD
 
 HELLO"
+	run --separate-stderr rl-provider ask hello -s 'be loud' -p 'cmd:tr a-z A-Z'
+	[ "$status" -eq 0 ]
+	expect "BE LOUD
+
+HELLO"
+	[ "$stderr" = "rl-provider: warning: -s SYSTEM is now --system SYSTEM: -s is a schema everywhere else" ]
 	run --separate-stderr rl-provider ask -p "cmd:sh -c 'echo broken >&2; exit 3'" hi
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"provider.cmd: sh failed (exit 3): broken"* ]]

@@ -52,6 +52,19 @@ patched_once() {
 	run --separate-stderr redline
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == "usage: redline run"* ]]
+	[[ "$stderr" == *"
+  queue      a persistent priority queue with leases, retries and dead letters
+"* ]]
+	run --separate-stderr redline help
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == "usage: redline run"* ]]
+	[[ "$output" == *"
+  run        supervise the agent ring, with a journal (redline(1))
+"* ]]
+	run --separate-stderr redline help queue
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: rl-queue "* ]]
 }
 
 @test "redline run: a task goes round the ring on a real C repository and finishes" {
@@ -165,9 +178,14 @@ patched_once() {
 	} > c
 	printf '%s\n' '{"task":"low"}' '{"task":"high","priority":9}' '{"task":"mid","priority":1}' |
 	    rl-task > in
-	run --separate-stderr redline run -n 1 -p script:c < in
+	run --separate-stderr redline run -j 1 -p script:c < in
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | jq -r .task | tr '\n' ' ')" = "high mid low " ]
+	# the old -n TASKS, and options before run, still work
+	run --separate-stderr redline -p script:c run -n 1 < in
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | jq -r .task | tr '\n' ' ')" = "high mid low " ]
+	[ "$(printf '%s\n' "$stderr" | grep warning)" = "redline: warning: -n TASKS is now -j TASKS (--jobs)" ]
 }
 
 @test "resume: a journaled step shown done is not applied again" {
@@ -380,7 +398,7 @@ patched_once() {
 	[ "$status" -eq 111 ]
 	[[ "$stderr" == *"journal redline is in use by another redline run"* ]]
 	# another journal is free
-	run --separate-stderr redline run -J other -p "script:$RING" "merge the duplicated loops in sum.c"
+	run --separate-stderr redline run --journal other -p "script:$RING" "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	wait
 }

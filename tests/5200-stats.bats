@@ -58,6 +58,23 @@ fixture() {
 	expect input.not_json
 }
 
+@test "options go before the form's name as well as after; one the form does not take is refused" {
+	fixture
+	run --separate-stderr rl-stats --since 2026-11-20T12:30 --top 1 errors
+	[ "$status" -eq 0 ]
+	jqo -c '[.code, .count]'
+	expect '["input.not_json",5]'
+	run --separate-stderr rl-stats errors --since 2026-11-20T12:30 --top 1
+	jqo -c '[.code, .count]'
+	expect '["input.not_json",5]'
+	run --separate-stderr rl-stats -J check
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "rl-stats: usage.bad_value: --ndjson does not go with check" ]
+	run --separate-stderr rl-stats --top 3
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "rl-stats: usage.bad_value: --top does not go with rl-stats alone" ]
+}
+
 @test "an empty or absent log is an empty summary, not an error" {
 	run --separate-stderr env RL_METRICS=0 rl-stats
 	[ "$status" -eq 0 ]
