@@ -200,6 +200,12 @@ run_check(void *ctx, char *const argv[], struct rl_buf *out)
 	return st;
 }
 
+/* edit's options: long names alone, so no letter means two things */
+enum {
+	E_NO_SANDBOX = RL_OPT_LONG + 32, E_CHECKS, E_PATCH, E_JSON, E_PATH,
+	E_SEARCH, E_REPLACE, E_CONTENT
+};
+
 /* The edits the options and stdin give, into E; -1 after a diagnostic. */
 static int
 edits_in(int mode, const char *path, const char *search, const char *replace,
@@ -231,14 +237,14 @@ edits_in(int mode, const char *path, const char *search, const char *replace,
 	if (path) {
 		rl_edits_add(E, RL_EDIT_WHOLE, path, NULL, strcmp(content, "-") ?
 		    content : text);
-	} else if (mode == 'J') {
+	} else if (mode == E_JSON) {
 		if (rl_json_parse(text, in.len, 64, &doc, &je) < 0)
 			rc = rl_error_set(&e, "input.not_json", "%s at byte %zu",
 			    je.message, je.offset);
 		else
 			rc = rl_edits_from_json(doc, E, &e);
 	} else {
-		rc = (mode == 'P' ? rl_edit_parse_patch : rl_edit_parse)(text,
+		rc = (mode == E_PATCH ? rl_edit_parse_patch : rl_edit_parse)(text,
 		    in.len, E, &e);
 	}
 	if (rc < 0)
@@ -252,14 +258,14 @@ static int
 edit(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"no-sandbox", no_argument, NULL, 'n'},
-		{"checks", required_argument, NULL, 'k'},
-		{"patch", no_argument, NULL, 'P'},
-		{"json", no_argument, NULL, 'J'},
-		{"path", required_argument, NULL, 'p'},
-		{"search", required_argument, NULL, 's'},
-		{"replace", required_argument, NULL, 'r'},
-		{"content", required_argument, NULL, 'c'},
+		{"no-sandbox", no_argument, NULL, E_NO_SANDBOX},
+		{"checks", required_argument, NULL, E_CHECKS},
+		{"patch", no_argument, NULL, E_PATCH},
+		{"json", no_argument, NULL, E_JSON},
+		{"path", required_argument, NULL, E_PATH},
+		{"search", required_argument, NULL, E_SEARCH},
+		{"replace", required_argument, NULL, E_REPLACE},
+		{"content", required_argument, NULL, E_CONTENT},
 		{NULL, 0, NULL, 0}
 	};
 	const char *dir = ".", *path = NULL, *search = NULL, *replace = NULL;
@@ -278,17 +284,17 @@ edit(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+C:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C': dir = optarg; break;
-		case 'n': off = 1; break;
-		case 'k': checks = optarg; break;
-		case 'P': case 'J':
+		case E_NO_SANDBOX: off = 1; break;
+		case E_CHECKS: checks = optarg; break;
+		case E_PATCH: case E_JSON:
 			if (mode && mode != c)
 				return rl_cmd_usage(&A, RL_EXIT_USAGE);
 			mode = c;
 			break;
-		case 'p': path = optarg; break;
-		case 's': search = optarg; break;
-		case 'r': replace = optarg; break;
-		case 'c': content = optarg; break;
+		case E_PATH: path = optarg; break;
+		case E_SEARCH: search = optarg; break;
+		case E_REPLACE: replace = optarg; break;
+		case E_CONTENT: content = optarg; break;
 		default: return rl_cmd_usage(&A, RL_EXIT_USAGE);
 		}
 	}
@@ -313,7 +319,7 @@ edit(int argc, char **argv)
 	}
 	env.dir = dir;
 	env.checks = doc ? doc : rl_config_get(&cfg, "act.check");
-	env.atomic = mode == 'P';
+	env.atomic = mode == E_PATCH;
 	if (!confined()) {
 		/* by hand: a check runs in the sandbox exec gives a command */
 		rl_sandbox_limits(&cfg, &sb);
