@@ -195,6 +195,7 @@ reason_baton() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$S/pwned" ]
 	[ "$(jq -r .task <<< "$output")" = x ]
+}
 
 @test "the old -s and -l still work, with a warning" {
 	mkdir -p .redline
