@@ -85,6 +85,23 @@ static struct {
 	int verbose, off, tools;
 } O = {.dir = ".", .secs = -1};
 
+/*
+ * The sandbox exec runs a command in, and edit a file's check: the
+ * configured limits, dir, its read-only paths (kept in ro, ros and fixed,
+ * which the caller owns and frees) and off for --no-sandbox.
+ */
+static void
+sandbox_for(struct rl_sandbox *sb, const char *dir, int off,
+	struct rl_buf *ro, const char *ros[4], const char *fixed[3])
+{
+	rl_sandbox_limits(&cfg, sb);
+	sb->dir = dir;
+	rl_act_read_only(&cfg, dir, ro, ros, fixed);
+	sb->ro = ros;
+	sb->fixed = fixed;
+	sb->off = off;
+}
+
 static int
 cmd_exec(int argc, char **argv)
 {
@@ -97,12 +114,7 @@ cmd_exec(int argc, char **argv)
 	int verbose = O.verbose, off = O.off, status, rc;
 
 	(void)argc;
-	rl_sandbox_limits(&cfg, &sb);
-	sb.dir = dir;
-	rl_act_read_only(&cfg, dir, &ro, ros, fixed);
-	sb.ro = ros;
-	sb.fixed = fixed;
-	sb.off = off;
+	sandbox_for(&sb, dir, off, &ro, ros, fixed);
 	if (secs >= 0)
 		sb.timeout_ms = (long long)(secs * 1000);
 	/* stdin, unless it is a terminal, is the command's input */
@@ -322,12 +334,7 @@ edit(int argc, char **argv)
 	env.atomic = mode == E_PATCH;
 	if (!confined()) {
 		/* by hand: a check runs in the sandbox exec gives a command */
-		rl_sandbox_limits(&cfg, &sb);
-		sb.dir = dir;
-		rl_act_read_only(&cfg, dir, &ro, ros, fixed);
-		sb.ro = ros;
-		sb.fixed = fixed;
-		sb.off = off;
+		sandbox_for(&sb, dir, off, &ro, ros, fixed);
 		env.run = run_check;
 		env.ctx = &sb;
 		if (off)

@@ -34,13 +34,12 @@
 #include <string.h>
 
 #include "rl_json.h"
+#include "rl_prov_call.h"
 #include "rl_prov_http.h"
 #include "rl_prov_sse.h"
 #include "rl_provider_impl.h"
 
 #define VERSION "2023-06-01"
-
-enum { STREAM_AUTO, STREAM_ALWAYS, STREAM_NEVER };
 
 struct an {
 	char *url, *model_url;
@@ -49,54 +48,24 @@ struct an {
 	long max_tokens;
 };
 
+/* pc.end_seen: message_stop came; pc.finish: the stop reason. */
 struct an_call {
-	struct rl_prov_http_xfer x;
-	struct rl_provider *p;
-	struct rl_call *c;
-	char *body;
-	int streaming;
-	struct rl_prov_sse sse;
-	int stopped;             /* message_stop came */
-	char stop[32];           /* the stop reason */
-	char stream_err[256];
+	struct rl_prov_call pc;  /* first: the shared plumbing's */
 	int overloaded;          /* the stream's error was overloaded_error */
 };
 
 static struct curl_slist *
 headers(const struct rl_provider *p, int stream)
 {
-	struct curl_slist *h = NULL;
-	struct rl_buf k = {0};
-
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");
-	h = curl_slist_append(h, "anthropic-version: " VERSION);
-	if (stream)
-		h = curl_slist_append(h, "Accept: text/event-stream");
-	if (p->key) {
-		rl_buf_printf(&k, "x-api-key: %s", p->key);
-		h = curl_slist_append(h, k.data);
-		explicit_bzero(k.data, k.len);
-		rl_buf_free(&k);
-	}
-	return h;
-}
-
-static void
-free_headers(struct curl_slist *h)
-{
-	struct curl_slist *s;
-
-	for (s = h; s; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(h);
+	return rl_prov_headers("anthropic-version: " VERSION, stream,
+	    "x-api-key: ", p->key);
 }
 
 static int
 an_open(struct rl_provider *p, struct rl_error *e)
 {
 	struct an *a;
-	const char *b = p->base_url, *s;
+	const char *b = p->base_url;
 	size_t n, k;
 
 	if (!*b || (strncmp(b, "http://", 7) != 0 && strncmp(b, "https://", 8) != 0))
@@ -119,9 +88,7 @@ an_open(struct rl_provider *p, struct rl_error *e)
 	snprintf(a->model_url, k, "%.*s/models/%s", (int)n, b, p->model);
 	a->hdrs = headers(p, 0);
 	a->stream_hdrs = headers(p, 1);
-	s = rl_provider_str(p, "stream");
-	a->stream = strcmp(s, "always") == 0 ? STREAM_ALWAYS :
-	    strcmp(s, "never") == 0 ? STREAM_NEVER : STREAM_AUTO;
+	a->stream = rl_prov_stream_mode(p);
 	a->max_tokens = (long)rl_provider_num(p, "max_tokens", 4096);
 	if (a->max_tokens <= 0)
 		a->max_tokens = 4096;
@@ -138,8 +105,8 @@ an_close(struct rl_provider *p)
 		return;
 	free(a->url);
 	free(a->model_url);
-	free_headers(a->hdrs);
-	free_headers(a->stream_hdrs);
+	rl_prov_headers_free(a->hdrs);
+	rl_prov_headers_free(a->stream_hdrs);
 	free(a);
 	p->impl = NULL;
 	rl_prov_http_cleanup();
@@ -190,14 +157,6 @@ body_for(const struct rl_provider *p, const struct an *a,
 	return rl_buf_detach(&b);
 }
 
-static long
-count(const cJSON *o, const char *k, long dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
-}
-
 /* Usage as Anthropic gives it: input_tokens without the cache's. */
 static void
 take_usage(struct rl_call *c, const cJSON *u)
@@ -207,14 +166,14 @@ take_usage(struct rl_call *c, const cJSON *u)
 	if (!cJSON_IsObject(u))
 		return;
 	if (cJSON_GetObjectItemCaseSensitive(u, "input_tokens")) {
-		in = count(u, "input_tokens", 0);
-		rd = count(u, "cache_read_input_tokens", 0);
-		wr = count(u, "cache_creation_input_tokens", 0);
+		in = rl_prov_count(u, "input_tokens", 0);
+		rd = rl_prov_count(u, "cache_read_input_tokens", 0);
+		wr = rl_prov_count(u, "cache_creation_input_tokens", 0);
 		c->usage.prompt_tokens = in + rd + wr;
 		c->usage.cached_tokens = rd;
 		c->usage.cache_write_tokens = wr;
 	}
-	c->usage.completion_tokens = count(u, "output_tokens",
+	c->usage.completion_tokens = rl_prov_count(u, "output_tokens",
 	    c->usage.completion_tokens);
 }
 
@@ -236,14 +195,14 @@ static int
 on_event(const char *event, const char *data, size_t n, void *arg)
 {
 	struct an_call *ac = arg;
-	struct rl_call *c = ac->c;
+	struct rl_call *c = ac->pc.c;
 	const cJSON *d, *e;
 	const char *type, *s;
 	cJSON *j;
 
 	(void)event;
 	if (!(j = cJSON_ParseWithLength(data, n))) {
-		snprintf(ac->stream_err, sizeof ac->stream_err,
+		snprintf(ac->pc.stream_err, sizeof ac->pc.stream_err,
 		    "a streamed event is not JSON");
 		return 1;
 	}
@@ -254,7 +213,7 @@ on_event(const char *event, const char *data, size_t n, void *arg)
 		e = cJSON_GetObjectItemCaseSensitive(j, "error");
 		ac->overloaded = (s = rl_json_str(e, "type")) &&
 		    strcmp(s, "overloaded_error") == 0;
-		snprintf(ac->stream_err, sizeof ac->stream_err, "%s",
+		snprintf(ac->pc.stream_err, sizeof ac->pc.stream_err, "%s",
 		    rl_json_str(e, "message") ? rl_json_str(e, "message") :
 		    "the service sent an error");
 		cJSON_Delete(j);
@@ -265,33 +224,25 @@ on_event(const char *event, const char *data, size_t n, void *arg)
 	} else if (strcmp(type, "content_block_start") == 0) {
 		d = cJSON_GetObjectItemCaseSensitive(j, "content_block");
 		if ((s = rl_json_str(d, "text")) && *s)
-			rl_provider_text(ac->p, c, s, strlen(s));
+			rl_provider_text(ac->pc.p, c, s, strlen(s));
 		else if ((s = rl_json_str(d, "thinking")) && *s)
-			rl_provider_reasoning(ac->p, c, s, strlen(s));
+			rl_provider_reasoning(ac->pc.p, c, s, strlen(s));
 	} else if (strcmp(type, "content_block_delta") == 0) {
 		d = cJSON_GetObjectItemCaseSensitive(j, "delta");
 		if ((s = rl_json_str(d, "text")) && *s)
-			rl_provider_text(ac->p, c, s, strlen(s));
+			rl_provider_text(ac->pc.p, c, s, strlen(s));
 		else if ((s = rl_json_str(d, "thinking")) && *s)
-			rl_provider_reasoning(ac->p, c, s, strlen(s));
+			rl_provider_reasoning(ac->pc.p, c, s, strlen(s));
 	} else if (strcmp(type, "message_delta") == 0) {
 		d = cJSON_GetObjectItemCaseSensitive(j, "delta");
 		if ((s = rl_json_str(d, "stop_reason")))
-			snprintf(ac->stop, sizeof ac->stop, "%s", s);
+			snprintf(ac->pc.finish, sizeof ac->pc.finish, "%s", s);
 		take_usage(c, cJSON_GetObjectItemCaseSensitive(j, "usage"));
 	} else if (strcmp(type, "message_stop") == 0) {
-		ac->stopped = 1;
+		ac->pc.end_seen = 1;
 	}
 	cJSON_Delete(j);
 	return 0;
-}
-
-static int
-on_data(struct rl_prov_http_xfer *x, const char *p, size_t n)
-{
-	struct an_call *ac = x->arg;
-
-	return rl_prov_sse_feed(&ac->sse, p, n);
 }
 
 static void an_done(struct rl_prov_http_xfer *x, void *arg);
@@ -300,63 +251,37 @@ static void
 an_start(struct rl_provider *p, struct rl_call *c)
 {
 	struct an *a = p->impl;
-	struct an_call *ac = c->impl;
-	long long left;
+	struct an_call *ac = rl_prov_call_new(p, c, sizeof *ac);
 
-	if (!ac)
-		c->impl = ac = rl_xcalloc(1, sizeof *ac);
-	else {
-		free(ac->body);
-		rl_prov_sse_free(&ac->sse);
-		rl_buf_free(&ac->x.resp);
-		memset(ac, 0, sizeof *ac);
-	}
-	ac->p = p;
-	ac->c = c;
-	ac->streaming = a->stream == STREAM_ALWAYS ||
-	    (a->stream == STREAM_AUTO && c->on_text);
-	ac->body = body_for(p, a, c, ac->streaming);
-	ac->sse = (struct rl_prov_sse){.fn = on_event, .arg = ac};
-	ac->x.url = a->url;
-	ac->x.body = ac->body;
-	ac->x.headers = ac->streaming ? a->stream_hdrs : a->hdrs;
-	ac->x.timeout_ms = (long)p->timeout_ms;
-	if (c->deadline) {
-		left = c->deadline - p->clock.now(p->clock.arg);
-		if (left < 1)
-			left = 1;
-		if (!ac->x.timeout_ms || left < ac->x.timeout_ms)
-			ac->x.timeout_ms = (long)left;
-	}
-	ac->x.on_data = ac->streaming ? on_data : NULL;
-	ac->x.arg = ac;
-	if (rl_prov_http_start(&ac->x) < 0)
-		an_done(&ac->x, p);
+	ac->pc.streaming = rl_prov_streams(a->stream, c);
+	ac->pc.body = body_for(p, a, c, ac->pc.streaming);
+	rl_prov_call_send(&ac->pc, a->url,
+	    ac->pc.streaming ? a->stream_hdrs : a->hdrs, on_event, an_done);
 }
 
 static void
 reply(struct an_call *ac, struct rl_attempt *at)
 {
-	struct rl_provider *p = ac->p;
-	struct rl_call *c = ac->c;
+	struct rl_provider *p = ac->pc.p;
+	struct rl_call *c = ac->pc.c;
 	struct an *a = p->impl;
-	const char *stop = ac->stop;
+	const char *stop = ac->pc.finish;
 	const cJSON *b;
 	cJSON *j = NULL;
 
-	if (ac->streaming) {
-		if (ac->stream_err[0]) {
+	if (ac->pc.streaming) {
+		if (ac->pc.stream_err[0]) {
 			if (ac->overloaded) {
 				at->status = 529;
 				rl_provider_ended(p, c, rl_provider_status_code(529),
-				    ac->stream_err, at);
+				    ac->pc.stream_err, at);
 			} else {
 				rl_provider_ended(p, c, "provider.stream_error",
-				    ac->stream_err, NULL);
+				    ac->pc.stream_err, NULL);
 			}
 			return;
 		}
-		if (!ac->stopped) {
+		if (!ac->pc.end_seen) {
 			at->transport = 1;
 			at->transport_retry = 1;
 			rl_provider_ended(p, c, "provider.stream_cut",
@@ -364,14 +289,8 @@ reply(struct an_call *ac, struct rl_attempt *at)
 			return;
 		}
 	} else {
-		j = cJSON_ParseWithLength(ac->x.resp.data ? ac->x.resp.data : "",
-		    ac->x.resp.len);
-		if (!cJSON_IsObject(j)) {
-			cJSON_Delete(j);
-			rl_provider_ended(p, c, "provider.bad_reply",
-			    "the reply is not a JSON object", NULL);
+		if (!(j = rl_prov_call_json(&ac->pc)))
 			return;
-		}
 		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "content"))) {
 			cJSON_Delete(j);
 			rl_provider_ended(p, c, "provider.no_choices",
@@ -399,19 +318,20 @@ reply(struct an_call *ac, struct rl_attempt *at)
 static void
 an_done(struct rl_prov_http_xfer *x, void *arg)
 {
-	struct an_call *ac = x->arg;
+	struct an_call *ac = x->arg;   /* pc is its first member */
+	struct rl_prov_call *pc = &ac->pc;
 	struct rl_attempt a = RL_ATTEMPT_INIT;
 
 	(void)arg;
-	a.stream_used = ac->c->streamed;
-	if (ac->streaming && ac->stream_err[0])
+	a.stream_used = pc->c->streamed;
+	if (pc->streaming && pc->stream_err[0])
 		reply(ac, &a);
-	else if (x->code != CURLE_OK && !(ac->streaming && ac->stopped))
-		rl_prov_http_failed(ac->p, ac->c, x, ((struct an *)ac->p->impl)->url,
-		    ac->streaming, 0);
+	else if (x->code != CURLE_OK && !(pc->streaming && pc->end_seen))
+		rl_prov_http_failed(pc->p, pc->c, x, ((struct an *)pc->p->impl)->url,
+		    pc->streaming, 0);
 	else if (x->status < 200 || x->status >= 300)
-		rl_prov_http_failed(ac->p, ac->c, x, ((struct an *)ac->p->impl)->url,
-		    ac->streaming, 0);
+		rl_prov_http_failed(pc->p, pc->c, x, ((struct an *)pc->p->impl)->url,
+		    pc->streaming, 0);
 	else
 		reply(ac, &a);
 }
@@ -462,23 +382,7 @@ an_health(struct rl_provider *p, cJSON *info, struct rl_error *e)
 	return rc;
 }
 
-static void
-an_forget(struct rl_call *c)
-{
-	struct an_call *ac = c->impl;
-
-	if (!ac)
-		return;
-	if (ac->x.h)
-		rl_prov_http_cancel(&ac->x);
-	free(ac->body);
-	rl_prov_sse_free(&ac->sse);
-	rl_buf_free(&ac->x.resp);
-	free(ac);
-	c->impl = NULL;
-}
-
 const struct rl_provider_ops rl_prov_anthropic = {
-	"anthropic", an_open, an_start, an_wait, an_health, NULL, an_forget,
-	an_close
+	"anthropic", an_open, an_start, an_wait, an_health, NULL,
+	rl_prov_call_forget, an_close
 };

@@ -37,12 +37,11 @@
 
 #include "rl_fs.h"
 #include "rl_json.h"
+#include "rl_prov_call.h"
 #include "rl_prov_http.h"
 #include "rl_prov_schema.h"
 #include "rl_prov_sse.h"
 #include "rl_provider_impl.h"
-
-enum { STREAM_AUTO, STREAM_ALWAYS, STREAM_NEVER };
 
 struct oa {
 	char *chat_url, *models_url, *root;   /* root: base without /v1 */
@@ -53,45 +52,12 @@ struct oa {
 	const struct rl_preset *pre;
 };
 
-struct oa_call {
-	struct rl_prov_http_xfer x;
-	struct rl_provider *p;
-	struct rl_call *c;
-	char *body;
-	int streaming;
-	struct rl_prov_sse sse;
-	int done_seen;
-	char finish[32];
-	char stream_err[256];
-};
+/* A call's state is a struct rl_prov_call: the kind needs nothing more. */
 
 static struct curl_slist *
 headers(const struct rl_provider *p, int stream)
 {
-	struct curl_slist *h = NULL;
-	struct rl_buf auth = {0};
-
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");
-	if (stream)
-		h = curl_slist_append(h, "Accept: text/event-stream");
-	if (p->key) {
-		rl_buf_printf(&auth, "Authorization: Bearer %s", p->key);
-		h = curl_slist_append(h, auth.data);
-		explicit_bzero(auth.data, auth.len);
-		rl_buf_free(&auth);
-	}
-	return h;
-}
-
-static void
-free_headers(struct curl_slist *h)
-{
-	struct curl_slist *s;
-
-	for (s = h; s; s = s->next)
-		explicit_bzero(s->data, strlen(s->data));
-	curl_slist_free_all(h);
+	return rl_prov_headers(NULL, stream, "Authorization: Bearer ", p->key);
 }
 
 /* --- structured output remembered ---------------------------------------- */
@@ -198,7 +164,7 @@ static int
 oa_open(struct rl_provider *p, struct rl_error *e)
 {
 	struct oa *o;
-	const char *b = p->base_url, *s;
+	const char *b = p->base_url;
 	size_t n;
 
 	if (!*b)
@@ -224,9 +190,7 @@ oa_open(struct rl_provider *p, struct rl_error *e)
 		o->root = url_of(b, n, "");
 	o->hdrs = headers(p, 0);
 	o->stream_hdrs = headers(p, 1);
-	s = rl_provider_str(p, "stream");
-	o->stream = strcmp(s, "always") == 0 ? STREAM_ALWAYS :
-	    strcmp(s, "never") == 0 ? STREAM_NEVER : STREAM_AUTO;
+	o->stream = rl_prov_stream_mode(p);
 	o->max_tokens = (long)rl_provider_num(p, "max_tokens", 4096);
 	o->pre = rl_provider_preset(p);
 	p->impl = o;
@@ -244,8 +208,8 @@ oa_close(struct rl_provider *p)
 	free(o->chat_url);
 	free(o->models_url);
 	free(o->root);
-	free_headers(o->hdrs);
-	free_headers(o->stream_hdrs);
+	rl_prov_headers_free(o->hdrs);
+	rl_prov_headers_free(o->stream_hdrs);
 	free(o);
 	p->impl = NULL;
 	rl_prov_http_cleanup();
@@ -346,14 +310,6 @@ body_for(const struct rl_provider *p, const struct oa *o,
 
 /* --- the answer ----------------------------------------------------------- */
 
-static long
-count(const cJSON *o, const char *k, long dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
-}
-
 static void
 take_usage(struct rl_call *c, const cJSON *u)
 {
@@ -361,14 +317,14 @@ take_usage(struct rl_call *c, const cJSON *u)
 
 	if (!cJSON_IsObject(u))
 		return;
-	c->usage.prompt_tokens = count(u, "prompt_tokens", c->usage.prompt_tokens);
-	c->usage.completion_tokens = count(u, "completion_tokens",
+	c->usage.prompt_tokens = rl_prov_count(u, "prompt_tokens", c->usage.prompt_tokens);
+	c->usage.completion_tokens = rl_prov_count(u, "completion_tokens",
 	    c->usage.completion_tokens);
 	pd = cJSON_GetObjectItemCaseSensitive(u, "prompt_tokens_details");
 	cd = cJSON_GetObjectItemCaseSensitive(u, "completion_tokens_details");
-	c->usage.cached_tokens = count(pd, "cached_tokens",
-	    count(u, "prompt_cache_hit_tokens", c->usage.cached_tokens));
-	c->usage.reasoning_tokens = count(cd, "reasoning_tokens",
+	c->usage.cached_tokens = rl_prov_count(pd, "cached_tokens",
+	    rl_prov_count(u, "prompt_cache_hit_tokens", c->usage.cached_tokens));
+	c->usage.reasoning_tokens = rl_prov_count(cd, "reasoning_tokens",
 	    c->usage.reasoning_tokens);
 }
 
@@ -387,14 +343,14 @@ reasoning_of(const cJSON *m)
 static int
 on_event(const char *event, const char *data, size_t n, void *arg)
 {
-	struct oa_call *oc = arg;
+	struct rl_prov_call *oc = arg;
 	struct rl_call *c = oc->c;
 	const cJSON *ch, *d, *t, *f, *err;
 	cJSON *j;
 
 	(void)event;
 	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
-		oc->done_seen = 1;
+		oc->end_seen = 1;
 		return 0;
 	}
 	if (!(j = cJSON_ParseWithLength(data, n))) {
@@ -424,54 +380,20 @@ on_event(const char *event, const char *data, size_t n, void *arg)
 	return 0;
 }
 
-static int
-on_data(struct rl_prov_http_xfer *x, const char *p, size_t n)
-{
-	struct oa_call *oc = x->arg;
-
-	return rl_prov_sse_feed(&oc->sse, p, n);
-}
-
 static void oa_done(struct rl_prov_http_xfer *x, void *arg);
 
 static void
 oa_start(struct rl_provider *p, struct rl_call *c)
 {
 	struct oa *o = p->impl;
-	struct oa_call *oc = c->impl;
-	long long left;
+	struct rl_prov_call *oc = rl_prov_call_new(p, c, sizeof *oc);
 
-	if (!oc)
-		c->impl = oc = rl_xcalloc(1, sizeof *oc);
-	else {
-		free(oc->body);
-		rl_prov_sse_free(&oc->sse);
-		rl_buf_free(&oc->x.resp);
-		memset(oc, 0, sizeof *oc);
-	}
 	if (c->level < 0 || c->level > o->level)
 		c->level = c->json ? o->level : RL_STRUCT_NONE;
-	oc->p = p;
-	oc->c = c;
-	oc->streaming = o->stream == STREAM_ALWAYS ||
-	    (o->stream == STREAM_AUTO && c->on_text);
+	oc->streaming = rl_prov_streams(o->stream, c);
 	oc->body = body_for(p, o, c, oc->streaming);
-	oc->sse = (struct rl_prov_sse){.fn = on_event, .arg = oc};
-	oc->x.url = o->chat_url;
-	oc->x.body = oc->body;
-	oc->x.headers = oc->streaming ? o->stream_hdrs : o->hdrs;
-	oc->x.timeout_ms = (long)p->timeout_ms;
-	if (c->deadline) {
-		left = c->deadline - p->clock.now(p->clock.arg);
-		if (left < 1)
-			left = 1;
-		if (!oc->x.timeout_ms || left < oc->x.timeout_ms)
-			oc->x.timeout_ms = (long)left;
-	}
-	oc->x.on_data = oc->streaming ? on_data : NULL;
-	oc->x.arg = oc;
-	if (rl_prov_http_start(&oc->x) < 0)
-		oa_done(&oc->x, p);
+	rl_prov_call_send(oc, o->chat_url,
+	    oc->streaming ? o->stream_hdrs : o->hdrs, on_event, oa_done);
 }
 
 /* A reply to a json_schema request: the nulls the portable schema made
@@ -497,7 +419,7 @@ unnull(struct rl_call *c)
 }
 
 static void
-reply(struct oa_call *oc, struct rl_attempt *a)
+reply(struct rl_prov_call *oc, struct rl_attempt *a)
 {
 	struct rl_provider *p = oc->p;
 	struct rl_call *c = oc->c;
@@ -511,7 +433,7 @@ reply(struct oa_call *oc, struct rl_attempt *a)
 			rl_provider_ended(p, c, "provider.stream_error", oc->stream_err, NULL);
 			return;
 		}
-		if (!oc->done_seen && !finish[0]) {
+		if (!oc->end_seen && !finish[0]) {
 			a->transport = 1;
 			a->transport_retry = 1;
 			rl_provider_ended(p, c, "provider.stream_cut",
@@ -519,14 +441,8 @@ reply(struct oa_call *oc, struct rl_attempt *a)
 			return;
 		}
 	} else {
-		j = cJSON_ParseWithLength(oc->x.resp.data ? oc->x.resp.data : "",
-		    oc->x.resp.len);
-		if (!cJSON_IsObject(j)) {
-			cJSON_Delete(j);
-			rl_provider_ended(p, c, "provider.bad_reply",
-			    "the reply is not a JSON object", NULL);
+		if (!(j = rl_prov_call_json(oc)))
 			return;
-		}
 		take_usage(c, cJSON_GetObjectItemCaseSensitive(j, "usage"));
 		ch = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "choices"), 0);
 		msg = cJSON_GetObjectItemCaseSensitive(ch, "message");
@@ -573,7 +489,7 @@ reply(struct oa_call *oc, struct rl_attempt *a)
 static void
 oa_done(struct rl_prov_http_xfer *x, void *arg)
 {
-	struct oa_call *oc = x->arg;
+	struct rl_prov_call *oc = x->arg;
 	struct rl_call *c = oc->c;
 	struct rl_attempt a = RL_ATTEMPT_INIT;
 	int again = 0;
@@ -582,7 +498,7 @@ oa_done(struct rl_prov_http_xfer *x, void *arg)
 	a.stream_used = c->streamed;
 	if (oc->streaming && oc->stream_err[0]) {
 		reply(oc, &a);
-	} else if (x->code != CURLE_OK && !(oc->streaming && oc->done_seen &&
+	} else if (x->code != CURLE_OK && !(oc->streaming && oc->end_seen &&
 	    !oc->stream_err[0])) {
 		rl_prov_http_failed(oc->p, c, x, ((struct oa *)oc->p->impl)->chat_url,
 		    oc->streaming, 0);
@@ -712,22 +628,6 @@ oa_window(struct rl_provider *p)
 	cJSON_Delete(j);
 	rl_buf_free(&url);
 	return w > 0 ? w : 0;
-}
-
-static void
-oa_forget(struct rl_call *c)
-{
-	struct oa_call *oc = c->impl;
-
-	if (!oc)
-		return;
-	if (oc->x.h)
-		rl_prov_http_cancel(&oc->x);
-	free(oc->body);
-	rl_prov_sse_free(&oc->sse);
-	rl_buf_free(&oc->x.resp);
-	free(oc);
-	c->impl = NULL;
 }
 
 /* --- what the HTTP kinds share ------------------------------------------- */
@@ -928,6 +828,7 @@ rl_prov_models_health(struct rl_provider *p, const char *url,
 }
 
 const struct rl_provider_ops rl_prov_openai = {
-	"openai", oa_open, oa_start, oa_wait, oa_health, oa_window, oa_forget,
+	"openai", oa_open, oa_start, oa_wait, oa_health, oa_window,
+	rl_prov_call_forget,
 	oa_close
 };
