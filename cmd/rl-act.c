@@ -593,7 +593,7 @@ static void
 context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
 {
 	int k = waiting(R, baton);
-	const cJSON *s = cJSON_GetArrayItem(steps_of(baton), k), *args;
+	const cJSON *s = cJSON_GetArrayItem(steps_of(baton), k), *args, *fb;
 	const char *goal;
 
 	if (!s)
@@ -607,6 +607,10 @@ context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
 	else
 		rl_buf_adds(p, "{}");
 	rl_buf_addc(p, '\n');
+	if ((fb = cJSON_GetObjectItemCaseSensitive(baton, "feedback")) &&
+	    rl_json_str(fb, "reason"))
+		rl_buf_printf(p, "Feedback on the run before (%s): %s\n",
+		    rl_json_str(fb, "verdict"), rl_json_str(fb, "reason"));
 	observations(R, baton, p);
 	if (editing(s)) {
 		target(R, baton, s, p);

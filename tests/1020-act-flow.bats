@@ -165,3 +165,25 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"its reply edits a line its prompt never showed"* ]]
 }
+
+@test "feedback sees a failed edit and the tests' tail, and a continue carries them back to act" {
+	fixture_repo
+	skip_without_sandbox
+	acting 0 "$(block sum.c 'no such line' 'x')" > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' |
+	    RL_ACT_EDIT_RETRIES=0 rl-act -p script:c > b || true
+	[ "$(jq -r .next b)" = feedback ]
+	jq -c '.observations += [{step: 1, iter: 1, tool: "run_tests", exit: 2,
+	    stdout: ("x" * 5000 + "\nFAIL: sum_test"), stderr: ""}]' b > b2
+	rl-feedback --dry-run < b2 | jq -r .prompt > prompt
+	grep -qF 'step 0 edit_files failed: edit 1 (sum.c) failed: ' prompt
+	grep -qF 'FAIL: sum_test' prompt
+	# continue: the failures go with the baton, and act's prompt says why
+	echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"continue","reason":"the edit did not apply"}}' > fc
+	rl-feedback -p script:fc < b2 > b3
+	run jq -c '[.next, (.feedback.failed | map([.step, .tool]))]' b3
+	expect '["act",[[0,"edit_files"],[1,"run_tests"]]]'
+	[[ "$(jq -r '.feedback.failed[1].said' b3)" == *"FAIL: sum_test" ]]
+	rl-act --dry-run < b3 | jq -r .prompt > prompt
+	grep -qF 'Feedback on the run before (continue): the edit did not apply' prompt
+}
