@@ -515,7 +515,7 @@ observations(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
 	size_t max = (size_t)rl_config_num(R->cfg, "act.observation_chars", 10000);
 	const cJSON *o, *err, *all = cJSON_GetObjectItemCaseSensitive(baton,
 	    "observations");
-	struct rl_buf one = {0};
+	struct rl_buf one = {0}, whole = {0};
 	const char *out, *errs;
 	int n = 0;
 
@@ -535,8 +535,14 @@ observations(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
 		out = rl_json_str(o, "stdout");
 		errs = rl_json_str(o, "stderr");
 		if (cJSON_GetObjectItemCaseSensitive(o, "edits") &&
-		    rl_json_num(o, "exit", 0) != 0)
+		    rl_json_num(o, "exit", 0) != 0) {
+			/* every result whole: the baton's stdout may be cut */
+			whole.len = 0;
+			if (rl_json_str(o, "stdout_key") && R->mem && rl_mem_get(R->mem,
+			    "act", rl_json_str(o, "stdout_key"), &whole, NULL) == 0)
+				out = whole.data;
 			edit_feedback(out, &one);
+		}
 		else if (out && *out)
 			rl_buf_printf(&one, "stdout:\n%s\n", out);
 		if (errs && *errs)
@@ -544,6 +550,7 @@ observations(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
 		capped(p, one.data, one.len, max);
 	}
 	rl_buf_free(&one);
+	rl_buf_free(&whole);
 }
 
 /* The exact current text of the file an editing step targets, read now

@@ -187,3 +187,22 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	rl-act --dry-run < b3 | jq -r .prompt > prompt
 	grep -qF 'Feedback on the run before (continue): the edit did not apply' prompt
 }
+
+@test "a repair prompt tells every failed block, even when the baton holds only part of the edit's output" {
+	fixture_repo
+	skip_without_sandbox
+	reply=
+	for i in $(seq 12); do
+		reply="$reply$(block sum.c "	for (i = 0; i < n; i++)
+		if (v[i] > $i)
+			s += v[i];" x)
+"
+	done
+	acting 0 "$reply" > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' |
+	    rl-act -p script:c > b1 || true
+	# the baton's stdout was cut, and the whole is in the memory store
+	[ "$(jq -r '.observations[0].stdout_key != null' b1)" = true ]
+	rl-act --dry-run < b1 | jq -r .prompt > prompt
+	grep -qF 'Block 12 (sum.c) was not applied' prompt
+}
