@@ -37,10 +37,14 @@
 #include "rl_out.h"
 #include "rl_proc.h"
 #include "rl_sandbox.h"
+#include "rl_text.h"
 #include "rl_tool.h"
 
 /* The most input a command is given. */
 #define INPUT_MAX (64UL << 20)
+
+/* The longest file an editing request shows whole. */
+#define FILE_SHOW (48UL << 10)
 
 static struct rl_config cfg;
 
@@ -409,67 +413,279 @@ steps_of(const cJSON *baton)
 	    baton, "plan"), "steps");
 }
 
+/* Whether the step waits for the model: arguments lacking, and no edits
+ * of a reply given yet (rl_act_until's ask). */
 static int
-run(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+needs_model(void *arg, const cJSON *step)
 {
-	struct rl_act A = {R->cfg, &R->tools, R->mem, &R->sb, R->dir, "act"};
-	int failed = rl_act_baton(&A, baton, e);
+	struct rl_agent_run *R = arg;
 
-	return failed < 0 ? -1 : failed ? 2 : 1;
+	return incomplete(&R->tools, step) &&
+	    !cJSON_GetObjectItemCaseSensitive(step, "edits");
 }
 
-/* Run the plan, unless a step lacks arguments: then ask the model. */
+/* An editing step: its text comes from the model as SEARCH/REPLACE. */
 static int
-local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+editing(const cJSON *step)
 {
-	const cJSON *s;
+	const char *t = rl_json_str(step, "tool");
 
-	cJSON_ArrayForEach(s, steps_of(baton))
-		if (incomplete(&R->tools, s))
-			return 0;
-	/* --dry-run: nothing to ask, and nothing is run: on as it came */
-	return R->dry_run ? 1 : run(R, baton, e);
+	return t && (strcmp(t, "edit_file") == 0 || strcmp(t, "write_file") == 0 ||
+	    strcmp(t, "apply_patch") == 0);
 }
 
-/* The steps to complete, with their tools' argument schemas. */
-static void
-context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
+/* The index of the step whose turn it is to be asked for, or -1. */
+static int
+waiting(struct rl_agent_run *R, const cJSON *baton)
 {
 	const cJSON *s;
 	int i = 0;
 
-	rl_buf_adds(p, "Steps lacking arguments:\n");
 	cJSON_ArrayForEach(s, steps_of(baton)) {
-		if (incomplete(&R->tools, s)) {
-			rl_buf_printf(p, "step %d: %s, goal: %s, given: ", i,
-			    rl_json_str(s, "tool"), rl_json_str(s, "goal") ?
-			    rl_json_str(s, "goal") : "");
-			if (cJSON_GetObjectItemCaseSensitive(s, "args"))
-				rl_json_print(cJSON_GetObjectItemCaseSensitive(s, "args"), p);
-			else
-				rl_buf_adds(p, "{}");
-			rl_buf_adds(p, ", schema: ");
-			rl_json_print(cJSON_GetObjectItemCaseSensitive(rl_tools_find(
-			    &R->tools, rl_json_str(s, "tool"))->doc, "args"), p);
-			rl_buf_addc(p, '\n');
-		}
+		if (!rl_act_done(baton, i) && needs_model(R, s))
+			return i;
 		i++;
 	}
+	return -1;
 }
 
-/* Each step given is one that lacked arguments, and they are valid. */
+static long
+iter_of(const cJSON *baton)
+{
+	return (long)rl_json_num(baton, "iter", 0);
+}
+
+static int
+run(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+{
+	struct rl_act A = {R->cfg, &R->tools, R->mem, &R->sb, R->dir, "act"};
+	int wait, failed = rl_act_until(&A, baton, needs_model, R, &wait, e);
+
+	if (failed < 0)
+		return -1;
+	return wait >= 0 ? 0 : failed ? 2 : 1;
+}
+
+/* Run the steps up to the first that needs the model; then ask it for
+ * that step alone. */
+static int
+local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
+{
+	/* --dry-run runs nothing: the prompt of the first step to ask for */
+	if (R->dry_run)
+		return waiting(R, baton) >= 0 ? 0 : 1;
+	return run(R, baton, e);
+}
+
+/* The editing request's reply is text: SEARCH/REPLACE blocks. */
+static int
+text(struct rl_agent_run *R, const cJSON *baton)
+{
+	int k = waiting(R, baton);
+
+	return k >= 0 && editing(cJSON_GetArrayItem(steps_of(baton), k));
+}
+
+/* Append s (n bytes) to p, at most max: its head and tail, and what was
+ * left out with how to read it. */
+static void
+capped(struct rl_buf *p, const char *s, size_t n, size_t max)
+{
+	size_t head, tail;
+
+	if (n <= max) {
+		rl_buf_add(p, s, n);
+		return;
+	}
+	head = rl_utf8_prefix(s, max / 2);
+	tail = max / 2;
+	while (tail < n && ((unsigned char)s[n - tail] & 0xc0) == 0x80)
+		tail--;
+	rl_buf_add(p, s, head);
+	rl_buf_printf(p, "\n[... %zu characters left out: plan a read_file "
+	    "step with start and end to read a range ...]\n", n - head - tail);
+	rl_buf_add(p, s + n - tail, tail);
+}
+
+/* What an edit step's failed blocks were told, from its stdout (one
+ * result a line, as `rl-act edit` prints them). */
+static void
+edit_feedback(const char *out, struct rl_buf *p)
+{
+	cJSON *results = cJSON_CreateArray(), *o;
+	const char *nl;
+
+	for (; out && *out; out = nl ? nl + 1 : "") {
+		nl = strchr(out, '\n');
+		o = cJSON_ParseWithLength(out, nl ? (size_t)(nl - out) : strlen(out));
+		if (o)
+			cJSON_AddItemToArray(results, o);
+	}
+	rl_edit_feedback(results, p);
+	cJSON_Delete(results);
+}
+
+/* The observations of this iteration, each capped. */
+static void
+observations(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
+{
+	size_t max = (size_t)rl_config_num(R->cfg, "act.observation_chars", 10000);
+	const cJSON *o, *err, *all = cJSON_GetObjectItemCaseSensitive(baton,
+	    "observations");
+	struct rl_buf one = {0}, whole = {0};
+	const char *out, *errs;
+	int n = 0;
+
+	cJSON_ArrayForEach(o, all) {
+		if (rl_json_num(o, "iter", -1) != iter_of(baton))
+			continue;
+		if (!n++)
+			rl_buf_adds(p, "\nWhat the steps before observed:\n");
+		one.len = 0;
+		rl_buf_printf(&one, "step %d: %s", (int)rl_json_num(o, "step", -1),
+		    rl_json_str(o, "tool") ? rl_json_str(o, "tool") : "?");
+		if ((err = cJSON_GetObjectItemCaseSensitive(o, "error")))
+			rl_buf_printf(&one, ", not run: %s: %s\n", rl_json_str(err,
+			    "code"), rl_json_str(err, "message"));
+		else
+			rl_buf_printf(&one, ", exit %d\n", (int)rl_json_num(o, "exit", -1));
+		out = rl_json_str(o, "stdout");
+		errs = rl_json_str(o, "stderr");
+		if (cJSON_GetObjectItemCaseSensitive(o, "edits") &&
+		    rl_json_num(o, "exit", 0) != 0) {
+			/* every result whole: the baton's stdout may be cut */
+			whole.len = 0;
+			if (rl_json_str(o, "stdout_key") && R->mem && rl_mem_get(R->mem,
+			    "act", rl_json_str(o, "stdout_key"), &whole, NULL) == 0)
+				out = whole.data;
+			edit_feedback(out, &one);
+		}
+		else if (out && *out)
+			rl_buf_printf(&one, "stdout:\n%s\n", out);
+		if (errs && *errs)
+			rl_buf_printf(&one, "stderr:\n%s\n", errs);
+		capped(p, one.data, one.len, max);
+	}
+	rl_buf_free(&one);
+	rl_buf_free(&whole);
+}
+
+/* The exact current text of the file an editing step targets, read now
+ * (after the earlier steps' edits); a long one as code windows. */
+static void
+target(struct rl_agent_run *R, const cJSON *baton, const cJSON *step,
+	struct rl_buf *p)
+{
+	const char *path = rl_json_str(cJSON_GetObjectItemCaseSensitive(step,
+	    "args"), "path"), *dir = rl_json_str(baton, "repo");
+	struct rl_buf full = {0}, text = {0};
+	char *real = NULL, *root = NULL;
+	size_t n;
+
+	if (!dir)
+		dir = R->dir;
+	if (path)
+		rl_buf_printf(&full, "%s/%s", dir, path);
+	/* only a file inside the repository is shown */
+	if (path && (real = realpath(full.data, NULL)) &&
+	    (root = realpath(dir, NULL)) && (n = strlen(root)) &&
+	    strncmp(real, root, n) == 0 && real[n] == '/' &&
+	    rl_fs_read_regular(real, &text, FILE_SHOW) == 0) {
+		rl_buf_printf(p, "\nThe current text of %s:\n````\n%s%s````\n",
+		    path, text.data ? text.data : "", text.len &&
+		    text.data[text.len - 1] != '\n' ? "\n" : "");
+	} else if (path && !real && errno == ENOENT) {
+		rl_buf_printf(p, "\n%s does not exist yet: an empty SEARCH makes "
+		    "it.\n", path);
+	} else {
+		/* too long, or no path: the windows of what the step names */
+		full.len = 0;
+		rl_buf_printf(&full, "%s\n%s\n", path ? path : "",
+		    rl_json_str(step, "goal") ? rl_json_str(step, "goal") : "");
+		rl_agent_code(R, baton, full.data, 1, p);
+	}
+	free(real);
+	free(root);
+	rl_buf_free(&full);
+	rl_buf_free(&text);
+}
+
+/* The step whose turn it is: its goal, what the steps before observed,
+ * and for an edit the current text of its file; else its tool's
+ * argument schema. */
+static void
+context(struct rl_agent_run *R, const cJSON *baton, struct rl_buf *p)
+{
+	int k = waiting(R, baton);
+	const cJSON *s = cJSON_GetArrayItem(steps_of(baton), k), *args, *fb;
+	const char *goal;
+
+	if (!s)
+		return;
+	goal = rl_json_str(s, "goal");
+	args = cJSON_GetObjectItemCaseSensitive(s, "args");
+	rl_buf_printf(p, "\nStep %d: %s, goal: %s, given: ", k,
+	    rl_json_str(s, "tool"), goal ? goal : "");
+	if (args)
+		rl_json_print(args, p);
+	else
+		rl_buf_adds(p, "{}");
+	rl_buf_addc(p, '\n');
+	if ((fb = cJSON_GetObjectItemCaseSensitive(baton, "feedback")) &&
+	    rl_json_str(fb, "reason"))
+		rl_buf_printf(p, "Feedback on the run before (%s): %s\n",
+		    rl_json_str(fb, "verdict"), rl_json_str(fb, "reason"));
+	observations(R, baton, p);
+	if (editing(s)) {
+		target(R, baton, s, p);
+		rl_buf_adds(p, "\nReply with the edits as SEARCH/REPLACE blocks "
+		    "(the path on its own line, <<<<<<< SEARCH, the exact current "
+		    "lines, =======, the new lines, >>>>>>> REPLACE), as many as "
+		    "the goal needs, for one or more files; or a unified diff. "
+		    "No JSON.\n");
+		return;
+	}
+	rl_buf_adds(p, "Its tool's argument schema: ");
+	rl_json_print(cJSON_GetObjectItemCaseSensitive(rl_tools_find(&R->tools,
+	    rl_json_str(s, "tool"))->doc, "args"), p);
+	rl_buf_printf(p, "\nReply {\"steps\": [{\"step\": %d, \"args\": {...}}]}.\n",
+	    k);
+}
+
+/* The edits of an editing reply: SEARCH/REPLACE blocks, or else a
+ * unified diff; 0, or -1 with e set. */
+static int
+edits_of(const char *text, struct rl_edits *E, struct rl_error *e)
+{
+	if (rl_edit_parse(text, strlen(text), E, e) >= 0)
+		return 0;
+	return rl_edit_parse_patch(text, strlen(text), E, e) < 0 ? -1 : 0;
+}
+
+/* An editing reply holds edits; each step given is the one asked for,
+ * with valid arguments. */
 static int
 check(struct rl_agent_run *R, const cJSON *baton, const cJSON *reply,
 	cJSON *errs)
 {
+	struct rl_edits E = {0};
+	struct rl_error err;
 	const cJSON *r, *s;
 	cJSON *e, *x;
 	int ok = 1;
 
+	if (cJSON_IsString(reply)) {
+		if (edits_of(reply->valuestring, &E, &err) < 0) {
+			rl_agent_error(errs, "", "edits", err.message);
+			ok = 0;
+		}
+		rl_edits_free(&E);
+		return ok;
+	}
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(reply, "steps")) {
 		s = cJSON_GetArrayItem(steps_of(baton), (int)rl_json_num(r, "step", -1));
 		e = cJSON_CreateArray();
-		if (!s || !incomplete(&R->tools, s)) {
+		if (!s || !needs_model(R, s)) {
 			rl_agent_error(errs, "/steps", "step", "names a step that "
 			    "lacks no arguments");
 			ok = 0;
@@ -485,20 +701,61 @@ check(struct rl_agent_run *R, const cJSON *baton, const cJSON *reply,
 	return ok;
 }
 
+/* Tries of an editing step k in this iteration: its observations with
+ * edits. */
+static int
+tries(const cJSON *baton, int k)
+{
+	const cJSON *o;
+	int n = 0;
+
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(baton,
+	    "observations"))
+		n += rl_json_num(o, "step", -1) == k && rl_json_num(o, "iter", -1) ==
+		    iter_of(baton) && cJSON_GetObjectItemCaseSensitive(o, "edits");
+	return n;
+}
+
+/* The edits of a text reply go to the step asked for (the baton keeps
+ * them as JSON); a JSON reply's arguments to its steps.  Then the plan
+ * runs on to the next step that needs the model (next stays "act": the
+ * ring hands the baton back, journaled) or to its end.  An edit that
+ * failed is asked again, with why and the fresh text, up to
+ * act.edit_retries times. */
 static int
 apply(struct rl_agent_run *R, cJSON *baton, cJSON *reply, struct rl_error *e)
 {
 	cJSON *steps = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(baton, "plan"), "steps"), *r, *s;
+	struct rl_edits E = {0};
+	struct rl_error pe;
+	int k = waiting(R, baton), rc;
 
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(reply, "steps")) {
-		s = cJSON_GetArrayItem(steps, (int)rl_json_num(r, "step", -1));
-		cJSON_DeleteItemFromObjectCaseSensitive(s, "args");
-		cJSON_AddItemToObject(s, "args", cJSON_DetachItemFromObjectCaseSensitive(
-		    r, "args"));
+	if (cJSON_IsString(reply)) {
+		s = cJSON_GetArrayItem(steps, k);
+		edits_of(reply->valuestring, &E, &pe);
+		rl_json_set(s, "edits", rl_edits_json(&E));
+		rl_edits_free(&E);
+	} else {
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(reply,
+		    "steps")) {
+			s = cJSON_GetArrayItem(steps, (int)rl_json_num(r, "step", -1));
+			cJSON_DeleteItemFromObjectCaseSensitive(s, "args");
+			cJSON_AddItemToObject(s, "args",
+			    cJSON_DetachItemFromObjectCaseSensitive(r, "args"));
+		}
 	}
 	cJSON_Delete(reply);
-	return run(R, baton, e) < 0 ? -1 : 0;
+	rc = run(R, baton, e);
+	s = cJSON_GetArrayItem(steps, k);
+	if (rc < 0 || !s || !cJSON_GetObjectItemCaseSensitive(s, "edits"))
+		return rc < 0 ? -1 : 0;
+	/* the observation keeps the edits; a try again asks anew */
+	cJSON_DeleteItemFromObjectCaseSensitive(s, "edits");
+	if (!rl_act_done(baton, k) && tries(baton, k) <= (int)rl_config_num(
+	    R->cfg, "act.edit_retries", 3))
+		rl_json_set(baton, "next", cJSON_CreateString("act"));
+	return 0;
 }
 
 static const struct rl_agent act = {
@@ -508,6 +765,7 @@ static const struct rl_agent act = {
 	.context = context,
 	.check = check,
 	.apply = apply,
+	.text = text,
 };
 
 /* --- the catalog ------------------------------------------------------- */

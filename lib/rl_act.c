@@ -142,13 +142,14 @@ static int
 run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	const char *id, long iter, cJSON *obs)
 {
-	const char *name = rl_json_str(step, "tool");
+	const cJSON *edits = cJSON_GetObjectItemCaseSensitive(step, "edits");
+	const char *name = edits ? RL_ACT_EDITS : rl_json_str(step, "tool");
 	const struct rl_tool *t = rl_tools_find(A->tools, name);
 	struct rl_sandbox sb = *A->policy;
 	struct rl_sandbox_result r = {0};
 	struct rl_error e;
 	struct rl_buf in = {0}, ro = {0};
-	cJSON *missing = cJSON_CreateArray(), *av;
+	cJSON *missing = cJSON_CreateArray(), *av, *args = NULL;
 	const char *ros[4], *fixed[3];
 	char **argv = NULL;
 	uint64_t before;
@@ -157,6 +158,8 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 	cJSON_AddNumberToObject(obs, "step", i);
 	cJSON_AddNumberToObject(obs, "iter", (double)iter);
 	cJSON_AddStringToObject(obs, "tool", name ? name : "");
+	if (edits)
+		cJSON_AddItemToObject(obs, "edits", cJSON_Duplicate(edits, 1));
 	rl_metrics_context("tool", name);
 	if (!t || !t->enabled || !rl_tool_allowed(t, A->agent)) {
 		rl_error_set(&e, "tool.denied", !name ? "the step names no tool" :
@@ -172,8 +175,14 @@ run_step(const struct rl_act *A, const cJSON *step, int i, const char *dir,
 		step_error(obs, &e);
 		goto out;
 	}
-	if (rl_tool_argv(t, cJSON_GetObjectItemCaseSensitive(step, "args"), A->cfg,
-	    &argv, &in, &e) < 0) {
+	if (edits) {
+		args = cJSON_CreateObject();
+		cJSON_AddItemToObject(args, "edits", cJSON_Duplicate(edits, 1));
+	}
+	k = rl_tool_argv(t, edits ? args : cJSON_GetObjectItemCaseSensitive(step,
+	    "args"), A->cfg, &argv, &in, &e);
+	cJSON_Delete(args);
+	if (k < 0) {
 		step_error(obs, &e);
 		goto out;
 	}
@@ -239,6 +248,15 @@ done_before(const cJSON *all, int i, long iter)
 }
 
 int
+rl_act_done(const cJSON *baton, int i)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(baton, "iter");
+
+	return done_before(cJSON_GetObjectItemCaseSensitive(baton,
+	    "observations"), i, cJSON_IsNumber(it) ? (long)it->valuedouble : 0);
+}
+
+int
 rl_act_step(const struct rl_act *A, const cJSON *step, int i,
 	const char *dir, const char *id, long iter, cJSON *obs)
 {
@@ -247,6 +265,16 @@ rl_act_step(const struct rl_act *A, const cJSON *step, int i,
 
 int
 rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
+{
+	int wait;
+
+	return rl_act_until(A, baton, NULL, NULL, &wait, e);
+}
+
+int
+rl_act_until(const struct rl_act *A, cJSON *baton,
+	int (*ask)(void *arg, const cJSON *step), void *arg, int *wait,
+	struct rl_error *e)
 {
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(baton, "plan"), "steps"), *s;
@@ -257,6 +285,7 @@ rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
 	struct stat st;
 	int i = 0, failed = 0;
 
+	*wait = -1;
 	if (!cJSON_IsArray(steps))
 		return rl_error_set(e, "validate.schema", "the baton has no plan.steps "
 		    "array to act on");
@@ -273,6 +302,10 @@ rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e)
 		if (done_before(all, i, iter)) {
 			i++;
 			continue;
+		}
+		if (ask && ask(arg, s)) {
+			*wait = i;     /* the model's turn: next stays as it is */
+			return 0;
 		}
 		obs = cJSON_CreateObject();
 		cJSON_AddItemToArray(all, obs);

@@ -18,6 +18,8 @@
  * "error" {code, message} instead (tool.denied, tool.bad_args,
  * tool.missing, tool.not_found, ...).  The first step that fails ends the
  * run of the plan: what follows depends on it.  Then next is "feedback".
+ * A step with "edits" (the act agent's editing request) runs as the
+ * tool RL_ACT_EDITS, whatever its tool says.
  * A step that already has an observation of this iteration with exit 0
  * is not run again: a baton sent back to act (feedback's "continue", or
  * a run resumed from its journal) runs only the steps left.
@@ -29,6 +31,12 @@
 #include "rl_mem.h"
 #include "rl_sandbox.h"
 #include "rl_tool.h"
+
+/* The tool a step with an "edits" member runs: the act agent puts
+ * there the edits the model wrote for the step (rl_edits_json), run as
+ * `rl-act edit --json` with them on stdin; the observation keeps them as
+ * "edits". */
+#define RL_ACT_EDITS "edit_files"
 
 /* Bytes of each stream an observation holds. */
 #define RL_ACT_KEEP 4096
@@ -61,6 +69,20 @@ void rl_act_read_only(const struct rl_config *cfg, const char *dir,
  * that is not a directory): the caller makes it an error baton.
  */
 int rl_act_baton(const struct rl_act *A, cJSON *baton, struct rl_error *e);
+
+/*
+ * The same, stopping at the first step not done yet for which ask (may
+ * be NULL) returns nonzero: the act agent asks the model for that step,
+ * with what the steps before it observed.  *wait is that step's index,
+ * and next is left as it was; else *wait is -1 and next is "feedback".
+ */
+int rl_act_until(const struct rl_act *A, cJSON *baton,
+	int (*ask)(void *arg, const cJSON *step), void *arg, int *wait,
+	struct rl_error *e);
+
+/* Whether step i of baton ran, and exited 0, in the baton's iteration:
+ * such a step is never run again. */
+int rl_act_done(const cJSON *baton, int i);
 
 /*
  * Run one step {"tool", "args"} as step number i of iteration iter in dir,

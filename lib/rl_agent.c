@@ -348,6 +348,13 @@ find_object(const char *t, size_t n, int *fix, cJSON *errs)
 	return NULL;
 }
 
+/* Whether baton's request asks for a text reply (rl_agent.text). */
+static int
+is_text(struct engine *E, const cJSON *baton)
+{
+	return E->R.A->text && E->R.A->text(&E->R, baton);
+}
+
 /* The reply as a checked object, or NULL with errs telling why; its
  * text without thinking in text (may be NULL), what it took in fix.  A
  * fence, words around the object, or a <think> block before it are
@@ -361,6 +368,16 @@ take_reply(struct engine *E, const cJSON *baton, const struct rl_call *c,
 
 	*fix = 0;
 	unthink(c->text.data ? c->text.data : "", t, fix);
+	if (is_text(E, baton)) {
+		/* a text reply: check and apply read it themselves */
+		v = cJSON_CreateString(t->data ? t->data : "");
+		rl_buf_free(&own);
+		if (E->R.A->check && !E->R.A->check(&E->R, baton, v, errs)) {
+			cJSON_Delete(v);
+			return NULL;
+		}
+		return v;
+	}
 	v = find_object(t->data ? t->data : "", t->len, fix, errs);
 	rl_buf_free(&own);
 	if (!v)
@@ -431,7 +448,9 @@ again(const cJSON *rec, const struct rl_call *c, void *arg, struct rl_buf *buf)
 	cJSON_ArrayForEach(x, errs)
 		rl_buf_printf(buf, "- %s: %s\n", *rl_json_str(x, "path") ?
 		    rl_json_str(x, "path") : "/", rl_json_str(x, "message"));
-	rl_buf_adds(buf, "Reply again with only the corrected JSON object.\n");
+	rl_buf_adds(buf, is_text(E, rec) ? "Reply again with only the "
+	    "corrected text.\n" : "Reply again with only the corrected JSON "
+	    "object.\n");
 	cJSON_Delete(errs);
 	rl_buf_free(&text);
 	return 1;
@@ -657,7 +676,8 @@ each(struct rl_rec *r, void *arg)
 		status = mark(E, b, E->open_err.code, E->open_err.message);
 		goto pass;
 	} else {
-		rl_prov_pool_call(&E->pool, b, prompt.data, sys.data, 1);
+		rl_prov_pool_call(&E->pool, b, prompt.data, sys.data,
+		    !is_text(E, b));
 	}
 	goto out;
 pass:

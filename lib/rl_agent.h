@@ -107,6 +107,14 @@ struct rl_agent {
 	 * e set. */
 	int (*apply)(struct rl_agent_run *R, cJSON *baton, cJSON *reply,
 	    struct rl_error *e);
+	/* Whether the request for this baton asks for plain text rather than
+	 * JSON (may be NULL: always JSON).  Then the request is sent without
+	 * the JSON mode and schema, and the reply's text (a <think> block
+	 * dropped, nothing else taken off) reaches check and apply as a cJSON
+	 * string: no schema is applied, check alone judges it, and a repair
+	 * round asks for "the corrected text".  rl-act's editing request is
+	 * one: its reply is SEARCH/REPLACE blocks (rl_edit.h). */
+	int (*text)(struct rl_agent_run *R, const cJSON *baton);
 };
 
 /* Parse options, run the loop, return the exit status for main. */

@@ -322,11 +322,12 @@ validate.reply_think 2"
 	fixture_repo
 	skip_without_sandbox
 	patch=$(jq -c 'select(.match.system == "planning agent") | .reply_json.steps[0].args.patch' "$RING")
-	cassette c "$(jq -cn --argjson p "$patch" '{match: {system: "acting agent"}, reply_json: {steps: [{step: 0, args: {patch: $p}}]}}')"
+	# an editing step's reply is text (here a diff), kept as JSON edits
+	cassette c "$(jq -cn --argjson p "$patch" '{match: {system: "acting agent"}, reply: $p}')"
 	baton act '{"plan":{"steps":[{"tool":"apply_patch","goal":"merge the sums"},{"tool":"run_tests","goal":"check"}]}}' |
 	    rl-act -p script:c > out
-	run jq -c '[.next, (.observations | map(.exit)), .trail[0].stage, (.plan.steps[0].args.patch | length > 100)]' out
-	expect '["feedback",[0,0],"act",true]'
+	run jq -c '[.next, (.observations | map(.exit)), .trail[0].stage, .observations[0].tool, (.observations[0].edits[0].path)]' out
+	expect '["feedback",[0,0],"act","edit_files","sum.c"]'
 	grep -q sum_sign sum.c
 	# complete steps ask nothing: no provider is even opened
 	git checkout -q sum.c
@@ -390,7 +391,10 @@ FINISH: merge"* ]]
 	skip_without_sandbox
 	baton act '{"plan":{"steps":[{"tool":"apply_patch","goal":"merge"},{"tool":"run_tests","goal":"t"}]}}' |
 	    rl-act --dry-run > out
-	[[ "$(jq -r .prompt out)" == *'step 0: apply_patch, goal: merge, given: {}, schema: {"type":"object","required":["patch"]'* ]]
+	[[ "$(jq -r .prompt out)" == *'Step 0: apply_patch, goal: merge, given: {}'* ]]
+	# a step that is not an edit is asked for its arguments, as JSON
+	baton act '{"plan":{"steps":[{"tool":"search","goal":"find"}]}}' | rl-act --dry-run > out
+	[[ "$(jq -r .prompt out)" == *'Its tool'"'"'s argument schema: {"type":"object","required":["pattern"]'* ]]
 	baton act '{"plan":{"steps":[{"tool":"read_file","args":{"path":"sum.c"},"goal":"g"}]}}' > in
 	rl-act --dry-run < in > out
 	cmp in out

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# The step-by-step act: rl-act asks the model for one step when its turn
+# comes, with what the steps before observed and the current text of the
+# file it edits; what the model is told to change it has been shown.
+
+load helpers/common
+
+# baton NEXT [JSON]: a task baton for $S/repo addressed to NEXT
+baton() {
+	jq -cn --arg repo "$S/repo" --arg next "$1" --argjson more "${2:-{\}}" \
+	    '{rl: 1, id: "t1", task: "merge the duplicated loops in sum.c",
+	      repo: $repo, next: $next, iter: 1,
+	      usage: {prompt_tokens: 0, completion_tokens: 0, requests: 0, ms: 0}}
+	     + $more'
+}
+
+# block PATH SEARCH REPLACE: one SEARCH/REPLACE block
+block() {
+	printf '%s\n<<<<<<< SEARCH\n%s\n=======\n%s\n>>>>>>> REPLACE\n' "$1" "$2" "$3"
+}
+
+# acting STEP REPLY: a cassette entry answering the acting agent's
+# request for step STEP with the text REPLY
+acting() {
+	jq -cn --arg p "Step $1: " --arg r "$2" \
+	    '{match: {system: "acting agent", prompt: $p}, reply: $r, times: 0}'
+}
+
+# flow_check RECORD: for every recorded request whose reply edits a file
+# (SEARCH/REPLACE blocks, or a diff, as text or inside the reply's JSON),
+# every SEARCH line and every removed line must be in its prompt.
+flow_check() {
+	local n=0 i text line
+	for i in $(seq 0 $(($(jq -s length "$1") - 1))); do
+		jq -rs --argjson i "$i" '.[$i].match.prompt' "$1" > "$S/prompt"
+		jq -rs --argjson i "$i" '.[$i].reply | (fromjson? | [.. | strings] |
+		    join("\n")) // .' "$1" > "$S/reply"
+		awk '/^<<<<<<<+ SEARCH/ { s = 1; next } /^=======+$/ { s = 0 }
+		    s { print } /^-/ && !/^---/ { print substr($0, 2) }' \
+		    "$S/reply" > "$S/lines"
+		[ -s "$S/lines" ] || continue
+		n=$((n + 1))
+		while IFS= read -r line; do
+			[ -z "$line" ] && continue
+			if ! grep -qF -- "$line" "$S/prompt"; then
+				echo "request $i: its reply edits a line its prompt never showed: $line" >&2
+				return 1
+			fi
+		done < "$S/lines"
+	done
+	# some request did edit
+	[ "$n" -gt 0 ]
+}
+
+@test "rl-act --dry-run: the editing prompt of the first step holds its goal and its file's text" {
+	fixture_repo
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"merge the two sums"},{"tool":"run_tests","goal":"t"}]}}' |
+	    rl-act --dry-run > out
+	jq -r .prompt out > prompt
+	grep -qF 'Step 0: edit_file, goal: merge the two sums, given: {"path":"sum.c"}' prompt
+	grep -qF 'The current text of sum.c:' prompt
+	# the file's exact text, whole
+	awk '/^````$/ { f = !f; next } f' prompt > shown
+	cmp shown sum.c
+	grep -q 'SEARCH/REPLACE' prompt
+	# nothing ran
+	git diff --quiet
+	[ "$(jq -r .stage out)" = act ]
+}
+
+@test "steps run in order; each editing request sees the earlier observations and the text after the earlier edits" {
+	fixture_repo
+	skip_without_sandbox
+	{
+		acting 1 "$(block sum.c 'sum_positive(const long *v, int n)' 'sum_pos(const long *v, int n)')"
+		acting 2 "$(block sum.c 'sum_pos(const long *v, int n)' 'sum_plus(const long *v, int n)'
+block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	printf("%ld %ld\n", sum_plus(v, n), sum_negative(v, n));')"
+	} > c
+	baton act '{"plan":{"steps":[{"tool":"search","args":{"pattern":"sum_negative"},"goal":"find"},
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"rename"},
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"rename again"},
+	    {"tool":"run_tests","goal":"t"}]}}' > b0
+	# one editing request a turn: the baton comes back to act between
+	RL_RECORD="$S/rec" rl-act -p script:c < b0 > b1
+	[ "$(jq -r .next b1)" = act ]
+	RL_RECORD="$S/rec" rl-act -p script:c < b1 > b2
+	run jq -c '[.next, (.observations | map([.step, .tool, .exit]))]' b2
+	expect '["feedback",[[0,"search",0],[1,"edit_files",0],[2,"edit_files",0],[3,"run_tests",0]]]'
+	grep -q 'sum_plus(v, n)' sum.c
+	# the baton keeps the edits as JSON, in the step's observation
+	[ "$(jq -r '.observations[2].edits | map(.path) | join(" ")' b2)" = "sum.c sum.c" ]
+	# the second request saw the search's output and the first edit
+	jq -rs '.[1].match.prompt' "$S/rec" > p2
+	grep -qF 'step 0: search, exit 0' p2
+	grep -qF 'sum_negative(const long *v, int n)' p2
+	grep -qF 'sum_pos(const long *v, int n)' p2
+	flow_check "$S/rec"
+}
+
+@test "an edit that does not apply is asked again with why and the fresh text, act.edit_retries times" {
+	fixture_repo
+	skip_without_sandbox
+	acting 0 "$(block sum.c 'no such line' 'x')" > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' > b0
+	rl-act -p script:c < b0 > b1 || true
+	run jq -c '[.next, (.observations | map([.tool, .exit != 0]))]' b1
+	expect '["act",[["edit_files",true]]]'
+	git diff --quiet
+	# the repair prompt: the teaching message, and the file as it is now
+	rl-act --dry-run < b1 > out
+	jq -r .prompt out > prompt
+	grep -qF 'Block 1 (sum.c) was not applied' prompt
+	grep -qF 'Send again only the blocks that were not applied' prompt
+	grep -qF 'The current text of sum.c:' prompt
+	# the last try goes to feedback with the failed edits
+	RL_ACT_EDIT_RETRIES=1 rl-act -p script:c < b1 > b2 || true
+	run jq -c '[.next, (.observations | length)]' b2
+	expect '["feedback",2]'
+	# a reply with no edit at all is a reply the engine repairs, then refuses
+	acting 0 "I would rather not." > c
+	run --separate-stderr rl-act -p script:c < b0
+	[ "$status" -ne 0 ]
+	[ "$(jq -r .error.code <<< "$output")" = validate.reply ]
+}
+
+@test "each earlier observation the prompt shows is capped: head and tail, and how to read the rest" {
+	fixture_repo
+	for i in $(seq 200); do echo "line $i of a long file"; done > long.txt
+	baton act '{"plan":{"steps":[{"tool":"read_file","args":{"path":"long.txt"},"goal":"read"},{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]},
+	    "observations":[{"step":0,"iter":1,"tool":"read_file","exit":0,"stdout":"'"$(tr '\n' ' ' < long.txt)"'"}]}' > b
+	RL_ACT_OBSERVATION_CHARS=400 rl-act --dry-run < b | jq -r .prompt > prompt
+	grep -qF 'line 1 of a long file' prompt
+	grep -qF 'line 200 of a long file' prompt
+	run ! grep -qF 'line 100 of a long file' prompt
+	grep -qF 'characters left out: plan a read_file step with start and end' prompt
+}
+
+@test "the information flow: every line a reply changes, its prompt showed (the ring over the fixture, and the demo)" {
+	fixture_repo
+	skip_without_sandbox
+	RL_RECORD="$S/rec" run --separate-stderr redline run -p "script:$FIX/agents/ring-edit.cassette" "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	flow_check "$S/rec"
+	# the planner wrote no code: the acting agent wrote it, from sum.c
+	run jq -rs 'map(select(.match.system | startswith("You are redline\u0027s planning agent"))) | .[0].reply' "$S/rec"
+	[[ "$output" != *SEARCH* ]]
+	[[ "$output" != *"@@"* ]]
+	grep -q 'sum_sign(v, n, -1)' sum.c
+	# the demo, recorded
+	[ -z "${RL_VALGRIND:-}" ] || skip "the demo runs the sandbox, which valgrind cannot"
+	export TMPDIR="$S"
+	RL_RECORD="$S/demo.rec" run --separate-stderr sh "$TOP/share/redline/examples/demo.sh" "$RL_BIN"
+	[ "$status" -eq 0 ]
+	[ "$(jq -rs 'map(select(.match.system | startswith("You are redline\u0027s acting agent"))) | length' "$S/demo.rec")" = 2 ]
+	flow_check "$S/demo.rec"
+}
+
+@test "the information-flow check fails when a reply edits a line its prompt never showed" {
+	fixture_repo
+	# the old flow: the planner writes a patch from a file it never saw
+	jq -c 'select(.match.system == "planning agent") | {match: {prompt: "Task: x", system: "You are redline'"'"'s planning agent"}, reply: (.reply_json | tojson)}' \
+	    "$FIX/agents/ring.cassette" > rec
+	run flow_check rec
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"its reply edits a line its prompt never showed"* ]]
+}
+
+@test "feedback sees a failed edit and the tests' tail, and a continue carries them back to act" {
+	fixture_repo
+	skip_without_sandbox
+	acting 0 "$(block sum.c 'no such line' 'x')" > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' |
+	    RL_ACT_EDIT_RETRIES=0 rl-act -p script:c > b || true
+	[ "$(jq -r .next b)" = feedback ]
+	jq -c '.observations += [{step: 1, iter: 1, tool: "run_tests", exit: 2,
+	    stdout: ("x" * 5000 + "\nFAIL: sum_test"), stderr: ""}]' b > b2
+	rl-feedback --dry-run < b2 | jq -r .prompt > prompt
+	grep -qF 'step 0 edit_files failed: edit 1 (sum.c) failed: ' prompt
+	grep -qF 'FAIL: sum_test' prompt
+	# continue: the failures go with the baton, and act's prompt says why
+	echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"continue","reason":"the edit did not apply"}}' > fc
+	rl-feedback -p script:fc < b2 > b3
+	run jq -c '[.next, (.feedback.failed | map([.step, .tool]))]' b3
+	expect '["act",[[0,"edit_files"],[1,"run_tests"]]]'
+	[[ "$(jq -r '.feedback.failed[1].said' b3)" == *"FAIL: sum_test" ]]
+	rl-act --dry-run < b3 | jq -r .prompt > prompt
+	grep -qF 'Feedback on the run before (continue): the edit did not apply' prompt
+}
+
+@test "a repair prompt tells every failed block, even when the baton holds only part of the edit's output" {
+	fixture_repo
+	skip_without_sandbox
+	reply=
+	for i in $(seq 12); do
+		reply="$reply$(block sum.c "	for (i = 0; i < n; i++)
+		if (v[i] > $i)
+			s += v[i];" x)
+"
+	done
+	acting 0 "$reply" > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' |
+	    rl-act -p script:c > b1 || true
+	# the baton's stdout was cut, and the whole is in the memory store
+	[ "$(jq -r '.observations[0].stdout_key != null' b1)" = true ]
+	rl-act --dry-run < b1 | jq -r .prompt > prompt
+	grep -qF 'Block 12 (sum.c) was not applied' prompt
+}
