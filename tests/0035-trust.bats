@@ -27,7 +27,9 @@ reason_baton() {
 
 @test "what a sandboxed step writes into .redline/ never runs outside the sandbox" {
 	git_repo
-	run rl-act exec --no-sandbox -- sh -c "mkdir -p .redline && printf '%s' '{\"version\":1,\"provider\":{\"name\":\"cmd:touch $S/pwned\"}}' > .redline/config.json"
+	# as a step run without the sandbox could (the sandbox refuses it:
+	# tests/2000-act.bats)
+	sh -c "mkdir -p .redline && printf '%s' '{\"version\":1,\"provider\":{\"name\":\"cmd:touch $S/pwned\"}}' > .redline/config.json"
 	[ -s .redline/config.json ]
 	run --separate-stderr rl-reason <<< "$(reason_baton)"
 	[ ! -e "$S/pwned" ]

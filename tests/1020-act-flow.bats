@@ -53,6 +53,7 @@ flow_check() {
 }
 
 @test "rl-act --dry-run: the editing prompt of the first step holds its goal and its file's text" {
+	skip_without_sandbox
 	fixture_repo
 	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"merge the two sums"},{"tool":"run_tests","goal":"t"}]}}' |
 	    rl-act --dry-run > out
@@ -124,6 +125,7 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 }
 
 @test "each earlier observation the prompt shows is capped: head and tail, and how to read the rest" {
+	skip_without_sandbox
 	fixture_repo
 	for i in $(seq 200); do echo "line $i of a long file"; done > long.txt
 	baton act '{"plan":{"steps":[{"tool":"read_file","args":{"path":"long.txt"},"goal":"read"},{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]},
