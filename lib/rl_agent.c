@@ -23,7 +23,6 @@
 #include "rl_prov_pool.h"
 #include "rl_schema.h"
 #include "rl_text.h"
-#include "rl_tree.h"
 #include "rl_trust.h"
 
 #define PROMPT_MAX (1UL << 20)     /* a system prompt file, at most */
@@ -64,22 +63,6 @@ rl_agent_repo_key(const char *dir, char *out, size_t size)
 	for (; dir && *dir; dir++)
 		h = (h ^ (unsigned char)*dir) * 1099511628211ULL;
 	snprintf(out, size, "repo-%016llx", (unsigned long long)h);
-}
-
-/* --- the repository's files --------------------------------------------- */
-
-void
-rl_agent_files(const char *dir, size_t max, struct rl_buf *out)
-{
-	struct rl_tree T = {0};
-	size_t i;
-
-	rl_tree_files(dir, &T);
-	for (i = 0; i < T.n && i < max; i++)
-		rl_buf_printf(out, "%s\n", T.v[i]);
-	if (T.n > max)
-		rl_buf_printf(out, "(%zu more files)\n", T.n - max);
-	rl_tree_free(&T);
 }
 
 /* --- prompts ------------------------------------------------------------ */

@@ -129,10 +129,6 @@ void rl_agent_error(cJSON *errs, const char *path, const char *keyword,
  * "repo-" and 16 hex digits of a hash of its path (out: 24 bytes). */
 void rl_agent_repo_key(const char *dir, char *out, size_t size);
 
-/* Append up to max file names of repository dir, sorted, one a line
- * (.git and other hidden entries left out), to out. */
-void rl_agent_files(const char *dir, size_t max, struct rl_buf *out);
-
 /*
  * For a context function: append to prompt the repository map of the
  * baton's repository (its "repo", else -C) and, when windows is 1, the
