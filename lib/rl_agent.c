@@ -122,13 +122,21 @@ build_system(struct engine *E, const cJSON *baton, struct rl_buf *sys)
 	rl_buf_free(&mem);
 }
 
-static void
+/*
+ * The prompt: its head first, what stays the same in every request of a
+ * task while the tree does ("Task:" and the repository map, ranked for
+ * the task alone), then the agent's fields, the rest of its context and
+ * the memory.  Returns the head's length, for a service that caches a
+ * prompt's prefix (rl_call.head).
+ */
+static size_t
 build_prompt(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
 	struct rl_buf *p)
 {
 	const char *const *f;
-	struct rl_buf mem = {0};
+	struct rl_buf mem = {0}, body = {0};
 	const cJSON *v;
+	size_t head;
 	char key[32];
 
 	rl_buf_printf(p, "Task: %s\n", rl_json_str(baton, "task") ?
@@ -136,21 +144,27 @@ build_prompt(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
 	for (f = E->R.A->fields; f && *f; f++) {
 		if (!(v = cJSON_GetObjectItemCaseSensitive(baton, *f)))
 			continue;
-		rl_buf_printf(p, "%s: ", *f);
-		rl_json_print(v, p);
-		rl_buf_addc(p, '\n');
+		rl_buf_printf(&body, "%s: ", *f);
+		rl_json_print(v, &body);
+		rl_buf_addc(&body, '\n');
 	}
 	rl_agent_repo_key(rl_json_str(baton, "repo"), key, sizeof key);
 	memory(E, key, &mem);
-	/* what the request holds besides the prompt built so far */
-	E->R.reserve = sys->len + (mem.len ? mem.len + 8 : 0);
+	/* what the request holds besides the body built so far */
+	E->R.reserve = sys->len + p->len + (mem.len ? mem.len + 8 : 0);
+	rl_buf_reset(&E->R.map);
 	if (E->R.A->context)
-		E->R.A->context(&E->R, baton, p);
+		E->R.A->context(&E->R, baton, &body);
 	if (mem.len) {
-		rl_buf_adds(p, "Memory:\n");
-		rl_buf_add(p, mem.data, mem.len);
+		rl_buf_adds(&body, "Memory:\n");
+		rl_buf_add(&body, mem.data, mem.len);
 	}
+	rl_buf_add(p, E->R.map.data, E->R.map.len);
+	head = p->len;
+	rl_buf_add(p, body.data, body.len);
 	rl_buf_free(&mem);
+	rl_buf_free(&body);
+	return head;
 }
 
 void
@@ -163,11 +177,17 @@ rl_agent_code(struct rl_agent_run *R, const cJSON *baton, const char *text,
 	struct rl_context_ask q = {
 		.dir = repo ? repo : R->dir,
 		.text = text,
+		/* ranked for the task alone, the map is the same in every
+		 * stage's request: the prompt's head */
+		.map_text = rl_json_str(baton, "task") ? rl_json_str(baton,
+		    "task") : "",
 		.debt = cJSON_GetObjectItemCaseSensitive(baton, "debt"),
 		.room = used < max ? max - used : 0,
 		.windows = windows,
+		.map = &R->map,
 	};
 
+	rl_buf_reset(&R->map);
 	rl_context_add(&R->ctx, &q, prompt);
 }
 
@@ -605,7 +625,7 @@ open_provider(struct engine *E)
 
 static void
 dry_run(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
-	const struct rl_buf *prompt)
+	const struct rl_buf *prompt, size_t head)
 {
 	cJSON *o = cJSON_CreateObject();
 	const char *id = rl_json_str(baton, "id");
@@ -614,6 +634,7 @@ dry_run(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
 	cJSON_AddStringToObject(o, "stage", E->R.A->name);
 	cJSON_AddStringToObject(o, "system", sys->data ? sys->data : "");
 	cJSON_AddStringToObject(o, "prompt", prompt->data ? prompt->data : "");
+	cJSON_AddNumberToObject(o, "head", (double)head);
 	cJSON_AddNumberToObject(o, "tokens", (double)((sys->len + prompt->len + 3) / 4));
 	rl_prov_pool_pass(&E->pool, o);
 	cJSON_Delete(o);
@@ -626,6 +647,7 @@ each(struct rl_rec *r, void *arg)
 	cJSON *b = r->json;
 	const char *next = rl_json_str(b, "next");
 	struct rl_buf why = {0}, sys = {0}, prompt = {0};
+	struct rl_call req = {0};
 	struct rl_error e;
 	int status = RL_EXIT_OK, rc;
 
@@ -652,15 +674,17 @@ each(struct rl_rec *r, void *arg)
 		goto pass;
 	}
 	build_system(E, b, &sys);
-	build_prompt(E, b, &sys, &prompt);
+	req.head = build_prompt(E, b, &sys, &prompt);
 	if (E->dry_run) {
-		dry_run(E, b, &sys, &prompt);
+		dry_run(E, b, &sys, &prompt, req.head);
 	} else if (open_provider(E) < 0) {
 		status = mark(E, b, E->open_err.code, E->open_err.message);
 		goto pass;
 	} else {
-		rl_prov_pool_call(&E->pool, b, prompt.data, sys.data,
-		    !is_text(E, b));
+		req.prompt = prompt.data;
+		req.system = sys.data;
+		req.json = !is_text(E, b);
+		rl_prov_pool_send(&E->pool, b, &req);
 	}
 	goto out;
 pass:
@@ -833,6 +857,7 @@ out:
 		rl_mem_close(E.R.mem);
 	rl_tools_free(&E.R.tools);
 	rl_context_settings_free(&E.R.ctx);
+	rl_buf_free(&E.R.map);
 	rl_schema_free(E.schema);
 	rl_buf_free(&E.system);
 	return rl_cmd_finish(&cfg, &E.L, status);

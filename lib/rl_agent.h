@@ -28,12 +28,17 @@
  *   - else the prompt is built: the system prompt (./.redline/prompts/
  *     NAME.md overrides the shipped one when the user trusts the
  *     repository's .redline/, rl_trust.h), the agent's corrective bias
- *     (the baton's bias.NAME, else its memory's "bias"), then "Task:",
- *     each of the agent's fields present in the baton as compact JSON,
- *     what context adds (the repository map and code windows, through
- *     rl_agent_code), and what its memory holds for this repository
- *     (key "repo-HASH"), and nothing else: tokens are cubed in the reward;
- *   - the provider is called, -j requests in flight, output in order;
+ *     (the baton's bias.NAME, else its memory's "bias"), then the
+ *     prompt's head: "Task:" and, when context shows one, the
+ *     repository map (ranked for the task alone); then each of the
+ *     agent's fields present in the baton as compact JSON, what else
+ *     context adds (code windows, through rl_agent_code), and what its
+ *     memory holds for this repository (key "repo-HASH"), and nothing
+ *     else: tokens are cubed in the reward;
+ *   - the provider is called, -j requests in flight, output in order,
+ *     with the head's length (rl_call.head): the head is the same, byte
+ *     for byte, in every request of a task while the tree is unchanged,
+ *     so a service that caches a prompt's prefix may read it back;
  *   - the reply is taken as real models send it: a <think>...</think>
  *     block, or all up to a lone </think>, is dropped; the object may
  *     be the whole text, in a ```json fence, or among prose; it is
@@ -52,8 +57,9 @@
  * A request that fails leaves the baton as it was, with an error whose
  * retryable says whether a later try may work (rl-queue and redline run
  * retry those).  --dry-run writes, instead of calling, one record per
- * baton {"id", "stage", "system", "prompt", "tokens"}, tokens being the
- * estimate bytes / 4 that rl-provider uses when a service counts none.
+ * baton {"id", "stage", "system", "prompt", "head", "tokens"}, head being
+ * the bytes of the prompt's head and tokens the estimate bytes / 4 that
+ * rl-provider uses when a service counts none.
  */
 #ifndef RL_AGENT_H
 #define RL_AGENT_H
@@ -86,7 +92,11 @@ struct rl_agent_run {
 	struct rl_context_settings ctx;  /* context.*: what rl_agent_code shows */
 	size_t reserve;              /* bytes the request holds beyond the
 	                                prompt given to context: the system
-	                                prompt, the memory */
+	                                prompt, the head's "Task:", the
+	                                memory */
+	struct rl_buf map;           /* the repository map rl_agent_code
+	                                made, which the engine puts in the
+	                                prompt's head */
 };
 
 struct rl_agent {
@@ -130,12 +140,13 @@ void rl_agent_error(cJSON *errs, const char *path, const char *keyword,
 void rl_agent_repo_key(const char *dir, char *out, size_t size);
 
 /*
- * For a context function: append to prompt the repository map of the
- * baton's repository (its "repo", else -C) and, when windows is 1, the
- * code windows of what text names (rl_context.h), ranked with the
- * baton's debt, in what context.max_prompt_tokens leaves once the
- * system prompt, the prompt so far, the memory and room for a repair
- * round are counted.
+ * For a context function, once per prompt: the repository map of the
+ * baton's repository (its "repo", else -C), ranked for the baton's task,
+ * into R->map, which the engine puts in the prompt's head; and, when
+ * windows is 1, the code windows of what text names (rl_context.h)
+ * appended to prompt; ranked with the baton's debt, in what
+ * context.max_prompt_tokens leaves once the system prompt, the prompt so
+ * far, the memory and room for a repair round are counted.
  */
 void rl_agent_code(struct rl_agent_run *R, const cJSON *baton,
 	const char *text, int windows, struct rl_buf *prompt);

@@ -596,12 +596,12 @@ path_char(int c)
 	return isalnum(c) || (c && strchr("_./+-", c));
 }
 
-/* The identifier-like and the path-like words of the text. */
+/* The identifier-like and the path-like words of text. */
 static void
-take_names(struct ctx *X)
+take_names(struct ctx *X, const char *text)
 {
-	const unsigned char *s = (const unsigned char *)(X->q->text ?
-	    X->q->text : ""), *p, *b, *e, *dot;
+	const unsigned char *s = (const unsigned char *)(text ? text : ""), *p,
+	    *b, *e, *dot;
 	size_t n, i;
 	int strong;
 
@@ -824,6 +824,28 @@ rank(struct ctx *X)
 	sort_ctx = NULL;
 }
 
+/* Forget the names and the ranking, to rank for another text. */
+static void
+unrank(struct ctx *X)
+{
+	size_t i;
+
+	for (i = 0; i < X->n; i++) {
+		free(X->f[i].hit);
+		X->f[i].hit = NULL;
+		X->f[i].named = X->f[i].stem = 0;
+		X->f[i].refs = X->f[i].hits = 0;
+		X->f[i].score = 0;
+	}
+	for (i = 0; i < X->nw; i++)
+		free(X->w[i].w);
+	for (i = 0; i < X->np; i++)
+		free(X->paths[i]);
+	X->nw = X->np = 0;
+	free(X->order);
+	X->order = NULL;
+}
+
 /* --- the map ------------------------------------------------------------ */
 
 /* f's part of the map in at most left bytes, into out: "PATH:" and the
@@ -1036,20 +1058,16 @@ ctx_free(struct ctx *X)
 {
 	size_t i;
 
+	if (X->f)
+		unrank(X);
 	for (i = 0; i < X->n; i++) {
 		free(X->f[i].text);
 		free(X->f[i].lo);
-		free(X->f[i].hit);
 		rl_context_defs_free(&X->f[i].d);
 	}
-	for (i = 0; i < X->nw; i++)
-		free(X->w[i].w);
-	for (i = 0; i < X->np; i++)
-		free(X->paths[i]);
 	free(X->f);
 	free(X->w);
 	free(X->paths);
-	free(X->order);
 	free(X->dir);
 	rl_tree_free(&X->T);
 }
@@ -1060,7 +1078,10 @@ rl_context_add(const struct rl_context_settings *S,
 {
 	struct ctx X = {0};
 	char abs[PATH_MAX];
-	size_t i, total = 0, fresh = 0, start = out->len, map, budget;
+	struct rl_buf *mapout = q->map ? q->map : out;
+	const char *map_text = q->map_text ? q->map_text : q->text;
+	size_t i, total = 0, fresh = 0, start = out->len, mstart = mapout->len;
+	size_t map, budget;
 	int ctags;
 	struct file *f;
 
@@ -1099,14 +1120,21 @@ rl_context_add(const struct rl_context_settings *S,
 	}
 	if (fresh)
 		cache_save(&X);
-	take_names(&X);
+	take_names(&X, map_text);
 	rank(&X);
 	budget = q->room * 4;
 	map = render_map(&X, (S->map_tokens < q->room ? S->map_tokens : q->room) * 4,
-	    out);
-	if (q->windows && budget > map)
+	    mapout);
+	if (q->windows && budget > map) {
+		if (strcmp(map_text ? map_text : "", q->text ? q->text : "") != 0) {
+			unrank(&X);
+			take_names(&X, q->text);
+			rank(&X);
+		}
 		render_windows(&X, budget - map, out);
+	}
 out:
 	ctx_free(&X);
-	return out->len - start;
+	return mapout == out ? out->len - start :
+	    out->len - start + mapout->len - mstart;
 }

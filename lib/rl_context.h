@@ -32,6 +32,11 @@
  * text naming its path or its stem, for each use of a named identifier
  * (up to 15), and for its debt when the baton's debt.files gives it
  * ({PATH: debt} or [{"path", "debt"}], as rl_debt.h measures it).
+ * The map and the windows may be ranked for two texts (map_text, text):
+ * the agents rank the map for the task alone, so that it is the same,
+ * byte for byte, in every request of a task while the tree is unchanged
+ * (a prefix a model server can cache), and the windows for all that the
+ * stage's prompt names.
  *
  * What is appended, each part only when it has something to show:
  *
@@ -89,9 +94,15 @@ struct rl_context_settings {
 struct rl_context_ask {
 	const char *dir;             /* the repository */
 	const char *text;            /* where the names come from */
+	const char *map_text;        /* where the map's names come from, when
+	                                not from text (NULL): the task alone
+	                                gives a map that is the same for every
+	                                stage of a task */
 	const cJSON *debt;           /* the baton's debt, or NULL */
 	size_t room;                 /* tokens the map and windows may take */
 	int windows;                 /* 0: the map alone */
+	struct rl_buf *map;          /* where the map goes, or NULL: out,
+	                                before the windows */
 };
 
 /* Fill S from cfg (context.*, the state directory); free it with
@@ -100,9 +111,10 @@ void rl_context_settings(const struct rl_config *cfg,
 	struct rl_context_settings *S);
 void rl_context_settings_free(struct rl_context_settings *S);
 
-/* Append the map and the windows for q to out (see above); returns the
- * bytes appended.  Unreadable files are left out; nothing is printed
- * but a warning when ctags fails or the cache cannot be written. */
+/* Append the map (to q->map when set) and the windows for q to out (see
+ * above); returns the bytes appended to both.  Unreadable files are left
+ * out; nothing is printed but a warning when ctags fails or the cache
+ * cannot be written. */
 size_t rl_context_add(const struct rl_context_settings *S,
 	const struct rl_context_ask *q, struct rl_buf *out);
 

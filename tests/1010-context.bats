@@ -193,3 +193,31 @@ a.c:"* ]]
 	[[ "$(jq -r .prompt "$S/out")" == *"first):
 b.c:"* ]]
 }
+
+@test "every stage's request of a task begins with the same head: the task and the map ranked for it" {
+	fixture_repo
+	printf '%s\n' '{"reply":"{\"explanation\":\"two loops alike\",\"gaps\":[],\"findings\":[\"main prints both sums\"]}"}' \
+	    '{"reply":"{\"steps\":[{\"tool\":\"search\",\"args\":{\"pattern\":\"sum_\"},\"goal\":\"look\"}]}"}' > "$S/mock.script"
+	mock_start -s "$S/mock.script"
+	rl-task "merge the duplicated loops in sum.c" > "$S/b0"
+	rl-reason --dry-run < "$S/b0" > "$S/dry"
+	jq -j '.prompt[:.head]' "$S/dry" > "$S/head"
+	run head -2 "$S/head"
+	expect "Task: merge the duplicated loops in sum.c
+Repository map (most relevant first):"
+	# the reasoning names main, which the plan's windows show; its head is
+	# the reason request's all the same, and so is the prefix a server sees
+	export OPENAI_API_KEY=k RL_BASE_URL=$MOCK_URL
+	rl-reason -p openai < "$S/b0" | rl-plan -p openai > "$S/b2"
+	mock_stop
+	run jq -r .next "$S/b2"
+	expect act
+	jq -j 'select(.path | test("/chat/completions")) | .body.messages[-1].content' \
+	    "$MOCK_LOG" > "$S/both"
+	[ "$(grep -c '^Task: ' "$S/both")" -eq 2 ]
+	jq -j 'select(.path | test("/chat/completions")) | .body.messages[-1].content
+	    | .[:'"$(wc -c < "$S/head")"']' "$MOCK_LOG" > "$S/heads"
+	cat "$S/head" "$S/head" > "$S/want"
+	cmp "$S/want" "$S/heads"
+	grep -q '^reasoning: .*main prints both sums' "$S/both"
+}

@@ -107,3 +107,34 @@ null'
 	run grep -rl -e "$KEY" -e 7c1e94d2b6a8 --exclude=mock.log "$S"
 	[ "$status" -eq 1 ]
 }
+
+@test "anthropic: every stage of a task marks its system prompt and its head for the cache; cache reads are cached tokens" {
+	fixture_repo
+	printf '%s\n' '{"reply":"{\"explanation\":\"two loops alike\",\"gaps\":[],\"findings\":[\"main prints both sums\"]}","usage":{"input_tokens":40,"cache_creation_input_tokens":700,"output_tokens":20}}' \
+	    '{"reply":"{\"steps\":[{\"tool\":\"search\",\"args\":{\"pattern\":\"sum_\"},\"goal\":\"look\"}]}","usage":{"input_tokens":60,"cache_read_input_tokens":500,"output_tokens":30}}' > "$S/mock.script"
+	mock_start -P anthropic -s "$S/mock.script"
+	export ANTHROPIC_API_KEY=$KEY RL_BASE_URL=$MOCK_URL
+	rl-task "merge the duplicated loops in sum.c" | rl-reason -p anthropic | rl-plan -p anthropic > "$S/b2"
+	mock_stop
+	run jq -c '[.next, .usage.prompt_tokens]' "$S/b2"
+	expect '["act",1300]'
+	# the system block and the head block each end with a breakpoint
+	run posts '[.body.system[-1].cache_control.type,
+	    (.body.messages[0].content | map(.cache_control.type))]'
+	expect '["ephemeral",["ephemeral",null]]
+["ephemeral",["ephemeral",null]]'
+	# the head: the task and the repository map, the same in both stages
+	run posts '.body.messages[0].content[0].text'
+	[ "$(printf '%s\n' "$output" | sort -u | wc -l)" -eq 1 ]
+	[[ "${lines[0]}" == '"Task: merge the duplicated loops in sum.c\nRepository map (most relevant first):\nsum.c:'* ]]
+	run posts '.body.messages[0].content[1].text | test("^reasoning: .*main prints both sums")'
+	expect 'false
+true'
+	# cache reads are cached tokens in the metrics and in rl-stats
+	run jq -c 'select(.kind == "request") | [.cmd, .prompt_tokens, .cached_tokens]' "$RL_HOME/metrics.ndjson"
+	expect '["rl-reason",740,null]
+["rl-plan",560,500]'
+	run rl-stats -J --by provider
+	jqo 'select(.provider == "anthropic") | [.requests, .prompt_tokens, .cached_tokens]'
+	expect '[2,1300,500]'
+}
