@@ -21,10 +21,21 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
+/* One round, with the eight working variables named in their place for
+ * it: no moving of the other seven. */
+#define ROUND(a, b, c, d, e, f, g, h, i) do { \
+	uint32_t t1_ = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + \
+	    ((e & f) ^ (~e & g)) + K[i] + w[i]; \
+	uint32_t t2_ = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + \
+	    ((a & b) ^ (a & c) ^ (b & c)); \
+	d += t1_; \
+	h = t1_ + t2_; \
+} while (0)
+
 static void
 compress(struct rl_sha256 *s, const unsigned char *p)
 {
-	uint32_t w[64], v[8], t1, t2;
+	uint32_t w[64], a, b, c, d, e, f, g, h;
 	int i;
 
 	for (i = 0; i < 16; i++)
@@ -34,18 +45,20 @@ compress(struct rl_sha256 *s, const unsigned char *p)
 		w[i] = w[i - 16] + w[i - 7] +
 		    (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
 		    (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-	memcpy(v, s->h, sizeof v);
-	for (i = 0; i < 64; i++) {
-		t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) +
-		    ((v[4] & v[5]) ^ (~v[4] & v[6])) + K[i] + w[i];
-		t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) +
-		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof *v);
-		v[4] += t1;
-		v[0] = t1 + t2;
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
+	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
+	for (i = 0; i < 64; i += 8) {
+		ROUND(a, b, c, d, e, f, g, h, i);
+		ROUND(h, a, b, c, d, e, f, g, i + 1);
+		ROUND(g, h, a, b, c, d, e, f, i + 2);
+		ROUND(f, g, h, a, b, c, d, e, i + 3);
+		ROUND(e, f, g, h, a, b, c, d, i + 4);
+		ROUND(d, e, f, g, h, a, b, c, i + 5);
+		ROUND(c, d, e, f, g, h, a, b, i + 6);
+		ROUND(b, c, d, e, f, g, h, a, i + 7);
 	}
-	for (i = 0; i < 8; i++)
-		s->h[i] += v[i];
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
 
 void
@@ -69,6 +82,13 @@ rl_sha256_add(struct rl_sha256 *s, const void *data, size_t n)
 
 	s->len += n;
 	while (n) {
+		if (!s->fill && n >= 64) {
+			/* a whole block straight from the data */
+			compress(s, p);
+			p += 64;
+			n -= 64;
+			continue;
+		}
 		take = 64 - s->fill < n ? 64 - s->fill : n;
 		memcpy(s->block + s->fill, p, take);
 		s->fill += take;
