@@ -21,12 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rl_cache.h"
 #include "rl_context.h"
 #include "rl_err.h"
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_proc.h"
-#include "rl_sha256.h"
 #include "rl_text.h"
 #include "rl_tree.h"
 
@@ -35,9 +35,8 @@
 #define FILES_MAX 20000            /* files of a tree looked at */
 #define CTAGS_MS 60000             /* how long ctags may take */
 #define CTAGS_OUT (256UL << 20)    /* bytes of its output read */
-#define CACHE_MAX (256UL << 20)    /* bytes of a cache file read */
 /* the cache's format and what a scan yields: bump when either changes */
-#define CACHE_MAGIC "rl-context 2\n"
+#define CACHE_MAGIC "rl-context 3"
 #define REFS_MAX 15                /* uses of named identifiers a file scores */
 #define LINE_SHOWN 400             /* bytes of a line a window shows
                                       (more: cut, and marked " [cut]") */
@@ -51,7 +50,7 @@ struct file {
 	size_t len;
 	size_t *lo;                  /* line offsets, lines + 1 of them */
 	unsigned lines;
-	char key[RL_SHA256_HEX];
+	char key[RL_CACHE_KEY];
 	struct rl_context_defs d;
 	unsigned char *hit;          /* per definition: the text names it */
 	int have, named, stem;
@@ -167,18 +166,6 @@ line_of(const struct file *f, unsigned l, size_t *len)
 		b--;
 	*len = b - a;
 	return f->text + a;
-}
-
-static void
-hash_file(const char *tag, struct file *f)
-{
-	struct rl_sha256 h;
-
-	rl_sha256_init(&h);
-	rl_sha256_add(&h, CACHE_MAGIC, strlen(CACHE_MAGIC));
-	rl_sha256_add(&h, tag, strlen(tag) + 1);
-	rl_sha256_add(&h, f->text, f->len);
-	rl_sha256_hex(&h, f->key);
 }
 
 static int
@@ -381,32 +368,6 @@ run_ctags(struct ctx *X)
 
 /* --- the cache ---------------------------------------------------------- */
 
-struct entry {
-	const char *key;             /* 64 hex digits, in the cache's text */
-	const char *body;            /* its definition lines */
-	size_t len;
-};
-
-static int
-cmp_entry(const void *a, const void *b)
-{
-	return strncmp(((const struct entry *)a)->key,
-	    ((const struct entry *)b)->key, RL_SHA256_HEX - 1);
-}
-
-static void
-cache_path(const struct ctx *X, struct rl_buf *out)
-{
-	struct rl_sha256 h;
-	char hex[RL_SHA256_HEX];
-
-	rl_sha256_init(&h);
-	rl_sha256_add(&h, X->dir, strlen(X->dir));
-	rl_sha256_hex(&h, hex);
-	rl_buf_printf(out, "%s/%.16s.defs", X->S->cache_dir, hex);
-}
-
-
 /* Definition lines "LINE\tEND\tNAME\tSIG" (s, n bytes) into f's. */
 static void
 parse_defs(struct file *f, const char *s, size_t n)
@@ -439,85 +400,45 @@ parse_defs(struct file *f, const char *s, size_t n)
 	}
 }
 
-/*
- * The cache file: CACHE_MAGIC, then for each file "@ KEY" and its
- * definition lines.  Take from it the definitions of the files whose
- * key it holds.
- */
+/* Take from the cache the definitions of the files whose key it holds. */
 static void
-cache_load(struct ctx *X)
+cache_load(struct ctx *X, struct rl_cache *C)
 {
-	struct rl_buf path = {0}, text = {0};
-	struct entry *v = NULL, k, *hit;
-	size_t n = 0, cap = 0, i, m = strlen(CACHE_MAGIC);
-	const char *p, *e, *end;
+	const char *body;
+	size_t i, len;
 
-	if (!X->S->cache_dir)
-		return;
-	cache_path(X, &path);
-	if (rl_fs_read_regular(path.data, &text, CACHE_MAX) < 0 ||
-	    text.len < m || memcmp(text.data, CACHE_MAGIC, m) != 0)
-		goto out;
-	end = text.data + text.len;
-	for (p = text.data + m; p < end; p = e + 1) {
-		if (!(e = memchr(p, '\n', (size_t)(end - p))))
-			e = end;
-		if (e - p != RL_SHA256_HEX + 1 || p[0] != '@' || p[1] != ' ')
-			continue;
-		if (n)
-			v[n - 1].len = (size_t)(p - v[n - 1].body);
-		if (n == cap)
-			v = rl_xrealloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
-		v[n].key = p + 2;
-		v[n].body = e < end ? e + 1 : end;
-		v[n++].len = 0;
-	}
-	if (!n)
-		goto out;
-	v[n - 1].len = (size_t)(end - v[n - 1].body);
-	qsort(v, n, sizeof *v, cmp_entry);
 	for (i = 0; i < X->n; i++) {
-		k.key = X->f[i].key;
-		if (!X->f[i].text || !(hit = bsearch(&k, v, n, sizeof *v, cmp_entry)))
+		if (!X->f[i].text || !(body = rl_cache_get(C, X->f[i].key, &len)))
 			continue;
-		parse_defs(&X->f[i], hit->body, hit->len);
+		parse_defs(&X->f[i], body, len);
 		X->f[i].have = 1;
 	}
-out:
-	free(v);
-	rl_buf_free(&path);
-	rl_buf_free(&text);
 }
 
-/* Write the definitions of the tree's files as the cache (a file whose
- * key is blank, scanned after ctags failed, is left out). */
+/* Keep the definitions of the files scanned now (a file whose key is
+ * blank, scanned after ctags failed, is left out). */
 static void
-cache_save(struct ctx *X)
+cache_save(struct ctx *X, struct rl_cache *C, const unsigned char *fresh)
 {
 	static int warned;
-	struct rl_buf path = {0}, text = {0};
+	struct rl_buf text = {0};
 	const struct rl_context_def *d;
 	size_t i, j;
 
-	if (!X->S->cache_dir)
-		return;
-	rl_buf_adds(&text, CACHE_MAGIC);
 	for (i = 0; i < X->n; i++) {
-		if (!X->f[i].text || !X->f[i].have || !X->f[i].key[0])
+		if (!fresh[i] || !X->f[i].key[0])
 			continue;
-		rl_buf_printf(&text, "@ %s\n", X->f[i].key);
+		rl_buf_reset(&text);
 		for (j = 0; j < X->f[i].d.n; j++) {
 			d = &X->f[i].d.v[j];
 			rl_buf_printf(&text, "%u\t%u\t%s\t%s\n", d->line, d->end,
 			    d->name, d->sig);
 		}
+		rl_cache_put(C, X->f[i].key, text.data ? text.data : "", text.len);
 	}
-	cache_path(X, &path);
-	if ((rl_fs_mkdirs(X->S->cache_dir, 0700) < 0 ||
-	    rl_fs_replace(path.data, text.data, text.len, 0600) < 0) && !warned++)
+	if (rl_cache_save(C) < 0 && !warned++)
 		fprintf(stderr, "%s: warning: cannot write the context cache %s: "
-		    "%s\n", rl_prog, path.data, strerror(errno));
-	rl_buf_free(&path);
+		    "%s\n", rl_prog, C->path, strerror(errno));
 	rl_buf_free(&text);
 }
 
@@ -1077,6 +998,8 @@ rl_context_add(const struct rl_context_settings *S,
 	const struct rl_context_ask *q, struct rl_buf *out)
 {
 	struct ctx X = {0};
+	struct rl_cache C;
+	unsigned char *fresh_now = NULL;
 	char abs[PATH_MAX];
 	struct rl_buf *mapout = q->map ? q->map : out;
 	const char *map_text = q->map_text ? q->map_text : q->text;
@@ -1102,11 +1025,13 @@ rl_context_add(const struct rl_context_settings *S,
 		if (!f->text)
 			continue;
 		index_lines(f);
-		hash_file(ctags ? "ctags" : "scan", f);
+		rl_cache_key(ctags ? "ctags" : "scan", f->text, f->len, f->key);
 	}
-	cache_load(&X);
+	rl_cache_open(&C, S->cache_dir, X.dir, "defs", CACHE_MAGIC);
+	cache_load(&X, &C);
+	fresh_now = rl_xcalloc(X.n + 1, 1);
 	for (i = 0; i < X.n; i++)
-		fresh += X.f[i].text && !X.f[i].have;
+		fresh += fresh_now[i] = X.f[i].text && !X.f[i].have;
 	if (fresh && ctags && run_ctags(&X) < 0)
 		for (i = 0; i < X.n; i++)
 			if (!X.f[i].have)
@@ -1119,7 +1044,9 @@ rl_context_add(const struct rl_context_settings *S,
 		}
 	}
 	if (fresh)
-		cache_save(&X);
+		cache_save(&X, &C, fresh_now);
+	rl_cache_close(&C);
+	free(fresh_now);
 	take_names(&X, map_text);
 	rank(&X);
 	budget = q->room * 4;
