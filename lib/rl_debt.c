@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "rl_buf.h"
+#include "rl_cache.h"
 #include "rl_debt.h"
+#include "rl_err.h"
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_path.h"
@@ -23,6 +27,9 @@
 #define CHUNK 200                  /* files per analyzer run */
 #define ANALYZER_OUT (64UL << 20)
 #define ANALYZER_MS (600 * 1000LL)
+#define VALUE_MAX 64               /* bytes of a finding's value kept */
+/* the analyzers' store: bump when what an entry holds changes */
+#define CACHE_MAGIC "rl-debt 1"
 
 enum { K_FUNC, K_NEST, K_LINE, K_DUP, K_MARK, K_SIZE, NKINDS };
 static const char *const kinds[NKINDS] = {
@@ -47,6 +54,17 @@ struct file {
 	long lines;
 	double count[NKINDS], debt[NKINDS];
 	cJSON *extra;                  /* analyzer kinds: {KIND: {count, debt}} */
+	char sum[RL_CACHE_KEY];        /* the hash of its bytes, when an
+	                                  analyzer takes it */
+	int pending;                   /* the analyzer runs over it now */
+	struct rl_buf found;           /* what that run found in it */
+};
+
+struct analyzer {
+	cJSON *a;                      /* the manifest, or NULL: not valid */
+	cJSON *info;                   /* its part of the record */
+	int runs;                      /* valid and installed */
+	char id[RL_CACHE_KEY];         /* what its findings depend on */
 };
 
 struct measure {
@@ -59,6 +77,9 @@ struct measure {
 	size_t nw, capw;
 	long lines;
 	size_t measured;
+	struct analyzer *an;           /* SHARE/debt.d, in name order */
+	size_t nan;
+	struct rl_cache cache;         /* their findings, by file */
 };
 
 static double
@@ -410,10 +431,13 @@ duplicates(struct measure *M)
 	free(seen);
 }
 
+static int wants(const cJSON *a, const char *path);
+
 static void
 measure_file(struct measure *M, uint32_t idx)
 {
 	struct rl_buf path = {0}, text = {0};
+	size_t i;
 
 	rl_buf_printf(&path, "%s/%s", M->dir, M->T.v[idx]);
 	if (rl_fs_read(path.data, &text, FILE_MAX) == 0 &&
@@ -422,6 +446,13 @@ measure_file(struct measure *M, uint32_t idx)
 		measure_text(M, idx, text.data ? text.data : "", text.len,
 		    family_of(M->T.v[idx]));
 		M->measured++;
+		/* the key of its findings, when an analyzer will want them */
+		for (i = 0; i < M->nan; i++)
+			if (M->an[i].runs && wants(M->an[i].a, M->T.v[idx])) {
+				rl_cache_key("", text.data ? text.data : "", text.len,
+				    M->f[idx].sum);
+				break;
+			}
 	} else {
 		M->f[idx].lines = -1;      /* binary, unreadable, or too big */
 	}
@@ -479,37 +510,63 @@ wants(const cJSON *a, const char *path)
 	return 0;
 }
 
-/* Parse an analyzer's output; the findings. */
+/* A finding of analyzer a in file idx, its value the text v (NULL: it
+ * has none): 1 when it is debt, which is added. */
+static int
+finding(struct measure *M, size_t idx, const cJSON *a, double weight,
+	const char *v)
+{
+	double thr = rl_json_num(a, "threshold", 0), x, debt = weight;
+
+	if (v) {
+		x = strtod(v, NULL);
+		debt = x > thr ? weight * (x - thr) : 0;
+	}
+	if (debt <= 0)
+		return 0;
+	add_extra(&M->f[idx], rl_json_str(a, "kind"), debt);
+	return 1;
+}
+
+/*
+ * Parse an analyzer's output; the findings.  Each is counted for the
+ * file its line names, when the analyzer ran over that file now (a file
+ * whose findings came from the cache has them already), and noted in the
+ * file's found: a line "=VALUE", or "-" when it has no value.
+ */
 static long
 parse(struct measure *M, const cJSON *a, regex_t *re, const char *out,
 	double weight)
 {
 	int fg = (int)rl_json_num(a, "file", 1), vg = (int)rl_json_num(a, "value", 0);
-	double thr = rl_json_num(a, "threshold", 0), v, debt;
-	const char *kind = rl_json_str(a, "kind"), *line = out, *nl;
-	size_t plen = strlen(M->dir), idx;
+	const char *line = out, *nl;
+	size_t plen = strlen(M->dir), idx, n;
+	char *l, *file, value[VALUE_MAX], *v;
 	regmatch_t m[10];
-	char *l, *file;
 	long found = 0;
 
 	for (; line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		l = rl_xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
 		if (regexec(re, l, 10, m, 0) == 0 && fg < 10 && m[fg].rm_so >= 0) {
+			v = NULL;
+			if (vg > 0 && vg < 10 && m[vg].rm_so >= 0) {
+				n = (size_t)(m[vg].rm_eo - m[vg].rm_so);
+				snprintf(value, sizeof value, "%.*s", n < VALUE_MAX ?
+				    (int)n : VALUE_MAX - 1, l + m[vg].rm_so);
+				v = value;
+			}
 			file = l + m[fg].rm_so;
 			l[m[fg].rm_eo] = '\0';
 			while (*file == ' ')
 				file++;
 			if (strncmp(file, M->dir, plen) == 0 && file[plen] == '/')
 				file += plen + 1;
-			debt = weight;
-			if (vg > 0 && vg < 10 && m[vg].rm_so >= 0) {
-				v = strtod(l + m[vg].rm_so, NULL);
-				debt = v > thr ? weight * (v - thr) : 0;
-			}
-			if (debt > 0 && (idx = find_file(M, file)) != (size_t)-1) {
-				add_extra(&M->f[idx], kind, debt);
-				found++;
+			if ((idx = find_file(M, file)) != (size_t)-1 &&
+			    M->f[idx].pending) {
+				rl_buf_printf(&M->f[idx].found, "%s%s\n", v ? "=" : "-",
+				    v ? v : "");
+				found += finding(M, idx, a, weight, v);
 			}
 		}
 		free(l);
@@ -517,34 +574,84 @@ parse(struct measure *M, const cJSON *a, regex_t *re, const char *out,
 	return found;
 }
 
-/* Run one analyzer over its files; describe what happened in info. */
-static void
-run_analyzer(struct measure *M, const cJSON *a, cJSON *info)
+/* The findings kept for file idx (body, len bytes: parse's lines). */
+static long
+cached(struct measure *M, size_t idx, const cJSON *a, double weight,
+	const char *body, size_t len)
 {
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(a, "command"), *x;
-	char key[96], err[256];
+	const char *end = body + len, *nl;
+	char value[VALUE_MAX];
+	long found = 0;
+	size_t n;
+
+	for (; body < end; body = nl + 1) {
+		if (!(nl = memchr(body, '\n', (size_t)(end - body))))
+			break;
+		n = (size_t)(nl - body);
+		snprintf(value, sizeof value, "%.*s", n < VALUE_MAX ? (int)n :
+		    VALUE_MAX - 1, body);
+		found += finding(M, idx, a, weight, value[0] == '=' ? value + 1 :
+		    NULL);
+	}
+	return found;
+}
+
+/* The key of analyzer A's findings in file idx: its identity, the
+ * file's path and the hash of its bytes. */
+static void
+findings_key(const struct measure *M, const struct analyzer *A, size_t idx,
+	char key[RL_CACHE_KEY])
+{
+	struct rl_buf tag = {0};
+
+	rl_buf_printf(&tag, "%s %s", A->id, M->T.v[idx]);
+	rl_cache_key(tag.data, M->f[idx].sum, strlen(M->f[idx].sum), key);
+	rl_buf_free(&tag);
+}
+
+/*
+ * Run analyzer A over the files of its languages whose findings the
+ * cache does not hold (in groups of CHUNK); keep what it found in each
+ * when every run ended by itself (a run killed, past its deadline, or
+ * that could not exec its program, 126 or 127, leaves nothing kept).
+ */
+static void
+run_analyzer(struct measure *M, struct analyzer *A)
+{
+	const cJSON *a = A->a, *cmd = cJSON_GetObjectItemCaseSensitive(a,
+	    "command"), *x;
+	char key[96], err[256], fkey[RL_CACHE_KEY];
 	struct rl_buf out = {0};
 	char **argv, **paths;
-	size_t i, n, np = 0, k, first;
+	size_t i, n, np = 0, k, first, *which, total = 0, len;
+	const char *body;
 	long found = 0;
-	int st, ran = 0;
+	int st, ran = 0, keep = 1;
 	regex_t re;
 	double weight;
 
 	snprintf(key, sizeof key, "reward.weights.%s", rl_json_str(a, "kind"));
 	weight = rl_config_num(M->cfg, key, rl_json_num(a, "weight", 1));
 	if (regcomp(&re, rl_json_str(a, "regex"), REG_EXTENDED) != 0) {
-		cJSON_AddStringToObject(info, "note", "its regex does not compile");
+		cJSON_AddStringToObject(A->info, "note", "its regex does not compile");
 		return;
 	}
 	paths = rl_xcalloc(M->T.n + 1, sizeof *paths);
-	for (i = 0; i < M->T.n; i++)
-		if (M->f[i].lines >= 0 && wants(a, M->T.v[i])) {
-			struct rl_buf p = {0};
-
-			rl_buf_printf(&p, "%s/%s", M->dir, M->T.v[i]);
-			paths[np++] = rl_buf_detach(&p);
+	which = rl_xcalloc(M->T.n + 1, sizeof *which);
+	for (i = 0; i < M->T.n; i++) {
+		if (M->f[i].lines < 0 || !wants(a, M->T.v[i]))
+			continue;
+		total++;
+		findings_key(M, A, i, fkey);
+		if ((body = rl_cache_get(&M->cache, fkey, &len))) {
+			found += cached(M, i, a, weight, body, len);
+			continue;
 		}
+		rl_buf_printf(&out, "%s/%s", M->dir, M->T.v[i]);
+		which[np] = i;
+		paths[np++] = rl_buf_detach(&out);
+		M->f[i].pending = 1;
+	}
 	n = (size_t)cJSON_GetArraySize(cmd);
 	argv = rl_xcalloc(n + CHUNK + 1, sizeof *argv);
 	for (first = 0; first < np; first += CHUNK) {
@@ -562,20 +669,33 @@ run_analyzer(struct measure *M, const cJSON *a, cJSON *info)
 		st = rl_proc_run(argv, NULL, ANALYZER_MS, &out, ANALYZER_OUT, err,
 		    sizeof err);
 		if (st < 0) {
-			cJSON_AddStringToObject(info, "note", st == RL_PROC_TIMEOUT ?
+			cJSON_AddStringToObject(A->info, "note", st == RL_PROC_TIMEOUT ?
 			    "it ran past its deadline" : "it could not be started");
+			keep = 0;
 			break;
 		}
+		if (!WIFEXITED(st) || WEXITSTATUS(st) == 126 ||
+		    WEXITSTATUS(st) == 127)
+			keep = 0;
 		ran = 1;
 		found += parse(M, a, &re, out.data ? out.data : "", weight);
 	}
-	cJSON_AddBoolToObject(info, "ran", ran || np == 0);
-	cJSON_AddNumberToObject(info, "findings", (double)found);
-	if (!np)
-		cJSON_AddStringToObject(info, "note", "no files of its languages");
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
+		if (keep) {
+			findings_key(M, A, which[i], fkey);
+			rl_cache_put(&M->cache, fkey, M->f[which[i]].found.data ?
+			    M->f[which[i]].found.data : "", M->f[which[i]].found.len);
+		}
+		M->f[which[i]].pending = 0;
+		rl_buf_free(&M->f[which[i]].found);
 		free(paths[i]);
+	}
+	cJSON_AddBoolToObject(A->info, "ran", ran || np == 0);
+	cJSON_AddNumberToObject(A->info, "findings", (double)found);
+	if (!total)
+		cJSON_AddStringToObject(A->info, "note", "no files of its languages");
 	free(paths);
+	free(which);
 	free(argv);
 	rl_buf_free(&out);
 	regfree(&re);
@@ -587,16 +707,72 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Each manifest of SHARE/debt.d, in name order. */
+/* What analyzer A's findings depend on besides the files: its manifest,
+ * and the program that analyzes (its path, size, time and inode, as a
+ * package upgrade changes them). */
 static void
-analyzers(struct measure *M, cJSON *list)
+identity(struct analyzer *A, const char *program)
+{
+	struct rl_buf b = {0}, path = {0};
+	struct stat st;
+
+	rl_json_print(A->a, &b);
+	if (rl_proc_which(program, &path) == 0 && stat(path.data, &st) == 0)
+		rl_buf_printf(&b, "\n%s %lld %lld.%09ld %llu", path.data,
+		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		    (long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+	rl_cache_key("analyzer", b.data, b.len, A->id);
+	rl_buf_free(&b);
+	rl_buf_free(&path);
+}
+
+/* One manifest of SHARE/debt.d, into A: whether it runs, its identity,
+ * and the beginning of its record. */
+static void
+load_analyzer(struct analyzer *A, const char *file, const char *path)
+{
+	const cJSON *cmd, *prog;
+	const char *program;
+
+	A->info = cJSON_CreateObject();
+	if (rl_config_read_file(path, &A->a) < 0 || !rl_json_str(A->a, "name") ||
+	    !rl_json_str(A->a, "kind") || !rl_json_str(A->a, "regex") ||
+	    !cJSON_IsArray(cmd = cJSON_GetObjectItemCaseSensitive(A->a, "command")) ||
+	    !cJSON_IsString(cJSON_GetArrayItem(cmd, 0)) ||
+	    ((prog = cJSON_GetObjectItemCaseSensitive(A->a, "program")) &&
+	    !cJSON_IsString(prog))) {
+		cJSON_Delete(A->a);
+		A->a = NULL;
+		cJSON_AddStringToObject(A->info, "name", file);
+		cJSON_AddBoolToObject(A->info, "ran", 0);
+		cJSON_AddStringToObject(A->info, "note", "not a valid analyzer manifest");
+		return;
+	}
+	cJSON_AddStringToObject(A->info, "name", rl_json_str(A->a, "name"));
+	cJSON_AddStringToObject(A->info, "kind", rl_json_str(A->a, "kind"));
+	program = prog ? prog->valuestring : cJSON_GetArrayItem(cmd, 0)->valuestring;
+	if (!rl_proc_findable(program)) {
+		struct rl_buf note = {0};
+
+		rl_buf_printf(&note, "%s is not installed", program);
+		cJSON_AddBoolToObject(A->info, "ran", 0);
+		cJSON_AddNumberToObject(A->info, "findings", 0);
+		cJSON_AddStringToObject(A->info, "note", note.data);
+		rl_buf_free(&note);
+		return;
+	}
+	A->runs = 1;
+	identity(A, program);
+}
+
+/* Each manifest of SHARE/debt.d, in name order, into M->an. */
+static void
+load_analyzers(struct measure *M)
 {
 	struct rl_buf dir = {0}, path = {0};
 	char **names = NULL;
 	size_t n = 0, i;
 	struct dirent *d;
-	cJSON *a, *info;
-	const cJSON *cmd;
 	DIR *D;
 
 	rl_share_path("debt.d", &dir);
@@ -613,41 +789,50 @@ analyzers(struct measure *M, cJSON *list)
 	closedir(D);
 	if (n)
 		qsort(names, n, sizeof *names, cmp_name);
+	M->an = rl_xcalloc(n + 1, sizeof *M->an);
 	for (i = 0; i < n; i++) {
 		rl_buf_reset(&path);
 		rl_buf_printf(&path, "%s/%s", dir.data, names[i]);
-		info = cJSON_CreateObject();
-		if (rl_config_read_file(path.data, &a) < 0 || !rl_json_str(a, "name") ||
-		    !rl_json_str(a, "kind") || !rl_json_str(a, "regex") ||
-		    !cJSON_IsArray(cmd = cJSON_GetObjectItemCaseSensitive(a, "command")) ||
-		    !cJSON_IsString(cJSON_GetArrayItem(cmd, 0))) {
-			cJSON_AddStringToObject(info, "name", names[i]);
-			cJSON_AddBoolToObject(info, "ran", 0);
-			cJSON_AddStringToObject(info, "note", "not a valid analyzer manifest");
-		} else {
-			cJSON_AddStringToObject(info, "name", rl_json_str(a, "name"));
-			cJSON_AddStringToObject(info, "kind", rl_json_str(a, "kind"));
-			if (!rl_proc_findable(cJSON_GetArrayItem(cmd, 0)->valuestring)) {
-				struct rl_buf note = {0};
-
-				rl_buf_printf(&note, "%s is not installed",
-				    cJSON_GetArrayItem(cmd, 0)->valuestring);
-				cJSON_AddBoolToObject(info, "ran", 0);
-				cJSON_AddNumberToObject(info, "findings", 0);
-				cJSON_AddStringToObject(info, "note", note.data);
-				rl_buf_free(&note);
-			} else {
-				run_analyzer(M, a, info);
-			}
-		}
-		cJSON_Delete(a);
-		a = NULL;
-		cJSON_AddItemToArray(list, info);
+		load_analyzer(&M->an[M->nan++], names[i], path.data);
 		free(names[i]);
 	}
 	free(names);
 	rl_buf_free(&dir);
 	rl_buf_free(&path);
+}
+
+/* Run the analyzers that run, with their findings in the files that did
+ * not change read from STATE/debt; their records into list. */
+static void
+analyzers(struct measure *M, cJSON *list)
+{
+	static int warned;
+	struct rl_buf state = {0};
+	char *real = realpath(M->dir, NULL);
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < M->nan; i++)
+		any |= M->an[i].runs;
+	if (any) {
+		rl_config_state_dir(M->cfg, &state);
+		rl_buf_adds(&state, "/debt");
+	}
+	/* one store per repository, wherever it is named from */
+	rl_cache_open(&M->cache, any ? state.data : NULL, real ? real : M->dir,
+	    "findings", CACHE_MAGIC);
+	free(real);
+	for (i = 0; i < M->nan; i++) {
+		if (M->an[i].runs)
+			run_analyzer(M, &M->an[i]);
+		cJSON_AddItemToArray(list, M->an[i].info);
+		M->an[i].info = NULL;
+	}
+	if (rl_cache_save(&M->cache) < 0 && !warned++)
+		fprintf(stderr, "%s: warning: cannot write the analyzers' cache %s: "
+		    "%s\n", rl_prog, M->cache.path, strerror(errno));
+	rl_cache_close(&M->cache);
+	rl_buf_free(&state);
 }
 
 /* --- the record ----------------------------------------------------------- */
@@ -755,6 +940,7 @@ rl_debt_measure(const struct rl_config *cfg, const char *dir,
 		return NULL;
 	}
 	M.f = rl_xcalloc(M.T.n + 1, sizeof *M.f);
+	load_analyzers(&M);
 	for (i = 0; i < M.T.n; i++)
 		measure_file(&M, (uint32_t)i);
 	duplicates(&M);
@@ -763,6 +949,9 @@ rl_debt_measure(const struct rl_config *cfg, const char *dir,
 	r = record(&M, alist);
 	for (i = 0; i < M.T.n; i++)
 		cJSON_Delete(M.f[i].extra);
+	for (i = 0; i < M.nan; i++)
+		cJSON_Delete(M.an[i].a);
+	free(M.an);
 	free(M.f);
 	free(M.w);
 	rl_tree_free(&M.T);

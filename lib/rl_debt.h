@@ -29,6 +29,14 @@
  * lines are matched by a regular expression; each match is a finding,
  * weighted by how far its value exceeds a threshold when it has one.
  * An analyzer that is missing is skipped, and the record says so.
+ * What an analyzer finds in each file is kept in STATE/debt (rl_cache.h)
+ * under the hash of the analyzer's identity (its manifest, and its
+ * program's path, size, time and inode), the file's path and its bytes,
+ * so a measure runs it over the files that changed since the last one
+ * alone; the record is the same, byte for byte, as without the cache.
+ * A finding counts for the file its line names when the analyzer was
+ * given that file: a header's finding reported while a source file was
+ * analyzed is the header's, kept with it.
  *
  * The record:
  *   {"dir", "total", "files_measured", "lines",

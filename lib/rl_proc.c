@@ -299,23 +299,39 @@ rl_proc_status(int status, char *out, size_t size)
 }
 
 int
-rl_proc_findable(const char *argv0)
+rl_proc_which(const char *argv0, struct rl_buf *out)
 {
 	const char *path = getenv("PATH"), *p, *end;
 	char full[4096];
 
-	if (strchr(argv0, '/'))
-		return access(argv0, X_OK) == 0;
+	if (strchr(argv0, '/')) {
+		if (access(argv0, X_OK) != 0)
+			return -1;
+		rl_buf_adds(out, argv0);
+		return 0;
+	}
 	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
 		end = strchr(p, ':');
 		if (!end)
 			end = p + strlen(p);
 		if (snprintf(full, sizeof full, "%.*s/%s", (int)(end - p),
 		    end == p ? "." : p, argv0) < (int)sizeof full &&
-		    access(full, X_OK) == 0)
-			return 1;
+		    access(full, X_OK) == 0) {
+			rl_buf_adds(out, full);
+			return 0;
+		}
 	}
-	return 0;
+	return -1;
+}
+
+int
+rl_proc_findable(const char *argv0)
+{
+	struct rl_buf b = {0};
+	int found = rl_proc_which(argv0, &b) == 0;
+
+	rl_buf_free(&b);
+	return found;
 }
 
 static char exec_dir[PATH_MAX];

@@ -81,6 +81,9 @@ long long rl_proc_mono_ms(void);
  */
 int rl_proc_findable(const char *argv0);
 
+/* The path of that program, appended to out: 0, or -1 when there is none. */
+int rl_proc_which(const char *argv0, struct rl_buf *out);
+
 /* "exit 3", "killed by signal 9" for a wait status, in out (size bytes). */
 void rl_proc_status(int status, char *out, size_t size);
 

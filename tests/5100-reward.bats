@@ -86,6 +86,100 @@ known_tree() {
 	expect '[[true,true],1]'
 }
 
+# counting_analyzer: SHARE/debt.d holds one analyzer alone, fake-analyzer,
+# which logs each run's files (their names) to $S/runs and reports "BAD N" lines, a
+# finding over 10; it is killed by a signal while $S/crash exists
+counting_analyzer() {
+	mkdir -p "$S/share" "$S/bin"
+	cp -r "$RL_SHARE"/* "$S/share"
+	rm "$S/share/debt.d/"*.json
+	cat > "$S/bin/fake-analyzer" <<-EOF
+	#!/bin/sh
+	echo \$(for f; do basename "\$f"; done) >> "$S/runs"
+	[ ! -e "$S/crash" ] || kill -9 \$\$
+	for f; do grep -n 'BAD [0-9]*' "\$f" | sed "s|^|\$f:|"; done
+	EOF
+	chmod +x "$S/bin/fake-analyzer"
+	echo '{"name":"fake","kind":"fake","command":["fake-analyzer","{files}"],"extensions":["c"],"regex":"^(.+):[0-9]+:BAD ([0-9]+)","file":1,"value":2,"threshold":10}' \
+	    > "$S/share/debt.d/fake.json"
+	export RL_SHARE="$S/share" PATH="$S/bin:$PATH"
+	mkdir -p t
+	echo 'BAD 12' > t/a.c
+	echo 'BAD 5' > t/b.c
+	printf 'BAD 30\nx\nBAD 11\n' > t/c.c
+	echo 'BAD 99' > t/notes.txt
+}
+
+@test "analyzers: findings kept per file by content; an unchanged tree runs no analyzer, a changed file alone is analyzed again" {
+	counting_analyzer
+	rl-reward measure -J t > cold
+	run jq -c '[.kinds.fake, .analyzers, (.files | map([.path, .kinds.fake.debt]))]' cold
+	expect '[{"count":3,"debt":23},[{"name":"fake","kind":"fake","ran":true,"findings":3}],[["a.c",2],["c.c",21]]]'
+	run cat "$S/runs"
+	expect "a.c b.c c.c"
+	# the second measure of the tree runs nothing and says the same
+	rl-reward measure -J t > warm
+	run wc -l < "$S/runs"
+	expect 1
+	cmp cold warm
+	# a changed file is analyzed again, alone; the rest comes from the cache
+	echo 'BAD 20' > t/b.c
+	rl-reward measure -J t > changed
+	run tail -1 "$S/runs"
+	expect "b.c"
+	run jq -c '[.kinds.fake, (.files | map([.path, .kinds.fake.debt]))]' changed
+	expect '[{"count":4,"debt":33},[["a.c",2],["b.c",10],["c.c",21]]]'
+	# the same as without the cache
+	RL_HOME="$S/empty" rl-reward measure -J t > nocache
+	cmp changed nocache
+	[ "$(wc -l < "$S/runs")" -eq 3 ]
+	# the store is one file per repository, whole
+	run ls "$RL_HOME/debt"
+	[[ "$output" =~ ^[0-9a-f]{16}\.findings$ ]]
+	run ls -a "$RL_HOME/debt"
+	run ! grep -q '\.tmp\.' <<< "$output"
+}
+
+@test "analyzers: a changed analyzer, a torn store, a killed run: analyzed again, never a stale or half result" {
+	counting_analyzer
+	rl-reward measure -J t > first
+	# the manifest changed: every file again
+	jq -c '.threshold = 11' "$S/share/debt.d/fake.json" > m && mv m "$S/share/debt.d/fake.json"
+	rl-reward measure -J t > other
+	run tail -1 "$S/runs"
+	expect "a.c b.c c.c"
+	run jq -c '.kinds.fake' other
+	expect '{"count":2,"debt":20}'
+	# the program changed (an upgrade): every file again
+	touch -d '2001-01-01' "$S/bin/fake-analyzer"
+	rl-reward measure -J t > /dev/null
+	[ "$(wc -l < "$S/runs")" -eq 3 ]
+	# a torn store: what it lost is analyzed again, the result the same
+	store=$(ls "$RL_HOME"/debt/*.findings)
+	truncate -s -3 "$store"
+	rl-reward measure -J t > torn
+	[ "$(wc -l < "$S/runs")" -eq 4 ]
+	run tail -1 "$S/runs"
+	[ "$output" != "a.c b.c c.c" ]
+	cmp other torn
+	printf 'garbage\n' > "$store"
+	rl-reward measure -J t > garbage
+	run tail -1 "$S/runs"
+	expect "a.c b.c c.c"
+	cmp other garbage
+	# a run killed by a signal keeps nothing: the next one runs again
+	echo 'BAD 13' > t/a.c
+	touch "$S/crash"
+	rl-reward measure -J t > /dev/null
+	rm "$S/crash"
+	rl-reward measure -J t > after
+	run tail -2 "$S/runs"
+	expect "a.c
+a.c"
+	run jq -c '.files | map([.path, .kinds.fake.debt])' after
+	expect '[["a.c",2],["c.c",19]]'
+}
+
 @test "measure: a tree of binary files, and a tree of 10,000 files" {
 	mkdir bin
 	for i in 1 2 3; do head -c 4096 /dev/urandom | tr -d '\n' | sed 's/^/\x00/' > "bin/$i.o"; done
