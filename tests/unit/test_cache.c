@@ -23,11 +23,17 @@ lookup(const char *dir, const char *magic, const char *key, char *out,
 	return out;
 }
 
+static void
+put_text(const char *path, const char *s)
+{
+	rl_fs_replace(path, s, strlen(s), 0600);
+}
+
 int
 main(void)
 {
 	char dir[] = "/tmp/rl-test-cache.XXXXXX", a[RL_CACHE_KEY], b[RL_CACHE_KEY];
-	char c[RL_CACHE_KEY], got[64], *path;
+	char c[RL_CACHE_KEY], got[64], bad[300], *path;
 	struct rl_cache C;
 	struct rl_buf text = {0};
 	struct stat st;
@@ -82,11 +88,12 @@ main(void)
 	CHECK(rl_cache_get(&C, b, &n) != NULL, "the entry before the tear is whole");
 	CHECK(rl_cache_get(&C, c, &n) == NULL, "the torn one misses");
 	rl_cache_close(&C);
-	rl_fs_replace(path, "fmt 1\n@ zz 3\nabc", 16, 0600);
+	put_text(path, "fmt 1\n@ zz 3\nabc");
 	rl_cache_open(&C, dir, "/the/repo", "t", "fmt 1");
 	CHECK(C.n == 0, "a malformed line ends the reading");
 	rl_cache_close(&C);
-	rl_fs_replace(path, "fmt 1\n@ 0123 99999999999999999999999\n", 39, 0600);
+	snprintf(bad, sizeof bad, "fmt 1\n@ %s 99\nabc", a);
+	put_text(path, bad);
 	rl_cache_open(&C, dir, "/the/repo", "t", "fmt 1");
 	CHECK(C.n == 0, "a length past the end is no entry");
 	rl_cache_close(&C);
@@ -99,16 +106,12 @@ main(void)
 	rl_cache_close(&C);
 
 	/* a directory that cannot be made: an error to warn of */
-	rl_fs_replace(path, "", 0, 0600);
-	{
-		char bad[300];
-
-		snprintf(bad, sizeof bad, "%s/sub", path);
-		rl_cache_open(&C, bad, "/the/repo", "t", "fmt 1");
-		rl_cache_put(&C, a, "x", 1);
-		CHECK(rl_cache_save(&C) < 0, "a store that cannot be written fails");
-		rl_cache_close(&C);
-	}
+	put_text(path, "");
+	snprintf(bad, sizeof bad, "%s/sub", path);
+	rl_cache_open(&C, bad, "/the/repo", "t", "fmt 1");
+	rl_cache_put(&C, a, "x", 1);
+	CHECK(rl_cache_save(&C) < 0, "a store that cannot be written fails");
+	rl_cache_close(&C);
 	unlink(path);
 	rmdir(dir);
 	free(path);
