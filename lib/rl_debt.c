@@ -731,7 +731,7 @@ identity(struct analyzer *A, const char *program)
 static void
 load_analyzer(struct analyzer *A, const char *file, const char *path)
 {
-	const cJSON *cmd, *prog;
+	const cJSON *cmd, *prog = NULL;
 	const char *program;
 
 	A->info = cJSON_CreateObject();
