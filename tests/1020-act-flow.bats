@@ -4,6 +4,7 @@
 # file it edits; what the model is told to change it has been shown.
 
 load helpers/common
+load helpers/flow
 
 # baton NEXT [JSON]: a task baton for $S/repo addressed to NEXT
 baton() {
@@ -24,32 +25,6 @@ block() {
 acting() {
 	jq -cn --arg p "Step $1: " --arg r "$2" \
 	    '{match: {system: "acting agent", prompt: $p}, reply: $r, times: 0}'
-}
-
-# flow_check RECORD: for every recorded request whose reply edits a file
-# (SEARCH/REPLACE blocks, or a diff, as text or inside the reply's JSON),
-# every SEARCH line and every removed line must be in its prompt.
-flow_check() {
-	local n=0 i text line
-	for i in $(seq 0 $(($(jq -s length "$1") - 1))); do
-		jq -rs --argjson i "$i" '.[$i].match.prompt' "$1" > "$S/prompt"
-		jq -rs --argjson i "$i" '.[$i].reply | (fromjson? | [.. | strings] |
-		    join("\n")) // .' "$1" > "$S/reply"
-		awk '/^<<<<<<<+ SEARCH/ { s = 1; next } /^=======+$/ { s = 0 }
-		    s { print } /^-/ && !/^---/ { print substr($0, 2) }' \
-		    "$S/reply" > "$S/lines"
-		[ -s "$S/lines" ] || continue
-		n=$((n + 1))
-		while IFS= read -r line; do
-			[ -z "$line" ] && continue
-			if ! grep -qF -- "$line" "$S/prompt"; then
-				echo "request $i: its reply edits a line its prompt never showed: $line" >&2
-				return 1
-			fi
-		done < "$S/lines"
-	done
-	# some request did edit
-	[ "$n" -gt 0 ]
 }
 
 @test "rl-act --dry-run: the editing prompt of the first step holds its goal and its file's text" {
@@ -140,7 +115,7 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 @test "the information flow: every line a reply changes, its prompt showed (the ring over the fixture, and the demo)" {
 	fixture_repo
 	skip_without_sandbox
-	RL_RECORD="$S/rec" run --separate-stderr redline run -p "script:$FIX/agents/ring-edit.cassette" "merge the duplicated loops in sum.c"
+	RL_RECORD="$S/rec" run --separate-stderr redline run -p "script:$FIX/agents/ring.cassette" "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .status <<< "$output")" = FINISH ]
 	flow_check "$S/rec"
@@ -160,12 +135,38 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 
 @test "the information-flow check fails when a reply edits a line its prompt never showed" {
 	fixture_repo
-	# the old flow: the planner writes a patch from a file it never saw
-	jq -c 'select(.match.system == "planning agent") | {match: {prompt: "Task: x", system: "You are redline'"'"'s planning agent"}, reply: (.reply_json | tojson)}' \
-	    "$FIX/agents/ring.cassette" > rec
+	# the old flow: the planner writes a patch of a file it was never shown
+	patch='diff --git a/sum.c b/sum.c
+--- a/sum.c
++++ b/sum.c
+@@ -5,3 +5,3 @@
+ static long
+-sum_positive(const long *v, int n)
++sum_pos(const long *v, int n)
+ {'
+	jq -cn --arg p "$patch" '{match: {prompt: "Task: merge the duplicated loops in sum.c\nRepository map:\nsum.c:\n  6 static long sum_positive(const long *v, int n)\n",
+	    system: "You are redline\u0027s planning agent"},
+	    reply: ({steps: [{tool: "apply_patch", args: {patch: $p}}]} | tojson)}' > rec
 	run flow_check rec
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"its reply edits a line its prompt never showed"* ]]
+	[[ "$output" == *"request 0: its reply edits a line its prompt never showed: sum_positive(const long *v, int n)"* ]]
+	# an editing request shown the file, whose SEARCH quotes a line that
+	# is not there, or only a part of one
+	for search in '		if (v[i] >= 0)' 'v[i] > 0)'; do
+		jq -cn --rawfile f "$FIX/agents/repo/sum.c" --arg r "$(block sum.c "$search" x)" \
+		    '{match: {prompt: ("Step 0: edit_file\n````\n" + $f + "````\n"), system: "acting agent"}, reply: $r}' > rec
+		run flow_check rec
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"its reply edits a line its prompt never showed: $search" ]]
+	done
+	# the same request quoting whole lines passes; one that edits nothing
+	# checks nothing, which fails too
+	jq -cn --rawfile f "$FIX/agents/repo/sum.c" --arg r "$(block sum.c '		if (v[i] > 0)' x)" \
+	    '{match: {prompt: ("Step 0: edit_file\n````\n" + $f + "````\n"), system: "acting agent"}, reply: $r}' > rec
+	flow_check rec
+	jq -cn '{match: {prompt: "p", system: "feedback agent"}, reply: "{\"verdict\":\"done\"}"}' > rec
+	run flow_check rec
+	[ "$status" -ne 0 ]
 }
 
 @test "feedback sees a failed edit and the tests' tail, and a continue carries them back to act" {
