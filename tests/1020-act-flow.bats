@@ -56,10 +56,11 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"rename"},
 	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"rename again"},
 	    {"tool":"run_tests","goal":"t"}]}}' > b0
-	# one editing request a turn: the baton comes back to act between
-	RL_RECORD="$S/rec" rl-act -p script:c < b0 > b1
+	# one editing request a turn, as the ring runs it: the baton comes
+	# back to act between
+	RL_RECORD="$S/rec" rl-act --hand-back -p script:c < b0 > b1
 	[ "$(jq -r .next b1)" = act ]
-	RL_RECORD="$S/rec" rl-act -p script:c < b1 > b2
+	RL_RECORD="$S/rec" rl-act --hand-back -p script:c < b1 > b2
 	run jq -c '[.next, (.observations | map([.step, .tool, .exit]))]' b2
 	expect '["feedback",[[0,"search",0],[1,"edit_files",0],[2,"edit_files",0],[3,"run_tests",0]]]'
 	grep -q 'sum_plus(v, n)' sum.c
@@ -78,7 +79,7 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	skip_without_sandbox
 	acting 0 "$(block sum.c 'no such line' 'x')" > c
 	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' > b0
-	rl-act -p script:c < b0 > b1 || true
+	rl-act --hand-back -p script:c < b0 > b1 || true
 	run jq -c '[.next, (.observations | map([.tool, .exit != 0]))]' b1
 	expect '["act",[["edit_files",true]]]'
 	git diff --quiet
@@ -92,11 +93,50 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	RL_ACT_EDIT_RETRIES=1 rl-act -p script:c < b1 > b2 || true
 	run jq -c '[.next, (.observations | length)]' b2
 	expect '["feedback",2]'
+	# without --hand-back the tries follow at once: the first and three more
+	rl-act -p script:c < b0 > b3 || true
+	run jq -c '[.next, (.observations | map(.exit != 0) | unique), (.observations | length), (.trail | length)]' b3
+	expect '["feedback",[true],4,4]'
 	# a reply with no edit at all is a reply the engine repairs, then refuses
 	acting 0 "I would rather not." > c
 	run --separate-stderr rl-act -p script:c < b0
 	[ "$status" -ne 0 ]
 	[ "$(jq -r .error.code <<< "$output")" = validate.reply ]
+}
+
+@test "in a plain pipeline rl-act runs a plan to its end, asking for each step that waits for the model in turn" {
+	fixture_repo
+	skip_without_sandbox
+	{
+		acting 0 "$(block sum.c 'sum_positive(const long *v, int n)' 'sum_pos(const long *v, int n)')"
+		acting 1 "$(block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' \
+		    '	printf("%ld %ld\n", sum_pos(v, n), sum_negative(v, n));')"
+		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"done","reason":"renamed, and the tests pass"},"times":0}'
+	} > c
+	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"rename sum_positive to sum_pos"},
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"call sum_pos in main"},
+	    {"tool":"run_tests","goal":"t"}]}}' > b
+	# a task behind it that asks no model keeps its place: after it
+	jq -c '.id = "t2" | .plan.steps = [{tool: "search", args: {pattern: "sum_"}, goal: "look"}]' b >> b
+	RL_RECORD="$S/rec" rl-act -j 2 -p script:c < b | rl-feedback -p script:c | rl-complete > out
+	run jq -c '[.id, .status, (.trail | map(.stage))]' out
+	expect '["t1","FINISH",["act","act","feedback"]]
+["t2","FINISH",["feedback"]]'
+	run jq -c 'select(.id == "t1") | .observations | map([.step, .tool, .exit])' out
+	expect '[[0,"edit_files",0],[1,"edit_files",0],[2,"run_tests",0]]'
+	# each change made once
+	[ "$(grep -c 'sum_pos(' sum.c)" -eq 2 ]
+	run ! grep -q sum_positive sum.c
+	# the second request was shown the first edit
+	jq -rs '.[1].match.prompt' "$S/rec" > p2
+	grep -qF 'Step 1: edit_file' p2
+	grep -qF 'sum_pos(const long *v, int n)' p2
+	flow_check "$S/rec"
+	# the budget is checked before each request, as for a new baton
+	git checkout -q sum.c
+	jq -c 'select(.id == "t1") | .budget = {tokens: 1}' b | rl-act -p script:c > out
+	run jq -c '[.status, .next, .budget_spent, (.observations | length)]' out
+	[[ "$output" == '["BUDGET","complete","tokens '*' of 1",1]' ]]
 }
 
 @test "each earlier observation the prompt shows is capped: head and tail, and how to read the rest" {
@@ -203,7 +243,7 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	done
 	acting 0 "$reply" > c
 	baton act '{"plan":{"steps":[{"tool":"edit_file","args":{"path":"sum.c"},"goal":"g"}]}}' |
-	    rl-act -p script:c > b1 || true
+	    rl-act --hand-back -p script:c > b1 || true
 	# the baton's stdout was cut, and the whole is in the memory store
 	[ "$(jq -r '.observations[0].stdout_key != null' b1)" = true ]
 	rl-act --dry-run < b1 | jq -r .prompt > prompt
