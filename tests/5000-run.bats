@@ -246,6 +246,57 @@ patched_once() {
 	done
 }
 
+# doc_cassette [JSON]: a task of two editing requests, each adding a
+# comment (a SEARCH that still matches once its edit is made: an edit
+# made twice would show); the second acting entry gets JSON's members
+doc_cassette() {
+	entry "reasoning agent"
+	echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"say in a comment above sum_positive what it sums"},
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"say in a comment above sum_negative what it sums"},
+	    {"tool":"run_tests","goal":"it still builds and sums"}]},"times":0}' | jq -c .
+	jq -cn '{match: {system: "acting agent", prompt: "Step 0: edit_file"}, times: 0,
+	    reply: "sum.c\n<<<<<<< SEARCH\nstatic long\nsum_positive(const long *v, int n)\n=======\n/* The sum of the positive numbers of v. */\nstatic long\nsum_positive(const long *v, int n)\n>>>>>>> REPLACE\n"}'
+	jq -cn --argjson more "${1:-{\}}" '{match: {system: "acting agent", prompt: "Step 1: edit_file"}, times: 0,
+	    reply: "sum.c\n<<<<<<< SEARCH\nstatic long\nsum_negative(const long *v, int n)\n=======\n/* The sum of the negative numbers of v. */\nstatic long\nsum_negative(const long *v, int n)\n>>>>>>> REPLACE\n"} + $more'
+	entry "feedback agent"
+}
+
+@test "kill -9 between two editing requests: --resume makes the second edit, and the first only once" {
+	ring_repo
+	# the second editing request is never answered: the run is killed
+	# while act waits for it, the first edit applied and journaled
+	doc_cassette '{"latency_ms":3600000}' > c1
+	RL_RECORD="$S/rec" redline run -p script:c1 "say in comments what each sum of sum.c sums" > out 2> err &
+	pid=$!
+	for _ in $(seq 600); do
+		rl-queue -q redline-ring ls --state leased | jq -se 'any(.[]; .body.next == "act" and
+		    any(.body.observations[]?; .step == 0 and .exit == 0))' > /dev/null && break
+		sleep 0.1
+	done
+	pkill -9 -P "$pid" || true
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(grep -c 'The sum of the positive numbers of v' sum.c)" -eq 1 ]
+	run ! grep -q 'The sum of the negative numbers of v' sum.c
+	[ "$(journal_left)" -eq 1 ]
+	# resumed with a model that answers both: asked again, the first edit
+	# would be made twice
+	doc_cassette > c2
+	RL_RECORD="$S/rec" run --separate-stderr redline run --resume -p script:c2 < /dev/null
+	[ "$status" -eq 0 ]
+	jqo '[.status, (.trail | map(.stage)), (.observations | map([.step, .tool, .exit]))]'
+	expect '["FINISH",["reason","plan","act","act","feedback"],[[0,"edit_files",0],[1,"edit_files",0],[2,"run_tests",0]]]'
+	[ "$(grep -c 'The sum of the positive numbers of v' sum.c)" -eq 1 ]
+	[ "$(grep -c 'The sum of the negative numbers of v' sum.c)" -eq 1 ]
+	make -s check > /dev/null
+	[ "$(journal_left)" -eq 0 ]
+	# step 0 was asked for once, in the killed run; each edit was written
+	# from what its request showed
+	[ "$(jq -s 'map(select(.match.prompt | contains("Step 0: edit_file"))) | length' "$S/rec")" -eq 1 ]
+	flow_check "$S/rec"
+}
+
 @test "a stage killed -9 is restarted and its baton retried" {
 	ring_repo
 	ring_with '{"latency_ms":400,"times":0}' > c
