@@ -173,6 +173,50 @@ block sum.c '	printf("%ld %ld\n", sum_positive(v, n), sum_negative(v, n));' '	pr
 	flow_check "$S/demo.rec"
 }
 
+# self_repo: this repository's tracked files as they are now, committed
+# in a git_repo of their own
+self_repo() {
+	git -C "$TOP" rev-parse --is-inside-work-tree > /dev/null 2>&1 ||
+	    skip "$TOP is not a git work tree: its tracked files are unknown"
+	git_repo
+	git -C "$TOP" ls-files -z |
+	    tar -C "$TOP" --null --ignore-failed-read -T - -cf - 2> /dev/null | tar -xf -
+	git add -A && git commit -qm start
+}
+
+@test "a task on this repository (20,000 lines of C): the ring finishes, each edit quoting what its request showed" {
+	self_repo
+	[ "$(cat cmd/*.c lib/*.c | wc -l)" -gt 20000 ]
+	cas="$FIX/agents/sha256.cassette"
+	# the acting reply quotes lib/rl_sha256.c as it was recorded
+	jq -r 'select(.match.system == "acting agent") | .reply' "$cas" |
+	    awk '/^<<<<<<< SEARCH/ { s = 1; next } /^=======/ { s = 0 } s && NF' > "$S/quoted"
+	while IFS= read -r line; do
+		grep -qxF -- "$line" lib/rl_sha256.c ||
+		    { echo "lib/rl_sha256.c has no line '$line' any more: $cas, recorded on it, needs its edit written again"; return 1; }
+	done < "$S/quoted"
+	# the repository's tests of that file; the sandbox unless under valgrind
+	export RL_TEST_COMMAND='cc -std=c11 -Wall -Wextra -Werror -Ilib -Itests/unit -o "$TMPDIR/sha256" tests/unit/test_sha256.c lib/rl_sha256.c && "$TMPDIR/sha256"'
+	export RL_REWARD_MEASURE=false
+	sandbox=
+	[ -z "${RL_VALGRIND:-}" ] || sandbox=--no-sandbox
+	RL_RECORD="$S/rec" run --separate-stderr redline run $sandbox -p "script:$cas" \
+	    "in compress() of lib/rl_sha256.c, name the four functions of FIPS 180-4 as macros beside ROR"
+	[ "$status" -eq 0 ]
+	jqo '[.status, (.trail | map(.stage)), (.observations | map([.tool, .exit])), .verify.exit]'
+	expect '["FINISH",["reason","plan","act","feedback"],[["edit_files",0],["run_tests",0]],0]'
+	# the refactor is made, in that file alone, and its tests pass
+	[ "$(git status --porcelain)" = " M lib/rl_sha256.c" ]
+	[ "$(grep -c '^#define [BS]SIG[01](x)' lib/rl_sha256.c)" -eq 4 ]
+	run ! grep -q 'ROR(w\[i - 2\], 17)' lib/rl_sha256.c
+	cc -std=c11 -Wall -Wextra -Werror -Ilib -Itests/unit -o "$S/sha256" tests/unit/test_sha256.c lib/rl_sha256.c
+	"$S/sha256" > /dev/null
+	flow_check "$S/rec"
+	# no prompt over context.max_prompt_tokens (bytes / 4, as estimated)
+	jq -se --argjson max "$(rl-config get context.max_prompt_tokens)" \
+	    'all(.[]; ((.match.system | length) + (.match.prompt | length) + 3) / 4 <= $max)' "$S/rec"
+}
+
 @test "the information-flow check fails when a reply edits a line its prompt never showed" {
 	fixture_repo
 	# the old flow: the planner writes a patch of a file it was never shown
