@@ -15,9 +15,9 @@
  *
  * rl_agent_main parses the options every agent takes (-p provider,
  * -m model, -j jobs, --dry-run, -C dir, --no-sandbox for an agent that
- * runs tools and --hand-back for one with RL_AGENT_AGAIN; without -p and -m, agents.NAME.provider and
- * agents.NAME.model of the configuration, then provider.*) and runs the
- * record loop.  For each baton:
+ * runs tools and --hand-back for one with RL_AGENT_AGAIN; without -p and
+ * -m, agents.NAME.provider and agents.NAME.model of the configuration,
+ * then provider.*) and runs the record loop.  For each baton:
  *
  *   - a baton not addressed to it (next), or with an error, goes on
  *     unchanged and in order;
