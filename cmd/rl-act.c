@@ -1,9 +1,11 @@
 /*
  * rl-act - run tools in redline's sandbox.
  *
- *   rl-act [-C dir] [--no-sandbox] [file ...]
+ *   rl-act [-C dir] [--no-sandbox] [--hand-back] [file ...]
  *            batons with next "act": run their plan's steps as tools,
- *            append observations, pass them on to feedback
+ *            asking the model for each step that waits for it, append
+ *            observations, pass them on to feedback (--hand-back: after
+ *            each request, for a supervisor that journals each)
  *   rl-act --tools        the tools, their versions and requirements
  *   rl-act --check-tools  validate every manifest; exit 1 on a problem
  *   rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]
@@ -49,7 +51,7 @@
 static struct rl_config cfg;
 
 static const char usage[] =
-    "usage: rl-act [-p provider] [-m model] [-j jobs] [--dry-run] [-C dir] [--no-sandbox] [file ...]\n"
+    "usage: rl-act [-p provider] [-m model] [-j jobs] [--dry-run] [-C dir] [--no-sandbox] [--hand-back] [file ...]\n"
     "       rl-act --tools\n"
     "       rl-act --check-tools\n"
     "       rl-act exec [-C dir] [-t seconds] [-v] [--no-sandbox] -- command [arg ...]\n"
@@ -58,7 +60,10 @@ static const char usage[] =
     "--search text --replace text\n"
     "       rl-act edit [-C dir] [--no-sandbox] [--checks json] --path path --content text\n";
 
-enum { OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_TOOLS, OPT_CHECK_TOOLS };
+enum {
+	OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_HAND_BACK, OPT_TOOLS,
+	OPT_CHECK_TOOLS
+};
 
 /* The stage's options (rl_agent.c reads them again), exec's, the
  * catalog's. */
@@ -69,6 +74,7 @@ static const struct option opts[] = {
 	{"jobs", required_argument, NULL, 'j'},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"hand-back", no_argument, NULL, OPT_HAND_BACK},
 	{"timeout", required_argument, NULL, 't'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"tools", no_argument, NULL, OPT_TOOLS},
@@ -719,7 +725,8 @@ tries(const cJSON *baton, int k)
 /* The edits of a text reply go to the step asked for (the baton keeps
  * them as JSON); a JSON reply's arguments to its steps.  Then the plan
  * runs on to the next step that needs the model (next stays "act": the
- * ring hands the baton back, journaled) or to its end.  An edit that
+ * engine asks for it at once, or with --hand-back the ring hands the
+ * baton back, journaled) or to its end.  An edit that
  * failed is asked again, with why and the fresh text, up to
  * act.edit_retries times. */
 static int
@@ -760,7 +767,8 @@ apply(struct rl_agent_run *R, cJSON *baton, cJSON *reply, struct rl_error *e)
 
 static const struct rl_agent act = {
 	.name = "act",
-	.flags = RL_AGENT_TOOLS | RL_AGENT_SANDBOX | RL_AGENT_LAZY,
+	.flags = RL_AGENT_TOOLS | RL_AGENT_SANDBOX | RL_AGENT_LAZY |
+	    RL_AGENT_AGAIN,
 	.local = local,
 	.context = context,
 	.check = check,
@@ -841,7 +849,7 @@ catalog(int argc, char **argv)
 static const struct rl_cmd_sub subs[] = {
 	{"exec", cmd_exec, 1, -1, "directory timeout verbose no-sandbox"},
 	{"", catalog, 0, -1, "directory provider model jobs dry-run no-sandbox "
-	    "tools check-tools"},
+	    "hand-back tools check-tools"},
 	{NULL, NULL, 0, 0, NULL}
 };
 

@@ -51,6 +51,7 @@ struct engine {
 	struct rl_loop L;
 	const char *pname, *model;   /* -p, -m */
 	int jobs, dry_run;
+	int hand_back;               /* --hand-back */
 	struct rl_error open_err;    /* why the provider could not open */
 };
 
@@ -553,7 +554,12 @@ refused(struct engine *E, cJSON *baton, cJSON *detail)
 	return rc;
 }
 
-/* The pool's done: the baton with the reply taken in, or an error. */
+static int handle(struct engine *E, cJSON *b, int again);
+
+/* The pool's done: the baton with the reply taken in, or an error.  A
+ * baton the reply leaves addressed to this agent again (rl-act, with
+ * more steps for the model) is handled again at once, in its place,
+ * unless --hand-back says a supervisor journals each request. */
 static int
 done(cJSON *baton, struct rl_call *c, void *arg)
 {
@@ -589,6 +595,10 @@ done(cJSON *baton, struct rl_call *c, void *arg)
 	cJSON_Delete(errs);
 	if (E->R.A->apply(&E->R, baton, v, &e) < 0)
 		return fail(E, baton, e.code, e.message, 0, NULL);
+	if (E->R.A->flags & RL_AGENT_AGAIN && !E->hand_back &&
+	    rl_json_str(baton, "next") && strcmp(rl_json_str(baton, "next"),
+	    E->R.A->name) == 0)
+		return handle(E, baton, 1);
 	rl_out_json(baton);
 	return RL_EXIT_OK;
 }
@@ -640,25 +650,19 @@ dry_run(struct engine *E, const cJSON *baton, const struct rl_buf *sys,
 	cJSON_Delete(o);
 }
 
+/*
+ * A baton addressed to this agent: the budget, local, then the request.
+ * again: it comes back from done() (its place in the output is now), so
+ * it is sent with rl_prov_pool_follow, or written when it goes on.
+ */
 static int
-each(struct rl_rec *r, void *arg)
+handle(struct engine *E, cJSON *b, int again)
 {
-	struct engine *E = arg;
-	cJSON *b = r->json;
-	const char *next = rl_json_str(b, "next");
 	struct rl_buf why = {0}, sys = {0}, prompt = {0};
 	struct rl_call req = {0};
 	struct rl_error e;
 	int status = RL_EXIT_OK, rc;
 
-	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
-	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
-		/* not ours: on, byte for byte, in its place */
-		rl_prov_pool_pass_raw(&E->pool, r->text, r->len);
-		return RL_EXIT_OK;
-	}
-	/* ours may take long: what went before must not wait for it */
-	rl_out_batch(0);
 	/* before a call, or a tool; rl-complete asks none and must finish */
 	if (E->R.A->apply && rl_budget_check(E->R.cfg, b, rl_now_ms(), &why)) {
 		rl_budget_spend(b, why.data);
@@ -684,16 +688,42 @@ each(struct rl_rec *r, void *arg)
 		req.prompt = prompt.data;
 		req.system = sys.data;
 		req.json = !is_text(E, b);
-		rl_prov_pool_send(&E->pool, b, &req);
+		if (again)
+			rl_prov_pool_follow(&E->pool, b, &req);
+		else
+			rl_prov_pool_send(&E->pool, b, &req);
 	}
 	goto out;
 pass:
-	rl_prov_pool_pass(&E->pool, b);
+	if (again)
+		rl_out_json(b);
+	else
+		rl_prov_pool_pass(&E->pool, b);
 out:
-	rl_out_batch(1);
 	rl_buf_free(&why);
 	rl_buf_free(&sys);
 	rl_buf_free(&prompt);
+	return status;
+}
+
+static int
+each(struct rl_rec *r, void *arg)
+{
+	struct engine *E = arg;
+	cJSON *b = r->json;
+	const char *next = rl_json_str(b, "next");
+	int status;
+
+	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
+	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
+		/* not ours: on, byte for byte, in its place */
+		rl_prov_pool_pass_raw(&E->pool, r->text, r->len);
+		return RL_EXIT_OK;
+	}
+	/* ours may take long: what went before must not wait for it */
+	rl_out_batch(0);
+	status = handle(E, b, 0);
+	rl_out_batch(1);
 	return status;
 }
 
@@ -755,9 +785,9 @@ agent_setting(const struct rl_config *cfg, const char *name, const char *key)
 }
 
 /* The options every agent takes, those of an agent that asks a model,
- * and that of one that runs tools (tests/0001-docs.bats reads the three
- * tables by their names). */
-enum { OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX };
+ * that of one that runs tools and that of one that may ask again for a
+ * baton (tests/0001-docs.bats reads the four tables by their names). */
+enum { OPT_DRY_RUN = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_HAND_BACK };
 
 static const struct option agent_opts[] = {
 	{"directory", required_argument, NULL, 'C'},
@@ -771,6 +801,9 @@ static const struct option model_opts[] = {
 };
 static const struct option sandbox_opts[] = {
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+};
+static const struct option again_opts[] = {
+	{"hand-back", no_argument, NULL, OPT_HAND_BACK},
 };
 static const char agent_letters[] = "hC:", model_letters[] = "p:m:j:";
 
@@ -786,6 +819,8 @@ options(const struct rl_agent *A, struct option *opts, char *letters,
 			opts[n++] = model_opts[i];
 	if (A->flags & RL_AGENT_SANDBOX)
 		opts[n++] = sandbox_opts[0];
+	if (A->flags & RL_AGENT_AGAIN)
+		opts[n++] = again_opts[0];
 	for (i = 0; i < sizeof agent_opts / sizeof *agent_opts; i++)
 		opts[n++] = agent_opts[i];
 	snprintf(letters, size, "%s%s", agent_letters, A->apply ?
@@ -797,7 +832,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 {
 	static struct rl_config cfg;
 	struct option opts[12];
-	char usage[160], letters[16];
+	char usage[192], letters[16];
 	struct rl_cmd_args O = {.usage = usage, .optstring = letters,
 	    .longopts = opts};
 	struct engine E = {0};
@@ -810,9 +845,10 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 	E.jobs = 1;
 	E.R.dir = ".";
 	options(A, opts, letters, sizeof letters);
-	snprintf(usage, sizeof usage, "usage: %s %s[-C dir]%s [file ...]\n",
+	snprintf(usage, sizeof usage, "usage: %s %s[-C dir]%s%s [file ...]\n",
 	    rl_prog, A->apply ? "[-p provider] [-m model] [-j jobs] [--dry-run] " :
-	    "", A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "");
+	    "", A->flags & RL_AGENT_SANDBOX ? " [--no-sandbox]" : "",
+	    A->flags & RL_AGENT_AGAIN ? " [--hand-back]" : "");
 	while ((c = rl_cmd_getopt(&O, argc, argv)) != -1) {
 		switch (c) {
 		case 'p': E.pname = optarg; break;
@@ -824,6 +860,7 @@ rl_agent_main(const struct rl_agent *A, int argc, char **argv)
 		case OPT_DRY_RUN: E.dry_run = E.R.dry_run = 1; break;
 		case 'C': E.R.dir = optarg; break;
 		case OPT_NO_SANDBOX: E.R.sb.off = 1; break;
+		case OPT_HAND_BACK: E.hand_back = 1; break;
 		}
 	}
 	if (O.status >= 0)

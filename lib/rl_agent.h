@@ -14,10 +14,10 @@
  *     int main(int argc, char **argv) { return rl_agent_main(&plan, argc, argv); }
  *
  * rl_agent_main parses the options every agent takes (-p provider,
- * -m model, -j jobs, --dry-run, -C dir, and --no-sandbox for an agent
- * that runs tools; without -p and -m, agents.NAME.provider and
- * agents.NAME.model of the configuration, then provider.*) and runs the
- * record loop.  For each baton:
+ * -m model, -j jobs, --dry-run, -C dir, --no-sandbox for an agent that
+ * runs tools and --hand-back for one with RL_AGENT_AGAIN; without -p and
+ * -m, agents.NAME.provider and agents.NAME.model of the configuration,
+ * then provider.*) and runs the record loop.  For each baton:
  *
  *   - a baton not addressed to it (next), or with an error, goes on
  *     unchanged and in order;
@@ -52,7 +52,13 @@
  *     errors shows how often a model needs them;
  *   - apply takes the reply into the baton and sets next; the call's
  *     usage is added to usage and a trail entry {stage, provider, model,
- *     usage, ms, at} is appended.
+ *     usage, ms, at} is appended;
+ *   - a baton apply leaves addressed to the agent again (an agent with
+ *     RL_AGENT_AGAIN: rl-act, whose plan has another step for the model)
+ *     is handled again at once, budget first, keeping its place in the
+ *     output, so a plain pipeline finishes it without a supervisor;
+ *     with --hand-back it is written instead, after each request, for a
+ *     supervisor that journals every handoff (redline run).
  *
  * A request that fails leaves the baton as it was, with an error whose
  * retryable says whether a later try may work (rl-queue and redline run
@@ -76,7 +82,9 @@
 enum {
 	RL_AGENT_TOOLS = 1 << 0,     /* load the tool catalog */
 	RL_AGENT_SANDBOX = 1 << 1,   /* runs tools: --no-sandbox, a probe */
-	RL_AGENT_LAZY = 1 << 2       /* open the provider at its first call */
+	RL_AGENT_LAZY = 1 << 2,      /* open the provider at its first call */
+	RL_AGENT_AGAIN = 1 << 3      /* apply may address a baton to it again:
+	                                continued, or --hand-back */
 };
 
 /* What a running agent has; the agent's functions receive it. */

@@ -36,14 +36,21 @@ rl_prov_pool_init(struct rl_prov_pool *P, struct rl_provider *p, int jobs,
 	P->limit = jobs > 0 ? jobs : 2;
 }
 
-static void
+/* Give the item to fn, or write its bytes; 1 when fn sent another
+ * request for it (rl_prov_pool_follow): it stays, in its place. */
+static int
 emit_one(struct rl_prov_pool *P, struct rl_prov_pool_item *it)
 {
-	if (it->raw)
+	if (it->raw) {
 		rl_out_line(it->raw, it->rawlen);
-	else
+	} else {
+		P->emitting = it;
 		P->status = rl_exit_merge(P->status,
 		    P->fn(it->rec, it->has_call ? &it->call : NULL, P->arg));
+		P->emitting = NULL;
+		if (!it->done)
+			return 1;
+	}
 	free(it->raw);
 	cJSON_Delete(it->rec);
 	rl_call_clear(&it->call);
@@ -51,6 +58,7 @@ emit_one(struct rl_prov_pool *P, struct rl_prov_pool_item *it)
 	free(it->system);
 	cJSON_Delete(it->schema);
 	free(it);
+	return 0;
 }
 
 /* Emit what may go out now. */
@@ -61,7 +69,8 @@ flush(struct rl_prov_pool *P)
 
 	if (!P->unordered) {
 		while (P->n && P->q[P->head]->done) {
-			emit_one(P, P->q[P->head]);
+			if (emit_one(P, P->q[P->head]))
+				return;     /* asked again: it keeps its place */
 			P->head = (P->head + 1) % P->cap;
 			P->n--;
 		}
@@ -71,9 +80,7 @@ flush(struct rl_prov_pool *P)
 	for (i = 0, k = 0; i < P->n; i++) {
 		struct rl_prov_pool_item *it = P->q[(P->head + i) % P->cap];
 
-		if (it->done)
-			emit_one(P, it);
-		else
+		if (!it->done || emit_one(P, it))
 			P->q[(P->head + k++) % P->cap] = it;
 	}
 	P->n = k;
@@ -204,15 +211,11 @@ rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec, const char *prompt,
 	rl_prov_pool_send(P, rec, &req);
 }
 
-void
-rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
+/* Send the request req for the item, whose call is idle. */
+static void
+submit(struct rl_prov_pool *P, struct rl_prov_pool_item *it,
 	const struct rl_call *req)
 {
-	struct rl_prov_pool_item *it;
-
-	make_room(P);
-	it = rl_xcalloc(1, sizeof *it);
-	it->rec = cJSON_Duplicate(rec, 1);
 	it->prompt = rl_xstrdup(req->prompt ? req->prompt : "");
 	it->system = req->system ? rl_xstrdup(req->system) : NULL;
 	it->has_call = 1;
@@ -225,9 +228,45 @@ rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
 		it->call.schema = P->schema;
 	it->call.head = req->head;
 	it->call.arg = it;
-	push(P, it);
 	P->inflight++;
 	rl_provider_submit(P->p, &it->call);
+}
+
+void
+rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
+	const struct rl_call *req)
+{
+	struct rl_prov_pool_item *it;
+
+	make_room(P);
+	it = rl_xcalloc(1, sizeof *it);
+	it->rec = cJSON_Duplicate(rec, 1);
+	push(P, it);
+	submit(P, it, req);
+}
+
+void
+rl_prov_pool_follow(struct rl_prov_pool *P, const cJSON *rec,
+	const struct rl_call *req)
+{
+	struct rl_prov_pool_item *it = P->emitting;
+
+	if (!it || it->rec != rec)
+		rl_die(RL_EXIT_TEMP, "internal.bug", "rl_prov_pool_follow: not the "
+		    "record being emitted");
+	/* the request that ended was fn's: a new one starts from nothing */
+	rl_call_clear(&it->call);
+	memset(&it->call, 0, sizeof it->call);
+	free(it->prompt);
+	free(it->system);
+	cJSON_Delete(it->schema);
+	it->schema = NULL;
+	memset(&it->prior, 0, sizeof it->prior);
+	it->prior_ms = 0;
+	it->prior_attempts = 0;
+	it->rounds = 0;
+	it->done = 0;
+	submit(P, it, req);
 }
 
 static void

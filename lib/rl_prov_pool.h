@@ -57,6 +57,7 @@ struct rl_prov_pool {
 	int status;               /* merged statuses of emitted records */
 	/* private */
 	struct rl_prov_pool_item **q;  /* records held, oldest first */
+	struct rl_prov_pool_item *emitting;  /* the record fn has now */
 	size_t head, n, cap;
 	int inflight, streak;
 	long long fastest;
@@ -95,6 +96,18 @@ void rl_prov_pool_call(struct rl_prov_pool *P, const cJSON *rec,
  * schema (NULL: the pool's) and head (rl_provider.h); all are copied.
  */
 void rl_prov_pool_send(struct rl_prov_pool *P, const cJSON *rec,
+	const struct rl_call *req);
+
+/*
+ * From fn, for the record it was given (rec, which fn may have changed):
+ * send another request for it instead of letting it go, with the
+ * request's fields from req as rl_prov_pool_send takes them.  The record
+ * keeps its place, and comes back to fn when that request ends, as if it
+ * were new: a stage whose record needs several requests in turn (rl-act,
+ * one for each step that waits for the model) finishes it in one pass.
+ * The status fn returns now is merged, as every status is.
+ */
+void rl_prov_pool_follow(struct rl_prov_pool *P, const cJSON *rec,
 	const struct rl_call *req);
 
 /* Pass rec on, in its place, without a request (copied). */

@@ -371,6 +371,9 @@ start_stage(struct rl_ring *S, int s)
 	}
 	if (S->no_sandbox && (s == RL_RING_ACT || s == RL_RING_COMPLETE))
 		argv[n++] = "--no-sandbox";
+	/* each model request of act is a handoff the journal keeps */
+	if (s == RL_RING_ACT)
+		argv[n++] = "--hand-back";
 	argv[n] = NULL;
 	S->st[s].pid = spawn(names[s], argv, &S->st[s].in, &S->st[s].out);
 }

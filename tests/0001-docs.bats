@@ -42,6 +42,7 @@ options_of() {
 			entries "$agent" agent_opts
 			if grep -q '\.apply = ' "$src"; then entries "$agent" model_opts; fi
 			if grep -q 'RL_AGENT_SANDBOX' "$src"; then entries "$agent" sandbox_opts; fi
+			if grep -q 'RL_AGENT_AGAIN' "$src"; then entries "$agent" again_opts; fi
 		fi
 		echo "help 'h'"
 		echo "version RL_OPT_VERSION"

@@ -51,7 +51,7 @@ cassette() {
 	run jq -c '[.next, .reasoning.findings[0], .usage.prompt_tokens,
 	    .usage.completion_tokens, .usage.requests, (.trail | length),
 	    .trail[0].stage, .trail[0].provider, (.trail[0].at | test("Z$"))]' out
-	expect "[\"plan\",\"sum.c: two loops differ only in the comparison\",180,60,1,1,\"reason\",\"script:$RING\",true]"
+	expect "[\"plan\",\"sum.c: the loops of sum_positive (line 6) and sum_negative (line 18) differ only in > 0 and < 0\",454,89,1,1,\"reason\",\"script:$RING\",true]"
 }
 
 @test "--dry-run prints the prompt and what it costs, and calls nothing" {
@@ -321,9 +321,8 @@ validate.reply_think 2"
 @test "rl-act asks the model only for a step that lacks arguments, then runs it" {
 	fixture_repo
 	skip_without_sandbox
-	patch=$(jq -c 'select(.match.system == "planning agent") | .reply_json.steps[0].args.patch' "$RING")
 	# an editing step's reply is text (here a diff), kept as JSON edits
-	cassette c "$(jq -cn --argjson p "$patch" '{match: {system: "acting agent"}, reply: $p}')"
+	cassette c "$(jq -cn --rawfile p "$FIX/agents/sum-sign.diff" '{match: {system: "acting agent"}, reply: $p}')"
 	baton act '{"plan":{"steps":[{"tool":"apply_patch","goal":"merge the sums"},{"tool":"run_tests","goal":"check"}]}}' |
 	    rl-act -p script:c > out
 	run jq -c '[.next, (.observations | map(.exit)), .trail[0].stage, .observations[0].tool, (.observations[0].edits[0].path)]' out
@@ -339,8 +338,7 @@ validate.reply_think 2"
 @test "rl-act runs only the steps not yet done in this iteration" {
 	fixture_repo
 	skip_without_sandbox
-	patch=$(jq -c 'select(.match.system == "planning agent") | .reply_json.steps[0].args.patch' "$RING")
-	baton act "$(jq -cn --argjson p "$patch" '{plan: {steps: [{tool: "apply_patch", args: {patch: $p}, goal: "g"}, {tool: "read_file", args: {path: "missing.c"}, goal: "h"}]}}')" |
+	baton act "$(jq -cn --rawfile p "$FIX/agents/sum-sign.diff" '{plan: {steps: [{tool: "apply_patch", args: {patch: $p}, goal: "g"}, {tool: "read_file", args: {path: "missing.c"}, goal: "h"}]}}')" |
 	    rl-act > once || true
 	[ "$(jq -c '.observations | map(.exit)' once)" = '[0,2]' ]
 	# back to act (feedback said continue): the patch is not applied twice
@@ -377,11 +375,11 @@ FINISH: merge"* ]]
 	skip_without_sandbox
 	p="script:$RING"
 	rl-task "merge the duplicated loops in sum.c" |
-	    rl-reason -p "$p" | rl-plan -p "$p" | rl-act | rl-feedback -p "$p" |
+	    rl-reason -p "$p" | rl-plan -p "$p" | rl-act -p "$p" | rl-feedback -p "$p" |
 	    rl-complete > out
 	run jq -c '[.status, .next, (.trail | map(.stage)), .usage.prompt_tokens,
 	    (.observations | map(.exit))]' out
-	expect '["FINISH","done",["reason","plan","feedback"],900,[0,0]]'
+	expect '["FINISH","done",["reason","plan","act","feedback"],2144,[0,0]]'
 	grep -q 'sum_sign(v, n, -1)' sum.c
 	make -s check
 }

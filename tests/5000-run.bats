@@ -3,6 +3,7 @@
 # ring with its journal.
 
 load helpers/common
+load helpers/flow
 
 RING="$FIX/agents/ring.cassette"
 
@@ -19,9 +20,11 @@ entry() {
 	    'select(.match.system == $s) + $more' "$RING"
 }
 
-# the patch the ring cassette's plan applies, as a JSON string
-patch_json() {
-	jq -c 'select(.match.system == "planning agent") | .reply_json.steps[0].args.patch' "$RING"
+# ring_with JSON: every entry of the ring cassette, with JSON's members
+# added (a latency, times)
+ring_with() {
+	local e
+	for e in reasoning planning acting feedback; do entry "$e agent" "$1"; done
 }
 
 # journal_left: batons the run's journal still holds (ready, delayed, leased)
@@ -69,13 +72,15 @@ patched_once() {
 
 @test "redline run: a task goes round the ring on a real C repository and finishes" {
 	ring_repo
-	run --separate-stderr redline run -p "script:$RING" "merge the duplicated loops in sum.c"
+	RL_RECORD="$S/rec" run --separate-stderr redline run -p "script:$RING" "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 	jqo '[.status, .next, (.trail | map(.stage)), (.observations | map([.tool, .exit])),
 	    .verify.exit, .usage.prompt_tokens + .usage.completion_tokens]'
-	expect '["FINISH","done",["reason","plan","feedback"],[["apply_patch",0],["run_tests",0]],0,1330]'
+	expect '["FINISH","done",["reason","plan","act","feedback"],[["edit_files",0],["run_tests",0]],0,2486]'
 	patched_once
+	# the edit was written from what its request showed
+	flow_check "$S/rec"
 	# nothing is left in the journal; stdout held data alone
 	[ "$(journal_left)" -eq 0 ]
 	[ -z "$stderr" ]
@@ -87,13 +92,14 @@ patched_once() {
 		entry "reasoning agent"
 		echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[{"tool":"search","args":{"pattern":"sum_negative"},"goal":"look first"}]}}'
 		entry "planning agent" '{"times":1}'
+		entry "acting agent"
 		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"replan","reason":"nothing changed yet"}}'
 		entry "feedback agent" '{"times":1}'
 	} > c
 	run --separate-stderr redline run -p script:c "merge the duplicated loops in sum.c"
 	[ "$status" -eq 0 ]
 	jqo '[.status, .iter, (.trail | map(.stage)), (.observations | map([.iter, .tool])), .feedback.verdict]'
-	expect '["FINISH",2,["reason","plan","feedback","plan","feedback"],[[1,"search"],[2,"apply_patch"],[2,"run_tests"]],"done"]'
+	expect '["FINISH",2,["reason","plan","feedback","plan","act","feedback"],[[1,"search"],[2,"edit_files"],[2,"run_tests"]],"done"]'
 	patched_once
 }
 
@@ -102,6 +108,7 @@ patched_once() {
 	{
 		entry "reasoning agent"
 		entry "planning agent"
+		entry "acting agent"
 		echo '{"match":{"system":"feedback agent"},"reply_json":{"verdict":"done","reason":"ok","bias_request":{"agent":"plan","correction":"one small patch per step","reason":"a big patch is hard to review"}}}'
 	} > c
 	run --separate-stderr redline run -p script:c "merge the duplicated loops in sum.c"
@@ -115,6 +122,7 @@ patched_once() {
 	{
 		entry "reasoning agent"
 		entry "planning agent" '{"match":{"system":"Corrective bias: one small patch per step"}}'
+		entry "acting agent"
 		entry "feedback agent"
 	} > d
 	run --separate-stderr redline run -p script:d "merge the duplicated loops in sum.c"
@@ -141,9 +149,9 @@ patched_once() {
 	jqo '[.status, .next, .budget_spent, .iter, (.summary | test("^BUDGET"))]'
 	expect '["BUDGET","done","iterations 4 of 3",4,true]'
 	# and a token budget, spent on the way
-	echo '{"task":"t","budget":{"tokens":300}}' | rl-task > in
+	echo '{"task":"t","budget":{"tokens":600}}' | rl-task > in
 	run --separate-stderr redline run -p script:c < in
-	[ "$(jq -r .budget_spent <<< "$output")" = "tokens 350 of 300" ]
+	[ "$(jq -r .budget_spent <<< "$output")" = "tokens 653 of 600" ]
 }
 
 @test "bad input: a baton for an unknown stage, a baton with an error, a line that is not JSON" {
@@ -190,16 +198,19 @@ patched_once() {
 
 @test "resume: a journaled step shown done is not applied again" {
 	ring_repo
-	# a run died after act applied the patch and the journal took its
+	# a run died after act applied the edit and the journal took its
 	# output, but before the tests step: the baton went back to act
-	jq -cn --arg repo "$S/repo" --argjson p "$(patch_json)" \
+	jq -r 'select(.match.system == "acting agent") | .reply' "$RING" > edit
+	rl-act edit < edit > results
+	jq -cn --arg repo "$S/repo" --slurpfile r results \
 	    '{rl: 1, id: "j1", task: "merge", repo: $repo, next: "act", iter: 1,
 	      usage: {prompt_tokens: 10, completion_tokens: 5},
-	      plan: {iter: 1, steps: [{tool: "apply_patch", args: {patch: $p}, goal: "g"},
+	      plan: {iter: 1, steps: [{tool: "edit_file", args: {path: "sum.c"}, goal: "g"},
 	                              {tool: "run_tests", goal: "t"}]},
-	      observations: [{step: 0, iter: 1, tool: "apply_patch", exit: 0}]}' |
+	      observations: [{step: 0, iter: 1, tool: "edit_files", exit: 0,
+	                      stdout: ($r | map(tojson) | join("\n"))}]}' |
 	    rl-queue -q redline-ring push
-	git apply <<< "$(jq -r . <<< "$(patch_json)")"
+	# no acting entry: were the edit asked for again, the run would fail
 	entry "feedback agent" > c
 	run --separate-stderr redline run -p script:c "a new task"
 	[ "$status" -eq 2 ]
@@ -207,13 +218,13 @@ patched_once() {
 	run --separate-stderr redline run --resume -p script:c < /dev/null
 	[ "$status" -eq 0 ]
 	jqo '[.id, .status, (.observations | map([.step, .tool, .exit]))]'
-	expect '["j1","FINISH",[[0,"apply_patch",0],[1,"run_tests",0]]]'
+	expect '["j1","FINISH",[[0,"edit_files",0],[1,"run_tests",0]]]'
 	patched_once
 }
 
 @test "resume after kill -9 at random points: every task finishes, nothing lost" {
 	ring_repo
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":150,"times":0}'; done > c
+	ring_with '{"latency_ms":150,"times":0}' > c
 	: > outs
 	for round in 1 2 3; do
 		git checkout -q sum.c
@@ -235,9 +246,60 @@ patched_once() {
 	done
 }
 
+# doc_cassette [JSON]: a task of two editing requests, each adding a
+# comment (a SEARCH that still matches once its edit is made: an edit
+# made twice would show); the second acting entry gets JSON's members
+doc_cassette() {
+	entry "reasoning agent"
+	echo '{"match":{"system":"planning agent"},"reply_json":{"steps":[
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"say in a comment above sum_positive what it sums"},
+	    {"tool":"edit_file","args":{"path":"sum.c"},"goal":"say in a comment above sum_negative what it sums"},
+	    {"tool":"run_tests","goal":"it still builds and sums"}]},"times":0}' | jq -c .
+	jq -cn '{match: {system: "acting agent", prompt: "Step 0: edit_file"}, times: 0,
+	    reply: "sum.c\n<<<<<<< SEARCH\nstatic long\nsum_positive(const long *v, int n)\n=======\n/* The sum of the positive numbers of v. */\nstatic long\nsum_positive(const long *v, int n)\n>>>>>>> REPLACE\n"}'
+	jq -cn --argjson more "${1:-{\}}" '{match: {system: "acting agent", prompt: "Step 1: edit_file"}, times: 0,
+	    reply: "sum.c\n<<<<<<< SEARCH\nstatic long\nsum_negative(const long *v, int n)\n=======\n/* The sum of the negative numbers of v. */\nstatic long\nsum_negative(const long *v, int n)\n>>>>>>> REPLACE\n"} + $more'
+	entry "feedback agent"
+}
+
+@test "kill -9 between two editing requests: --resume makes the second edit, and the first only once" {
+	ring_repo
+	# the second editing request is never answered: the run is killed
+	# while act waits for it, the first edit applied and journaled
+	doc_cassette '{"latency_ms":3600000}' > c1
+	RL_RECORD="$S/rec" redline run -p script:c1 "say in comments what each sum of sum.c sums" > out 2> err &
+	pid=$!
+	for _ in $(seq 600); do
+		rl-queue -q redline-ring ls --state leased | jq -se 'any(.[]; .body.next == "act" and
+		    any(.body.observations[]?; .step == 0 and .exit == 0))' > /dev/null && break
+		sleep 0.1
+	done
+	pkill -9 -P "$pid" || true
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(grep -c 'The sum of the positive numbers of v' sum.c)" -eq 1 ]
+	run ! grep -q 'The sum of the negative numbers of v' sum.c
+	[ "$(journal_left)" -eq 1 ]
+	# resumed with a model that answers both: asked again, the first edit
+	# would be made twice
+	doc_cassette > c2
+	RL_RECORD="$S/rec" run --separate-stderr redline run --resume -p script:c2 < /dev/null
+	[ "$status" -eq 0 ]
+	jqo '[.status, (.trail | map(.stage)), (.observations | map([.step, .tool, .exit]))]'
+	expect '["FINISH",["reason","plan","act","act","feedback"],[[0,"edit_files",0],[1,"edit_files",0],[2,"run_tests",0]]]'
+	[ "$(grep -c 'The sum of the positive numbers of v' sum.c)" -eq 1 ]
+	[ "$(grep -c 'The sum of the negative numbers of v' sum.c)" -eq 1 ]
+	make -s check > /dev/null
+	[ "$(journal_left)" -eq 0 ]
+	# step 0 was asked for once, in the killed run; each edit was written
+	# from what its request showed
+	[ "$(jq -s 'map(select(.match.prompt | contains("Step 0: edit_file"))) | length' "$S/rec")" -eq 1 ]
+	flow_check "$S/rec"
+}
+
 @test "a stage killed -9 is restarted and its baton retried" {
 	ring_repo
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":400,"times":0}'; done > c
+	ring_with '{"latency_ms":400,"times":0}' > c
 	RL_QUEUE_BACKOFF_BASE=0.05 redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
 	for _ in $(seq 100); do pgrep -P "$pid" -f rl-plan > /dev/null && break; sleep 0.05; done
@@ -271,7 +333,7 @@ patched_once() {
 
 @test "SIGTERM: work in flight finishes and is journaled; --resume finishes the rest" {
 	ring_repo
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
+	ring_with '{"latency_ms":300,"times":0}' > c
 	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
 	sleep 0.4
@@ -291,7 +353,7 @@ patched_once() {
 
 @test "SIGINT twice: the second is not waited for, and the journal still has it all" {
 	ring_repo
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":1500,"times":0}'; done > c
+	ring_with '{"latency_ms":1500,"times":0}' > c
 	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
 	for _ in $(seq 100); do pgrep -P "$pid" -f rl-reason > /dev/null && break; sleep 0.05; done
@@ -406,11 +468,11 @@ patched_once() {
 @test "on a terminal, one status line per task on stderr; stdout stays data" {
 	ring_repo
 	command -v script > /dev/null || skip "script(1) is needed"
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
+	ring_with '{"latency_ms":300,"times":0}' > c
 	command script -qec "redline run -p script:c 'merge the duplicated loops in sum.c' > out" /dev/null > tty
 	[ "$(jq -r .status out)" = FINISH ]
 	grep -aq 'reason *iter 1 *tokens 0' tty
-	grep -aq 'feedback *iter 1 *tokens 1010' tty
+	grep -aq 'feedback *iter 1 *tokens 2173' tty
 }
 
 @test "a provider that fails mid-run: retried, then kept in the queue until it is back" {
@@ -432,6 +494,6 @@ patched_once() {
 	rl-queue -q redline-ring requeue --all-dead > /dev/null
 	run --separate-stderr redline run --resume -p "script:$RING" < /dev/null
 	[ "$status" -eq 0 ]
-	[ "$(jq -c '[.status, (.trail | map(.stage))]' <<< "$output")" = '["FINISH",["reason","plan","feedback"]]' ]
+	[ "$(jq -c '[.status, (.trail | map(.stage))]' <<< "$output")" = '["FINISH",["reason","plan","act","feedback"]]' ]
 	patched_once
 }
