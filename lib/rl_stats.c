@@ -12,6 +12,9 @@
 #include "rl_json.h"
 #include "rl_metrics.h"
 #include "rl_stats.h"
+#include "rl_text.h"
+
+#define TASK_CHARS 120            /* of a task's text a run event keeps */
 
 struct hit {
 	double t, n;              /* when (seconds), how many */
@@ -412,6 +415,73 @@ collect_run(const cJSON *ev, void *arg)
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "cmd");
 	cJSON_AddItemToArray(R->out, r);
 	return 0;
+}
+
+/* The distinct "stage/model" pairs of a baton's trail, in order. */
+static cJSON *
+arms_of(const cJSON *baton)
+{
+	cJSON *arms = cJSON_CreateArray(), *x;
+	const cJSON *t;
+	struct rl_buf arm = {0};
+	int dup;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(baton, "trail")) {
+		if (!rl_json_str(t, "stage") || !rl_json_str(t, "model") ||
+		    !*rl_json_str(t, "model"))
+			continue;
+		rl_buf_reset(&arm);
+		rl_buf_printf(&arm, "%s/%s", rl_json_str(t, "stage"),
+		    rl_json_str(t, "model"));
+		dup = 0;
+		cJSON_ArrayForEach(x, arms)
+			dup |= strcmp(x->valuestring, arm.data) == 0;
+		if (!dup)
+			cJSON_AddItemToArray(arms, cJSON_CreateString(arm.data));
+	}
+	rl_buf_free(&arm);
+	return arms;
+}
+
+void
+rl_stats_log_run(const cJSON *baton)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt");
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(baton, "error");
+	const char *id = rl_json_str(baton, "id"), *task = rl_json_str(baton, "task");
+	const char *status = rl_json_str(baton, "status");
+	const char *created = rl_json_str(baton, "created");
+	long long t0 = created ? rl_dur_iso_parse(created) : -1;
+	char *cut;
+	cJSON *f;
+
+	if (!id || !task)
+		return;
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "id", id);
+	cut = rl_xstrndup(task, rl_utf8_prefix(task, TASK_CHARS));
+	cJSON_AddStringToObject(f, "task", cut);
+	free(cut);
+	cJSON_AddStringToObject(f, "status", status ? status : err ? "ERROR" :
+	    "-");
+	if (err && rl_json_str(err, "code"))
+		cJSON_AddStringToObject(f, "code", rl_json_str(err, "code"));
+	cJSON_AddNumberToObject(f, "iter", rl_json_num(baton, "iter", 1));
+	cJSON_AddNumberToObject(f, "prompt_tokens", rl_json_num(u, "prompt_tokens", 0));
+	cJSON_AddNumberToObject(f, "completion_tokens",
+	    rl_json_num(u, "completion_tokens", 0));
+	if (t0 >= 0)
+		cJSON_AddNumberToObject(f, "duration_ms", (double)(rl_now_ms() - t0));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "after"))) {
+		cJSON_AddNumberToObject(f, "debt_before", rl_json_num(d, "before", 0));
+		cJSON_AddNumberToObject(f, "debt_after", rl_json_num(d, "after", 0));
+		cJSON_AddNumberToObject(f, "offset", rl_json_num(d, "offset", 0));
+		cJSON_AddNumberToObject(f, "reward", rl_json_num(baton, "reward", 0));
+		cJSON_AddNumberToObject(f, "reward_k", rl_json_num(baton, "reward_k", 0));
+	}
+	cJSON_AddItemToObject(f, "arms", arms_of(baton));
+	rl_metrics_event("run", f);
 }
 
 cJSON *

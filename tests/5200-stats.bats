@@ -368,3 +368,53 @@ compressed() {
 	grep -aq 'COST' tty
 	grep -aq 'qwen .* 0.0004.$' tty
 }
+
+@test "runs: every task that ended counts, FAILED and ERROR included, once each" {
+	fixture_repo
+	echo '{"match":{"system":"reasoning agent"},"reply":"no JSON here","times":0}' > bad
+	echo '{"match":{"system":"reasoning agent"},"error":{"status":503,"message":"overloaded"},"times":0}' > down
+	# a reply refused: the task ends on its error in redline run
+	run --separate-stderr redline run --no-sandbox -p script:bad "a reply refused"
+	[ "$status" -eq 1 ]
+	# the provider down: the task goes to the dead letters
+	RL_MAX_RETRIES=0 RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=0.01 \
+	    run --separate-stderr redline run --no-sandbox -p script:down "a provider down"
+	[ "$status" -eq 1 ]
+	# a finished task is logged by rl-complete alone
+	run --separate-stderr redline run --no-sandbox -p "script:$FIX/agents/ring.cassette" \
+	    "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	# in a plain pipeline, the error baton ends its task at rl-complete
+	rl-task "a pipeline's refused reply" | rl-reason -p script:bad 2> /dev/null |
+	    rl-plan | rl-act --no-sandbox | rl-feedback | rl-complete --no-sandbox > out || true
+	[ "$(jq -r .error.code out)" = validate.reply ]
+	# a task left by a run that did not finish, dropped by --discard
+	rl-task "left behind" | rl-queue -q redline-ring push > /dev/null
+	run --separate-stderr redline run --discard --no-sandbox -p script:bad "after the discard"
+	[ "$status" -eq 1 ]
+	# each ended once: one run event per task
+	run jq -r 'select(.kind == "run") | .id' "$RL_HOME/metrics.ndjson"
+	[ "${#lines[@]}" -eq 6 ]
+	[ -z "$(printf '%s\n' "${lines[@]}" | sort | uniq -d)" ]
+	RL_METRICS=0 rl-stats runs -J > runs
+	run jq -c '[.task, .status, .code]' runs
+	expect '["a reply refused","ERROR","validate.reply"]
+["a provider down","ERROR","provider.http_503"]
+["merge the duplicated loops in sum.c","FINISH",null]
+["a pipeline'"'"'s refused reply","ERROR","validate.reply"]
+["left behind","ERROR","internal.discarded"]
+["after the discard","ERROR","validate.reply"]'
+	# back from the dead letters, they end again: each counts once, as it ended last
+	rl-queue -q redline-ring requeue --all-dead > /dev/null
+	run --separate-stderr redline run --resume --no-sandbox -p script:bad < /dev/null
+	[ "$status" -eq 1 ]
+	RL_METRICS=0 rl-stats runs -J > runs
+	run sh -c "jq -c '[.task, .status, .code]' runs | tail -n 2 | sort"
+	expect '["a provider down","ERROR","validate.reply"]
+["left behind","ERROR","validate.reply"]'
+	[ "$(wc -l < runs)" -eq 6 ]
+	# the dashboard counts them all
+	RL_METRICS=0 rl-stats --html dash.html
+	grep -q '<b>6</b>runs' dash.html
+	grep -q '<b>1</b>finished' dash.html
+}
