@@ -232,6 +232,69 @@ rank(const double *v, size_t n, double p)
 	return v[(r ? r : 1) - 1];
 }
 
+/* --- numbers as they mean ----------------------------------------------- */
+
+/* v to digits significant digits. */
+static double
+significant(double v, int digits)
+{
+	int e;
+
+	if (v == 0 || !isfinite(v))
+		return v;
+	e = (int)floor(log10(fabs(v))) + 1 - digits;
+	/* a power of ten above 1 is exact; divide by one rather than
+	 * multiply by its inexact inverse */
+	return e >= 0 ? round(v / pow(10, e)) * pow(10, e) :
+	    round(v * pow(10, -e)) / pow(10, -e);
+}
+
+/*
+ * The numbers of a result rounded to what they mean, by their names, so
+ * no sum prints as 84.297000000000011: times in ms to 0.1, counts,
+ * tokens and sizes to units, debt to 0.01, offset (a fraction) to
+ * 0.0001, rewards to 4 significant digits.  Members of other names (a
+ * --by value, a field a run event was given) are left as they are.
+ */
+static void
+tidy(cJSON *o, int all_ms)
+{
+	static const struct {
+		const char *names;
+		double per;              /* steps per unit; 0: 4 significant digits */
+	} rules[] = {
+		{" cpu_ms max_cpu_ms duration_ms wall_ms ", 10},
+		{" events requests failed_requests retries errors prompt_tokens "
+		    "cached_tokens completion_tokens max_rss_kb bytes_in bytes_out "
+		    "count iter ", 1},
+		{" debt_before debt_after ", 100},
+		{" offset ", 10000},
+		{" reward reward_k ", 0},
+	};
+	char key[64];
+	cJSON *c;
+	size_t i;
+
+	cJSON_ArrayForEach(c, o) {
+		if (cJSON_IsObject(c)) {
+			tidy(c, c->string && strcmp(c->string, "latency_ms") == 0);
+			continue;
+		}
+		if (!cJSON_IsNumber(c) || !c->string || !isfinite(c->valuedouble))
+			continue;
+		snprintf(key, sizeof key, " %s ", c->string);
+		for (i = 0; i < sizeof rules / sizeof *rules; i++)
+			if (!all_ms && strstr(rules[i].names, key))
+				break;
+		if (all_ms)
+			cJSON_SetNumberValue(c, round(c->valuedouble * 10) / 10);
+		else if (i < sizeof rules / sizeof *rules)
+			cJSON_SetNumberValue(c, rules[i].per == 0 ?
+			    significant(c->valuedouble, 4) :
+			    round(c->valuedouble * rules[i].per) / rules[i].per);
+	}
+}
+
 /* The groups as the result array; frees the accumulator. */
 static cJSON *
 finish(struct acc *A)
@@ -250,6 +313,7 @@ finish(struct acc *A)
 			cJSON_AddNumberToObject(l, "p99", rank(g->lat, g->nlat, 99));
 			cJSON_AddNumberToObject(l, "max", g->lat[g->nlat - 1]);
 		}
+		tidy(g->o, 0);
 		cJSON_AddItemToArray(out, g->o);
 		free(g->key);
 		free(g->lat);
@@ -488,12 +552,15 @@ cJSON *
 rl_stats_runs(const char *path, struct rl_stats_window *w)
 {
 	struct runs R = {w, cJSON_CreateArray()};
+	cJSON *r;
 
 	w->skipped = w->events = 0;
 	if (rl_history_read(path, w->since, collect_run, &R, &w->skipped) < 0) {
 		cJSON_Delete(R.out);
 		return NULL;
 	}
+	cJSON_ArrayForEach(r, R.out)
+		tidy(r, 0);
 	return R.out;
 }
 
@@ -589,7 +656,7 @@ rl_stats_series(const char *path, struct rl_stats_window *w, int n)
 		cJSON_AddItemToArray(req, cJSON_CreateNumber(S.r[i]));
 		cJSON_AddItemToArray(err, cJSON_CreateNumber(S.e[i]));
 		cJSON_AddItemToArray(dep, cJSON_CreateNumber(S.dn[i] ?
-		    S.d[i] / S.dn[i] : 0));
+		    round(S.d[i] / S.dn[i] * 10) / 10 : 0));
 	}
 	free(S.r);
 	free(S.e);

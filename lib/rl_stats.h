@@ -9,6 +9,10 @@
  *
  * Percentiles are nearest-rank: p of n sorted values is the value at rank
  * ceil(p / 100 * n), so on a small set they are values that were seen.
+ *
+ * Numbers are rounded to what they mean: times in ms to 0.1; counts,
+ * tokens and sizes to units; debt to 0.01; offset to 0.0001; rewards to
+ * 4 significant digits.
  */
 #ifndef RL_STATS_H
 #define RL_STATS_H

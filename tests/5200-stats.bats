@@ -12,6 +12,18 @@ fixture() {
 	export RL_METRICS=0     # rl-stats's own events stay out of the answers
 }
 
+# a state directory holding a log with the shapes that used to be drawn
+# and told wrong: four commands on one provider and model, two providers
+# alike in their first 12 characters, latencies and CPU times whose sums
+# carry float noise, a queue whose mean depth peaks at 2.5, runs that
+# FINISH, FAIL and end on errors, tasks alike in their first 40
+# characters, errors logged once
+dash_fixture() {
+	mkdir -p "$RL_HOME"
+	cp "$FIX/stats/dash.ndjson" "$RL_HOME/metrics.ndjson"
+	export RL_METRICS=0
+}
+
 @test "summary per command, provider and model, with exact percentiles" {
 	fixture
 	run --separate-stderr rl-stats
@@ -367,6 +379,20 @@ compressed() {
 	command script -qec "rl-stats" /dev/null > tty
 	grep -aq 'COST' tty
 	grep -aq 'qwen .* 0.0004.$' tty
+}
+
+@test "numbers in JSON are rounded to what they mean: ms to 0.1, offset and reward short" {
+	dash_fixture
+	rl-stats -J > summary
+	rl-stats runs -J > runs
+	# 84.197 + 0.1 CPU ms, a request of 0.1 + 0.2 ms, an offset of 27/29: no noise
+	run ! grep -Eq '[0-9]\.[0-9]{6}' summary runs
+	run jq -c 'select(.cmd == "rl-reason" and .provider == "-") | .cpu_ms' summary
+	expect 84.3
+	run jq -c 'select(.cmd == "rl-plan") | .latency_ms' summary
+	expect '{"p50":0.3,"p95":0.3,"p99":0.3,"max":0.3}'
+	run jq -c 'select(.status == "FINISH") | [.offset, .reward, .reward_k, .duration_ms]' runs
+	expect '[0.931,1.371e-11,0.01371,40586]'
 }
 
 @test "runs: every task that ended counts, FAILED and ERROR included, once each" {
