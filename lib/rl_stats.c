@@ -396,6 +396,7 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 	struct acc A = {w, NULL, NULL, 0, 0, 1, NAN, NAN};
 	double start, mid, end, early, late;
 	size_t i, k;
+	int once;
 
 	if (read_log(path, collect_errors, &A) < 0) {
 		cJSON_Delete(finish(&A));
@@ -412,15 +413,19 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 		struct group *g = &A.g[i];
 
 		early = late = 0;
+		once = 1;
 		for (k = 0; k < g->nhits; k++) {
 			if (g->hits[k].t < mid)
 				early += g->hits[k].n;
 			else
 				late += g->hits[k].n;
+			once &= g->hits[k].t == g->hits[0].t;
 		}
-		/* a window of one instant has no halves */
-		cJSON_AddStringToObject(g->o, "trend", !(end > start) ? "steady" :
-		    late > early ? "rising" : late < early ? "falling" : "steady");
+		/* logged at one time only (a window of one instant among them):
+		 * too little to tell a trend from */
+		cJSON_AddStringToObject(g->o, "trend", once || !(end > start) ?
+		    "once" : late > early ? "rising" : late < early ? "falling" :
+		    "steady");
 	}
 	if (A.n)
 		qsort(A.g, A.n, sizeof *A.g, by_count);

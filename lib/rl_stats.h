@@ -43,8 +43,9 @@ cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,
  * tool (the last two "-" when the error had none), each with
  * category, count, first, last, message (the latest), and trend: rising,
  * falling or steady, from the counts in the first and second halves of
- * the window (since to until, or the first event's time to the last's;
- * steady when that is one instant).
+ * the window (since to until, or the first event's time to the last's);
+ * "once" when the pattern was logged at one time only (one event, which
+ * counts one run's errors of that code), too little for a trend.
  * Most frequent first; at most top groups (0: all).
  */
 cJSON *rl_stats_errors(const char *path, struct rl_stats_window *w, int top);

@@ -63,8 +63,8 @@ dash_fixture() {
 	[ "$status" -eq 0 ]
 	jqo -c '[.code, .cmd, .count, .trend, .first, .last, .message]'
 	expect '["input.not_json","rl-validate",7,"rising","2026-11-20T12:00:00.000Z","2026-11-20T13:00:00.000Z","unexpected '"'"'y'"'"' at column 1"]
-["provider.http_500","rl-provider",1,"falling","2026-11-20T10:00:05.000Z","2026-11-20T10:00:05.000Z","server error"]
-["validate.schema","rl-validate",1,"rising","2026-11-20T13:30:00.000Z","2026-11-20T13:30:00.000Z","'"'"'id'"'"' is required"]'
+["provider.http_500","rl-provider",1,"once","2026-11-20T10:00:05.000Z","2026-11-20T10:00:05.000Z","server error"]
+["validate.schema","rl-validate",1,"once","2026-11-20T13:30:00.000Z","2026-11-20T13:30:00.000Z","'"'"'id'"'"' is required"]'
 	run --separate-stderr rl-stats errors --top 1
 	jqo -r .code
 	expect input.not_json
@@ -136,11 +136,21 @@ rl-stats: stats.gate: rl-act: I/O 1636 bytes is over gates.io_bytes (1000)" ]
 	[[ "$stderr" == *"stats.gate: rl-provider: CPU time of a run 12 ms is over gates.cpu_ms (5)"* ]]
 }
 
-@test "errors: one instant has no trend" {
+@test "errors: a pattern logged at one time only has no trend: once" {
 	printf '%s\n' 'not json' | rl-validate > /dev/null 2>&1 || true
 	run --separate-stderr env RL_METRICS=0 rl-stats errors
 	jqo -c '[.code, .count, .trend]'
-	expect '["input.not_json",1,"steady"]'
+	expect '["input.not_json",1,"once"]'
+	# one run's many errors are one event: still once, whatever the count
+	dash_fixture
+	run --separate-stderr rl-stats errors
+	jqo -c '[.code, .count, .trend]'
+	expect '["input.not_json",4,"rising"]
+["validate.reply",1,"once"]
+["provider.http_503",1,"once"]'
+	run --separate-stderr rl-stats errors --since 2026-11-22T10:08
+	jqo -c '[.code, .count, .trend]'
+	expect '["input.not_json",3,"once"]'
 }
 
 # a state directory holding a log of runs of redline run
