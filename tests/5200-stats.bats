@@ -405,6 +405,24 @@ compressed() {
 	expect '[0.931,1.371e-11,0.01371,40586]'
 }
 
+@test "the terminal table never cuts two names to one" {
+	dash_fixture
+	command -v script > /dev/null || skip "script(1) is needed"
+	command script -qec "rl-stats" /dev/null | tr -d '\r' > tty
+	# the two providers are alike in their first 12 characters
+	grep -aq '^rl-reason  *\.\.\.1:8081/v1 qwen ' tty
+	grep -aq '^rl-reason  *\.\.\.1:8082/v1 qwen ' tty
+	run ! grep -aq 'http://127.0 ' tty
+	# a name no cut tells apart is kept whole: the row runs wider
+	sed 's/127.0.0.1:808\([12]\)\/v1/10.0.0.\1:8080\/api\/v1/' "$FIX/stats/dash.ndjson" > "$RL_HOME/metrics.ndjson"
+	command script -qec "rl-stats" /dev/null | tr -d '\r' > tty
+	grep -aq '^rl-reason  *http://10.0.0.1:8080/api/v1 qwen ' tty
+	grep -aq '^rl-reason  *http://10.0.0.2:8080/api/v1 qwen ' tty
+	# the other tables alike
+	command script -qec "rl-stats errors" /dev/null | tr -d '\r' > tty
+	grep -aq 'provider.http_503  *rl-reason  *\.\.080/api/v1  *-  *once ' tty
+}
+
 @test "runs: every task that ended counts, FAILED and ERROR included, once each" {
 	fixture_repo
 	echo '{"match":{"system":"reasoning agent"},"reply":"no JSON here","times":0}' > bad
