@@ -195,7 +195,7 @@ shot() {
 	grep -q 'aria-label="mean reward_k per agent and model"' "$S/dash.html"
 	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
 	chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$S/dash.html" 2> /dev/null > dom
-	for t in "Requests and errors over time" "Latency percentiles by model" \
+	for t in "Requests and errors over time" "Latency percentiles by command and model" \
 	    "Tokens per task" "Reward per model and agent" "Queue depth" \
 	    "Resource usage per stage" "Error patterns"; do
 		grep -q "$t" dom || { echo "no '$t' in the DOM"; false; }
@@ -207,6 +207,68 @@ shot() {
 	shot "$S/blank.html" blank.png
 	[ "$(head -c 8 dash.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
 	[ "$(stat -c %s dash.png)" -gt "$((3 * $(stat -c %s blank.png)))" ]
+}
+
+# measure HTML: the page as Chromium draws it, measured by
+# tests/helpers/dash-geometry.js (added to a copy: the page has no
+# script), into the file geometry, one finding per line
+measure() {
+	{
+		sed 's#</body></html>$##' "$1"
+		echo '<script>'
+		cat "$TOP/tests/helpers/dash-geometry.js"
+		echo '</script></body></html>'
+	} > "$S/measured.html"
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	    --window-size=1280,2400 --virtual-time-budget=2000 \
+	    --dump-dom "file://$S/measured.html" 2> /dev/null |
+	    sed -n '/<pre id="geometry">/,/<\/pre>/p' |
+	    sed 's#.*<pre id="geometry">##; s#</pre>.*##' > geometry
+	grep -q '^charts ' geometry
+}
+
+@test "the dashboard's charts as Chromium draws them: marks within their axes, labels within their cards, whole ticks for counts" {
+	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
+	dash_fixture
+	rl-stats --html "$S/dash.html"
+	measure "$S/dash.html"
+	# nothing outside: every bar and line within its axes, every text
+	# within its chart and its card
+	grep '^bad' geometry || true
+	run ! grep -q '^bad' geometry
+	grep -qx 'charts 7' geometry
+	# counts on whole ticks: the queue's mean depth peaks at 2.5
+	[ "$(grep '^tick queue ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 1 2 3" ]
+	[ "$(grep '^tick requests ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 1 2 3" ]
+	[ "$(grep '^tick tokens ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 5000 10k 15k" ]
+	# bars named by command, provider and model, as far as they differ
+	grep '^label latency ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'rl-reason mock gpt-5.2
+rl-plan mock gpt-5.2
+rl-act mock gpt-5.2
+rl-feedback mock gpt-5.2
+rl-reason http://127.0.0.1:8081/v1 qwen
+rl-reason http://127.0.0.1:8082/v1 qwen'
+	# tokens by task, two alike in their first 40 characters told apart
+	grep '^label tokens ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'remove the markers
+…t_words and count_lines in wordstat.c
+…t_words and count_chars in wordstat.c
+inline the helpers of sum.c'
+	# four commands on one provider and model: named by command, the
+	# rest said once
+	rl-stats --html "$S/dash.html" --until 2026-11-22T10:05
+	measure "$S/dash.html"
+	run ! grep -q '^bad' geometry
+	grep '^label latency ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'rl-reason
+rl-plan
+rl-act
+rl-feedback'
+	grep -qx 'caption latency provider mock, model gpt-5.2' geometry
 }
 
 @test "the dashboard of an empty log says so in every section" {
@@ -471,4 +533,5 @@ compressed() {
 	RL_METRICS=0 rl-stats --html dash.html
 	grep -q '<b>6</b>runs' dash.html
 	grep -q '<b>1</b>finished' dash.html
+	grep -q 'class="ERROR">ERROR<small>validate.reply</small>' dash.html
 }
