@@ -18,11 +18,9 @@
 #include "rl_agent.h"
 #include "rl_budget.h"
 #include "rl_debt.h"
-#include "rl_dur.h"
 #include "rl_json.h"
-#include "rl_metrics.h"
 #include "rl_reward.h"
-#include "rl_text.h"
+#include "rl_stats.h"
 
 /* Run the tests; -1 when there is no way to, else their exit status. */
 static int
@@ -65,58 +63,6 @@ debt_after(struct rl_agent_run *R, cJSON *baton, const char *dir)
 	rl_json_set(d, "kinds_after", rl_debt_kinds(r));
 	rl_reward_score(baton);
 	cJSON_Delete(r);
-}
-
-/* The run, for rl-stats runs and the dashboard: one "run" event. */
-static void
-log_run(const cJSON *baton)
-{
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt"), *t;
-	const char *created = rl_json_str(baton, "created");
-	long long t0 = created ? rl_dur_iso_parse(created) : -1;
-	cJSON *f = cJSON_CreateObject(), *arms = cJSON_CreateArray(), *x;
-	struct rl_buf arm = {0};
-	char task[121];
-	int dup;
-
-	snprintf(task, sizeof task, "%s", rl_json_str(baton, "task") ?
-	    rl_json_str(baton, "task") : "");
-	task[rl_utf8_prefix(task, strlen(task))] = '\0';
-	cJSON_AddStringToObject(f, "id", rl_json_str(baton, "id") ?
-	    rl_json_str(baton, "id") : "");
-	cJSON_AddStringToObject(f, "task", task);
-	cJSON_AddStringToObject(f, "status", rl_json_str(baton, "status"));
-	cJSON_AddNumberToObject(f, "iter", rl_json_num(baton, "iter", 1));
-	cJSON_AddNumberToObject(f, "prompt_tokens", rl_json_num(u, "prompt_tokens", 0));
-	cJSON_AddNumberToObject(f, "completion_tokens",
-	    rl_json_num(u, "completion_tokens", 0));
-	if (t0 >= 0)
-		cJSON_AddNumberToObject(f, "duration_ms", (double)(rl_now_ms() - t0));
-	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "after"))) {
-		cJSON_AddNumberToObject(f, "debt_before", rl_json_num(d, "before", 0));
-		cJSON_AddNumberToObject(f, "debt_after", rl_json_num(d, "after", 0));
-		cJSON_AddNumberToObject(f, "offset", rl_json_num(d, "offset", 0));
-		cJSON_AddNumberToObject(f, "reward", rl_json_num(baton, "reward", 0));
-		cJSON_AddNumberToObject(f, "reward_k", rl_json_num(baton, "reward_k", 0));
-	}
-	/* the (stage, model) arms the run used, once each */
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(baton, "trail")) {
-		if (!rl_json_str(t, "stage") || !rl_json_str(t, "model") ||
-		    !*rl_json_str(t, "model"))
-			continue;
-		rl_buf_reset(&arm);
-		rl_buf_printf(&arm, "%s/%s", rl_json_str(t, "stage"),
-		    rl_json_str(t, "model"));
-		dup = 0;
-		cJSON_ArrayForEach(x, arms)
-			dup |= strcmp(x->valuestring, arm.data) == 0;
-		if (!dup)
-			cJSON_AddItemToArray(arms, cJSON_CreateString(arm.data));
-	}
-	cJSON_AddItemToObject(f, "arms", arms);
-	rl_buf_free(&arm);
-	rl_metrics_event("run", f);
 }
 
 static void
@@ -180,15 +126,25 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 	rl_json_set(baton, "summary", cJSON_CreateString(sum.data));
 	rl_json_set(baton, "next", cJSON_CreateString("done"));
 	remember(R, baton, dir, sum.data);
-	log_run(baton);
+	rl_stats_log_run(baton);
 	rl_buf_free(&sum);
 	return strcmp(status, "FINISH") == 0 ? 1 : 2;
+}
+
+/* A baton with an error ends its task here, at the end of a pipeline
+ * (redline run never sends one to this stage, and logs it itself). */
+static void
+failed(struct rl_agent_run *R, const cJSON *baton)
+{
+	(void)R;
+	rl_stats_log_run(baton);
 }
 
 static const struct rl_agent complete = {
 	.name = "complete",
 	.flags = RL_AGENT_TOOLS | RL_AGENT_SANDBOX | RL_AGENT_LAZY,
 	.local = local,
+	.failed = failed,
 };
 
 int

@@ -26,6 +26,7 @@
 #include "rl_fs.h"
 #include "rl_out.h"
 #include "rl_stats.h"
+#include "rl_text.h"
 
 static struct rl_config cfg;
 
@@ -96,37 +97,84 @@ add_costs(cJSON *rows)
 	return any;
 }
 
+/*
+ * A column of a table: the string member key of each row (by: the
+ * member printed as JSON), fitted to cols characters (rl_text_fit), so
+ * that no cut makes two names read alike.  free_column frees it.
+ */
+static char **
+column(const cJSON *rows, const char *key, int by, size_t cols, int keep_end)
+{
+	int n = cJSON_GetArraySize(rows), i = 0;
+	char **in = rl_xcalloc((size_t)n + 1, sizeof *in);
+	char **out = rl_xcalloc((size_t)n + 1, sizeof *out);
+	struct rl_buf v = {0};
+	const cJSON *r;
+
+	cJSON_ArrayForEach(r, rows) {
+		if (by)
+			rl_json_print(cJSON_GetObjectItemCaseSensitive(r, key), &v);
+		else
+			rl_buf_adds(&v, rl_json_str(r, key) ? rl_json_str(r, key) : "-");
+		in[i++] = rl_buf_detach(&v);
+	}
+	rl_text_fit((const char *const *)in, (size_t)n, cols, keep_end, "..", out);
+	for (i = 0; i < n; i++)
+		free(in[i]);
+	free(in);
+	return out;
+}
+
+static void
+free_column(char **c, const cJSON *rows)
+{
+	int i;
+
+	for (i = 0; i < cJSON_GetArraySize(rows); i++)
+		free(c[i]);
+	free(c);
+}
+
+/* s, then spaces to cols characters and one more: a cell of a table. */
+static void
+cell(const char *s, size_t cols)
+{
+	size_t n = rl_utf8_count(s);
+
+	printf("%s%*s", s, (int)(n < cols ? cols - n : 0) + 1, "");
+}
+
 static void
 table_summary(const cJSON *rows, const char *by, int costs)
 {
+	char **cmd = column(rows, by ? by : "cmd", by != NULL, by ? 24 : 14, 1);
+	char **prov = column(rows, "provider", 0, 12, 1);
+	char **model = column(rows, "model", 0, 18, 1);
 	const cJSON *r, *l;
 	char lat[64];
+	int i = 0;
 
 	if (by)
-		printf("%-24s", by);
+		cell(by, 24);
 	else
-		printf("%-14s %-12s %-18s", "CMD", "PROVIDER", "MODEL");
-	printf(" %7s %6s %5s %5s %5s %21s %9s %9s %9s %9s %8s%s\n", "EVENTS",
+		printf("%-14s %-12s %-18s ", "CMD", "PROVIDER", "MODEL");
+	printf("%7s %6s %5s %5s %5s %21s %9s %9s %9s %9s %8s%s\n", "EVENTS",
 	    "REQS", "FAIL", "RETRY", "ERRS", "P50/P95/P99 MS", "TOK IN", "CACHED",
 	    "TOK OUT", "CPU MS", "RSS KB", costs ? "      COST" : "");
 	cJSON_ArrayForEach(r, rows) {
-		if (by) {
-			struct rl_buf v = {0};
-
-			rl_json_print(cJSON_GetObjectItemCaseSensitive(r, by), &v);
-			printf("%-24.24s", v.data);
-			rl_buf_free(&v);
-		} else {
-			printf("%-14.14s %-12.12s %-18.18s", rl_json_str(r, "cmd"),
-			    rl_json_str(r, "provider"), rl_json_str(r, "model"));
+		cell(cmd[i], by ? 24 : 14);
+		if (!by) {
+			cell(prov[i], 12);
+			cell(model[i], 18);
 		}
+		i++;
 		l = cJSON_GetObjectItemCaseSensitive(r, "latency_ms");
 		if (l)
 			snprintf(lat, sizeof lat, "%.0f/%.0f/%.0f", n_of(l, "p50"),
 			    n_of(l, "p95"), n_of(l, "p99"));
 		else
 			snprintf(lat, sizeof lat, "-");
-		printf(" %7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %9.0f %8.0f",
+		printf("%7.0f %6.0f %5.0f %5.0f %5.0f %21s %9.0f %9.0f %9.0f %9.0f %8.0f",
 		    n_of(r, "events"), n_of(r, "requests"), n_of(r, "failed_requests"),
 		    n_of(r, "retries"), n_of(r, "errors"), lat, n_of(r, "prompt_tokens"),
 		    n_of(r, "cached_tokens"), n_of(r, "completion_tokens"),
@@ -135,13 +183,18 @@ table_summary(const cJSON *rows, const char *by, int costs)
 			printf(" %9.4f", n_of(r, "cost"));
 		putchar('\n');
 	}
+	free_column(cmd, rows);
+	free_column(prov, rows);
+	free_column(model, rows);
 }
 
 static void
 table_runs(const cJSON *rows)
 {
+	char **id = column(rows, "id", 0, 20, 1);
 	const cJSON *r;
 	char off[16], rk[24];
+	int i = 0;
 
 	printf("%-20s %-7s %4s %9s %8s %11s %8s  %s\n", "ID", "STATUS", "ITER",
 	    "TOKENS", "OFFSET", "REWARD_K", "SECONDS", "TASK");
@@ -152,14 +205,18 @@ table_runs(const cJSON *rows)
 			snprintf(off, sizeof off, "%.1f%%", 100 * n_of(r, "offset"));
 			snprintf(rk, sizeof rk, "%.4g", n_of(r, "reward_k"));
 		}
-		printf("%-20.20s %-7.7s %4.0f %9.0f %8s %11s %8.1f  %s\n",
-		    rl_json_str(r, "id"), rl_json_str(r, "status") ?
-		    rl_json_str(r, "status") : "-", n_of(r, "iter"),
-		    n_of(r, "prompt_tokens") + n_of(r, "completion_tokens"), off, rk,
+		cell(id[i++], 20);
+		printf("%-7.7s %4.0f %9.0f %8s %11s %8.1f  %s%s%s%s\n",
+		    rl_json_str(r, "status") ? rl_json_str(r, "status") : "-",
+		    n_of(r, "iter"), n_of(r, "prompt_tokens") +
+		    n_of(r, "completion_tokens"), off, rk,
 		    cJSON_GetObjectItemCaseSensitive(r, "duration_ms") ?
 		    n_of(r, "duration_ms") / 1000 : 0, rl_json_str(r, "task") ?
-		    rl_json_str(r, "task") : "");
+		    rl_json_str(r, "task") : "", rl_json_str(r, "code") ? " (" : "",
+		    rl_json_str(r, "code") ? rl_json_str(r, "code") : "",
+		    rl_json_str(r, "code") ? ")" : "");
 	}
+	free_column(id, rows);
 }
 
 /* The dashboard page into file, replaced whole. */
@@ -183,16 +240,29 @@ write_html(const char *file, const char *log, struct rl_stats_window *w)
 static void
 table_errors(const cJSON *rows)
 {
+	char **code = column(rows, "code", 0, 24, 0);
+	char **cmd = column(rows, "cmd", 0, 13, 1);
+	char **prov = column(rows, "provider", 0, 12, 1);
+	char **tool = column(rows, "tool", 0, 12, 1);
 	const cJSON *r;
+	int i = 0;
 
 	printf("%7s %-24s %-13s %-12s %-12s %-7s %-24s %s\n", "COUNT", "CODE",
 	    "CMD", "PROVIDER", "TOOL", "TREND", "LAST", "MESSAGE");
-	cJSON_ArrayForEach(r, rows)
-		printf("%7.0f %-24.24s %-13.13s %-12.12s %-12.12s %-7s %-24s %s\n",
-		    n_of(r, "count"), rl_json_str(r, "code"), rl_json_str(r, "cmd"),
-		    rl_json_str(r, "provider"), rl_json_str(r, "tool"),
-		    rl_json_str(r, "trend"), rl_json_str(r, "last"),
-		    rl_json_str(r, "message"));
+	cJSON_ArrayForEach(r, rows) {
+		printf("%7.0f ", n_of(r, "count"));
+		cell(code[i], 24);
+		cell(cmd[i], 13);
+		cell(prov[i], 12);
+		cell(tool[i], 12);
+		i++;
+		printf("%-7s %-24s %s\n", rl_json_str(r, "trend"),
+		    rl_json_str(r, "last"), rl_json_str(r, "message"));
+	}
+	free_column(code, rows);
+	free_column(cmd, rows);
+	free_column(prov, rows);
+	free_column(tool, rows);
 }
 
 /* The value a gate looks at in a summary row: NAN when there is none. */

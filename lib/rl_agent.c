@@ -717,6 +717,9 @@ each(struct rl_rec *r, void *arg)
 	if (!cJSON_IsObject(b) || !next || strcmp(next, E->R.A->name) != 0 ||
 	    cJSON_GetObjectItemCaseSensitive(b, "error")) {
 		/* not ours: on, byte for byte, in its place */
+		if (E->R.A->failed && cJSON_IsObject(b) &&
+		    cJSON_GetObjectItemCaseSensitive(b, "error"))
+			E->R.A->failed(&E->R, b);
 		rl_prov_pool_pass_raw(&E->pool, r->text, r->len);
 		return RL_EXIT_OK;
 	}

@@ -133,6 +133,10 @@ struct rl_agent {
 	 * round asks for "the corrected text".  rl-act's editing request is
 	 * one: its reply is SEARCH/REPLACE blocks (rl_edit.h). */
 	int (*text)(struct rl_agent_run *R, const cJSON *baton);
+	/* A baton with an error passing by on its way out (may be NULL): at
+	 * the end of a pipeline, the task it stands for ended with it.
+	 * rl-complete logs it as a run (rl_stats_log_run). */
+	void (*failed)(struct rl_agent_run *R, const cJSON *baton);
 };
 
 /* Parse options, run the loop, return the exit status for main. */

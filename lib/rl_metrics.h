@@ -15,7 +15,8 @@
  *   "cmd"      the program (rl_prog)
  *   "pid"      its process id
  *   "kind"     "stage", "request", "tool", "queue", "memory", "error",
- *              "run" (rl-complete, per task), "ring" (redline run)
+ *              "run" (per task that ended: rl_stats_log_run), "ring"
+ *              (redline run)
  * and the fields the caller adds; rl_metrics_add_usage adds wall_ms,
  * cpu_ms and max_rss_kb from getrusage(2).
  *

@@ -32,6 +32,7 @@
 #include "rl_queue.h"
 #include "rl_reward.h"
 #include "rl_ring.h"
+#include "rl_stats.h"
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
 #define POP_MAX 64
@@ -224,6 +225,63 @@ journal(struct rl_ring *S, struct flight *f, cJSON *baton)
 	drop_flight(S, f);
 }
 
+/* --- runs that end here, for rl-stats ---------------------------------- */
+
+struct journaled {
+	const char *id;
+	cJSON *body;               /* out: a copy of its journaled state */
+};
+
+static int
+journaled_one(const struct rl_qmsg *m, void *arg)
+{
+	struct journaled *j = arg;
+	const char *id = rl_json_str(m->body, "id");
+
+	if (!id || strcmp(id, j->id) != 0)
+		return 0;
+	j->body = cJSON_Duplicate(m->body, 1);
+	return 1;
+}
+
+/*
+ * A task that ends here rather than in rl-complete is a run all the same
+ * (rl_stats_log_run): the ring never sends a baton with an error to
+ * rl-complete, so it logs each that it writes out (baton, as it ended)
+ * and each that goes to the dead letters with err (baton NULL: its
+ * state as last journaled, still leased, with err).  A task that ends
+ * in rl-complete has been logged there.
+ */
+static void
+log_run_end(struct rl_ring *S, const char *id, const cJSON *baton,
+	const cJSON *err)
+{
+	struct journaled j = {id, NULL};
+
+	if (baton) {
+		if (cJSON_GetObjectItemCaseSensitive(baton, "error"))
+			rl_stats_log_run(baton);
+		return;
+	}
+	if (rl_queue_list(S->ring, "leased", journaled_one, &j) < 0 || !j.body)
+		return;
+	rl_json_set(j.body, "error", cJSON_Duplicate(err, 1));
+	rl_stats_log_run(j.body);
+	cJSON_Delete(j.body);
+}
+
+/* A message --discard buries: its task ends, with err. */
+static int
+log_discarded(const struct rl_qmsg *m, void *err)
+{
+	cJSON *b = cJSON_Duplicate(m->body, 1);
+
+	rl_json_set(b, "error", cJSON_Duplicate(err, 1));
+	rl_stats_log_run(b);
+	cJSON_Delete(b);
+	return 0;
+}
+
 /* The end of a task: out on stdout, then gone from the journal. */
 static void
 finish(struct rl_ring *S, struct flight *f, cJSON *baton)
@@ -248,6 +306,7 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 		    "message") ? rl_json_str(err, "message") : "an error") :
 		    rl_json_str(baton, "summary") ? rl_json_str(baton, "summary") :
 		    "no summary");
+	log_run_end(S, f->id, baton, NULL);
 	rl_out_json(baton);
 	if (cJSON_GetObjectItemCaseSensitive(baton, "error") ||
 	    (st && strcmp(st, "FINISH") != 0))
@@ -264,6 +323,8 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 static void
 retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 {
+	if (f->attempts + 1 >= S->ring->max_attempts)
+		log_run_end(S, f->id, NULL, err);
 	if (rl_queue_nack(S->ring, f->lease, err, 0) < 0)
 		queue_fail(S->ring);
 	if (f->attempts + 1 >= S->ring->max_attempts) {
@@ -800,6 +861,7 @@ discard(struct rl_ring *S)
 
 	for (i = 0; rc == 0 && i < 2; i++) {
 		for (k = total = 0; rc == 0 && k < 3; k++) {
+			rl_queue_list(qs[i], states[k], log_discarded, err);
 			rc = rl_queue_bury(qs[i], states[k], err, &n);
 			total += n;
 		}

@@ -12,6 +12,9 @@
 #include "rl_json.h"
 #include "rl_metrics.h"
 #include "rl_stats.h"
+#include "rl_text.h"
+
+#define TASK_CHARS 120            /* of a task's text a run event keeps */
 
 struct hit {
 	double t, n;              /* when (seconds), how many */
@@ -229,6 +232,69 @@ rank(const double *v, size_t n, double p)
 	return v[(r ? r : 1) - 1];
 }
 
+/* --- numbers as they mean ----------------------------------------------- */
+
+/* v to digits significant digits. */
+static double
+significant(double v, int digits)
+{
+	int e;
+
+	if (v == 0 || !isfinite(v))
+		return v;
+	e = (int)floor(log10(fabs(v))) + 1 - digits;
+	/* a power of ten above 1 is exact; divide by one rather than
+	 * multiply by its inexact inverse */
+	return e >= 0 ? round(v / pow(10, e)) * pow(10, e) :
+	    round(v * pow(10, -e)) / pow(10, -e);
+}
+
+/*
+ * The numbers of a result rounded to what they mean, by their names, so
+ * no sum prints as 84.297000000000011: times in ms to 0.1, counts,
+ * tokens and sizes to units, debt to 0.01, offset (a fraction) to
+ * 0.0001, rewards to 4 significant digits.  Members of other names (a
+ * --by value, a field a run event was given) are left as they are.
+ */
+static void
+tidy(cJSON *o, int all_ms)
+{
+	static const struct {
+		const char *names;
+		double per;              /* steps per unit; 0: 4 significant digits */
+	} rules[] = {
+		{" cpu_ms max_cpu_ms duration_ms wall_ms ", 10},
+		{" events requests failed_requests retries errors prompt_tokens "
+		    "cached_tokens completion_tokens max_rss_kb bytes_in bytes_out "
+		    "count iter ", 1},
+		{" debt_before debt_after ", 100},
+		{" offset ", 10000},
+		{" reward reward_k ", 0},
+	};
+	char key[64];
+	cJSON *c;
+	size_t i;
+
+	cJSON_ArrayForEach(c, o) {
+		if (cJSON_IsObject(c)) {
+			tidy(c, c->string && strcmp(c->string, "latency_ms") == 0);
+			continue;
+		}
+		if (!cJSON_IsNumber(c) || !c->string || !isfinite(c->valuedouble))
+			continue;
+		snprintf(key, sizeof key, " %s ", c->string);
+		for (i = 0; i < sizeof rules / sizeof *rules; i++)
+			if (!all_ms && strstr(rules[i].names, key))
+				break;
+		if (all_ms)
+			cJSON_SetNumberValue(c, round(c->valuedouble * 10) / 10);
+		else if (i < sizeof rules / sizeof *rules)
+			cJSON_SetNumberValue(c, rules[i].per == 0 ?
+			    significant(c->valuedouble, 4) :
+			    round(c->valuedouble * rules[i].per) / rules[i].per);
+	}
+}
+
 /* The groups as the result array; frees the accumulator. */
 static cJSON *
 finish(struct acc *A)
@@ -247,6 +313,7 @@ finish(struct acc *A)
 			cJSON_AddNumberToObject(l, "p99", rank(g->lat, g->nlat, 99));
 			cJSON_AddNumberToObject(l, "max", g->lat[g->nlat - 1]);
 		}
+		tidy(g->o, 0);
 		cJSON_AddItemToArray(out, g->o);
 		free(g->key);
 		free(g->lat);
@@ -329,6 +396,7 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 	struct acc A = {w, NULL, NULL, 0, 0, 1, NAN, NAN};
 	double start, mid, end, early, late;
 	size_t i, k;
+	int once;
 
 	if (read_log(path, collect_errors, &A) < 0) {
 		cJSON_Delete(finish(&A));
@@ -345,15 +413,19 @@ rl_stats_errors(const char *path, struct rl_stats_window *w, int top)
 		struct group *g = &A.g[i];
 
 		early = late = 0;
+		once = 1;
 		for (k = 0; k < g->nhits; k++) {
 			if (g->hits[k].t < mid)
 				early += g->hits[k].n;
 			else
 				late += g->hits[k].n;
+			once &= g->hits[k].t == g->hits[0].t;
 		}
-		/* a window of one instant has no halves */
-		cJSON_AddStringToObject(g->o, "trend", !(end > start) ? "steady" :
-		    late > early ? "rising" : late < early ? "falling" : "steady");
+		/* logged at one time only (a window of one instant among them):
+		 * too little to tell a trend from */
+		cJSON_AddStringToObject(g->o, "trend", once || !(end > start) ?
+		    "once" : late > early ? "rising" : late < early ? "falling" :
+		    "steady");
 	}
 	if (A.n)
 		qsort(A.g, A.n, sizeof *A.g, by_count);
@@ -414,16 +486,86 @@ collect_run(const cJSON *ev, void *arg)
 	return 0;
 }
 
+/* The distinct "stage/model" pairs of a baton's trail, in order. */
+static cJSON *
+arms_of(const cJSON *baton)
+{
+	cJSON *arms = cJSON_CreateArray(), *x;
+	const cJSON *t;
+	struct rl_buf arm = {0};
+	int dup;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(baton, "trail")) {
+		if (!rl_json_str(t, "stage") || !rl_json_str(t, "model") ||
+		    !*rl_json_str(t, "model"))
+			continue;
+		rl_buf_reset(&arm);
+		rl_buf_printf(&arm, "%s/%s", rl_json_str(t, "stage"),
+		    rl_json_str(t, "model"));
+		dup = 0;
+		cJSON_ArrayForEach(x, arms)
+			dup |= strcmp(x->valuestring, arm.data) == 0;
+		if (!dup)
+			cJSON_AddItemToArray(arms, cJSON_CreateString(arm.data));
+	}
+	rl_buf_free(&arm);
+	return arms;
+}
+
+void
+rl_stats_log_run(const cJSON *baton)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(baton, "debt");
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(baton, "error");
+	const char *id = rl_json_str(baton, "id"), *task = rl_json_str(baton, "task");
+	const char *status = rl_json_str(baton, "status");
+	const char *created = rl_json_str(baton, "created");
+	long long t0 = created ? rl_dur_iso_parse(created) : -1;
+	char *cut;
+	cJSON *f;
+
+	if (!id || !task)
+		return;
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "id", id);
+	cut = rl_xstrndup(task, rl_utf8_prefix(task, TASK_CHARS));
+	cJSON_AddStringToObject(f, "task", cut);
+	free(cut);
+	cJSON_AddStringToObject(f, "status", status ? status : err ? "ERROR" :
+	    "-");
+	if (err && rl_json_str(err, "code"))
+		cJSON_AddStringToObject(f, "code", rl_json_str(err, "code"));
+	cJSON_AddNumberToObject(f, "iter", rl_json_num(baton, "iter", 1));
+	cJSON_AddNumberToObject(f, "prompt_tokens", rl_json_num(u, "prompt_tokens", 0));
+	cJSON_AddNumberToObject(f, "completion_tokens",
+	    rl_json_num(u, "completion_tokens", 0));
+	if (t0 >= 0)
+		cJSON_AddNumberToObject(f, "duration_ms", (double)(rl_now_ms() - t0));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(d, "after"))) {
+		cJSON_AddNumberToObject(f, "debt_before", rl_json_num(d, "before", 0));
+		cJSON_AddNumberToObject(f, "debt_after", rl_json_num(d, "after", 0));
+		cJSON_AddNumberToObject(f, "offset", rl_json_num(d, "offset", 0));
+		cJSON_AddNumberToObject(f, "reward", rl_json_num(baton, "reward", 0));
+		cJSON_AddNumberToObject(f, "reward_k", rl_json_num(baton, "reward_k", 0));
+	}
+	cJSON_AddItemToObject(f, "arms", arms_of(baton));
+	rl_metrics_event("run", f);
+}
+
 cJSON *
 rl_stats_runs(const char *path, struct rl_stats_window *w)
 {
 	struct runs R = {w, cJSON_CreateArray()};
+	cJSON *r;
 
 	w->skipped = w->events = 0;
 	if (rl_history_read(path, w->since, collect_run, &R, &w->skipped) < 0) {
 		cJSON_Delete(R.out);
 		return NULL;
 	}
+	cJSON_ArrayForEach(r, R.out)
+		tidy(r, 0);
 	return R.out;
 }
 
@@ -519,7 +661,7 @@ rl_stats_series(const char *path, struct rl_stats_window *w, int n)
 		cJSON_AddItemToArray(req, cJSON_CreateNumber(S.r[i]));
 		cJSON_AddItemToArray(err, cJSON_CreateNumber(S.e[i]));
 		cJSON_AddItemToArray(dep, cJSON_CreateNumber(S.dn[i] ?
-		    S.d[i] / S.dn[i] : 0));
+		    round(S.d[i] / S.dn[i] * 10) / 10 : 0));
 	}
 	free(S.r);
 	free(S.e);

@@ -9,6 +9,10 @@
  *
  * Percentiles are nearest-rank: p of n sorted values is the value at rank
  * ceil(p / 100 * n), so on a small set they are values that were seen.
+ *
+ * Numbers are rounded to what they mean: times in ms to 0.1; counts,
+ * tokens and sizes to units; debt to 0.01; offset to 0.0001; rewards to
+ * 4 significant digits.
  */
 #ifndef RL_STATS_H
 #define RL_STATS_H
@@ -39,18 +43,35 @@ cJSON *rl_stats_summary(const char *path, struct rl_stats_window *w,
  * tool (the last two "-" when the error had none), each with
  * category, count, first, last, message (the latest), and trend: rising,
  * falling or steady, from the counts in the first and second halves of
- * the window (since to until, or the first event's time to the last's;
- * steady when that is one instant).
+ * the window (since to until, or the first event's time to the last's);
+ * "once" when the pattern was logged at one time only (one event, which
+ * counts one run's errors of that code), too little for a trend.
  * Most frequent first; at most top groups (0: all).
  */
 cJSON *rl_stats_errors(const char *path, struct rl_stats_window *w, int top);
 
 /*
- * Runs: the "run" event rl-complete logs for each task it ends (id, task,
- * status, iter, prompt_tokens, completion_tokens, duration_ms, and when
- * the debt was measured debt_before, debt_after, offset, reward,
- * reward_k; arms, the "stage/model" pairs it used), the last one of each
- * id, in the order they ended.
+ * Log the "run" event of a task that ended (rl_metrics_event): the
+ * baton's id, task (its first 120 characters), status (ERROR when it has
+ * none and ended on an error), code (the error's), iter,
+ * prompt_tokens, completion_tokens, duration_ms (since it was created),
+ * when the debt was measured debt_before, debt_after, offset, reward and
+ * reward_k, and arms, the "stage/model" pairs its trail used.  A baton
+ * without a string id and task (one standing for a line that was not a
+ * baton) is no task: nothing is logged.
+ *
+ * Whoever ends a task logs it, once: rl-complete every baton it
+ * completes, and at the end of a pipeline every baton with an error
+ * that passes it; redline run, whose ring never sends a baton with an
+ * error to rl-complete, every task it writes out with an error and
+ * every one that goes to the dead letters.
+ */
+void rl_stats_log_run(const cJSON *baton);
+
+/*
+ * Runs: the "run" events (rl_stats_log_run), the last one of each id (a
+ * task resumed, or requeued from the dead letters, counts once, as it
+ * ended last), in the order they ended.
  */
 cJSON *rl_stats_runs(const char *path, struct rl_stats_window *w);
 

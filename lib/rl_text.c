@@ -1,4 +1,5 @@
 /* rl_text.c - UTF-8 and base64; see rl_text.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rl_text.h"
@@ -154,6 +155,71 @@ rl_utf8_prefix(const char *s, size_t max)
 		}
 	}
 	return i;
+}
+
+/* s (longer than cols code points) cut to cols, keeping its end or its
+ * start, mark where the rest was. */
+static char *
+cut(const char *s, size_t cols, int keep_end, const char *mark)
+{
+	size_t keep = cols - rl_utf8_count(mark), n = rl_utf8_count(s);
+	struct rl_buf b = {0};
+
+	if (keep_end) {
+		rl_buf_adds(&b, mark);
+		rl_buf_adds(&b, s + rl_utf8_prefix(s, n - keep));
+	} else {
+		rl_buf_add(&b, s, rl_utf8_prefix(s, keep));
+		rl_buf_adds(&b, mark);
+	}
+	return rl_buf_detach(&b);
+}
+
+/* Whether out[i] reads as the shown form of a different name. */
+static int
+alike(const char *const *names, size_t n, char **out, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (j != i && strcmp(out[j], out[i]) == 0 &&
+		    strcmp(names[j], names[i]) != 0)
+			return 1;
+	return 0;
+}
+
+void
+rl_text_fit(const char *const *names, size_t n, size_t cols, int keep_end,
+	const char *mark, char **out)
+{
+	/* per name: 0 cut as asked, 1 cut at the other end, 2 whole */
+	unsigned char *how = rl_xcalloc(n + 1, 1), *bad = rl_xcalloc(n + 1, 1);
+	size_t i;
+	int again;
+
+	for (i = 0; i < n; i++) {
+		if (rl_utf8_count(names[i]) <= cols || cols <= rl_utf8_count(mark))
+			how[i] = 2;
+		out[i] = how[i] == 2 ? rl_xstrdup(names[i]) :
+		    cut(names[i], cols, keep_end, mark);
+	}
+	/* every form alike with another's changes at once, and a form only
+	 * goes from cut towards whole, so this ends */
+	do {
+		again = 0;
+		for (i = 0; i < n; i++)
+			if ((bad[i] = how[i] < 2 && alike(names, n, out, i)))
+				again = 1;
+		for (i = 0; i < n; i++) {
+			if (!bad[i])
+				continue;
+			free(out[i]);
+			out[i] = ++how[i] == 2 ? rl_xstrdup(names[i]) :
+			    cut(names[i], cols, !keep_end, mark);
+		}
+	} while (again);
+	free(how);
+	free(bad);
 }
 
 void

@@ -1,5 +1,6 @@
 /*
- * rl_text.h - UTF-8 and base64, the text encodings records are made of.
+ * rl_text.h - UTF-8 and base64, the text encodings records are made of,
+ * and text cut to a width for a person to read.
  *
  * UTF-8 here is RFC 3629: no overlong forms, no surrogates (U+D800 to
  * U+DFFF), nothing above U+10FFFF.  Functions take a pointer and a length
@@ -37,6 +38,19 @@ size_t rl_utf8_count(const char *s);
  * that holds at most max code points (never splits a sequence).
  */
 size_t rl_utf8_prefix(const char *s, size_t max);
+
+/*
+ * Fit n names into columns of cols code points, for a table or a chart:
+ * out[i] is names[i] when it fits, else names[i] cut, keeping its end
+ * (keep_end: names whose end tells them apart, such as URLs and paths)
+ * or its start (texts), with mark (e.g. "..") where it was cut.  A cut
+ * never makes two different names read alike: when it would, the other
+ * end is kept instead, and when that is alike too, the whole name (a
+ * table's row then runs wider).  Equal names stay equal.  Each out[i] is
+ * a heap string the caller frees.
+ */
+void rl_text_fit(const char *const *names, size_t n, size_t cols,
+	int keep_end, const char *mark, char **out);
 
 /* Append the base64 (RFC 4648, padded) encoding of p[0..n) to out. */
 void rl_base64(const void *p, size_t n, struct rl_buf *out);

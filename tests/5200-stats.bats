@@ -12,6 +12,18 @@ fixture() {
 	export RL_METRICS=0     # rl-stats's own events stay out of the answers
 }
 
+# a state directory holding a log with the shapes that used to be drawn
+# and told wrong: four commands on one provider and model, two providers
+# alike in their first 12 characters, latencies and CPU times whose sums
+# carry float noise, a queue whose mean depth peaks at 2.5, runs that
+# FINISH, FAIL and end on errors, tasks alike in their first 40
+# characters, errors logged once
+dash_fixture() {
+	mkdir -p "$RL_HOME"
+	cp "$FIX/stats/dash.ndjson" "$RL_HOME/metrics.ndjson"
+	export RL_METRICS=0
+}
+
 @test "summary per command, provider and model, with exact percentiles" {
 	fixture
 	run --separate-stderr rl-stats
@@ -51,8 +63,8 @@ fixture() {
 	[ "$status" -eq 0 ]
 	jqo -c '[.code, .cmd, .count, .trend, .first, .last, .message]'
 	expect '["input.not_json","rl-validate",7,"rising","2026-11-20T12:00:00.000Z","2026-11-20T13:00:00.000Z","unexpected '"'"'y'"'"' at column 1"]
-["provider.http_500","rl-provider",1,"falling","2026-11-20T10:00:05.000Z","2026-11-20T10:00:05.000Z","server error"]
-["validate.schema","rl-validate",1,"rising","2026-11-20T13:30:00.000Z","2026-11-20T13:30:00.000Z","'"'"'id'"'"' is required"]'
+["provider.http_500","rl-provider",1,"once","2026-11-20T10:00:05.000Z","2026-11-20T10:00:05.000Z","server error"]
+["validate.schema","rl-validate",1,"once","2026-11-20T13:30:00.000Z","2026-11-20T13:30:00.000Z","'"'"'id'"'"' is required"]'
 	run --separate-stderr rl-stats errors --top 1
 	jqo -r .code
 	expect input.not_json
@@ -124,11 +136,21 @@ rl-stats: stats.gate: rl-act: I/O 1636 bytes is over gates.io_bytes (1000)" ]
 	[[ "$stderr" == *"stats.gate: rl-provider: CPU time of a run 12 ms is over gates.cpu_ms (5)"* ]]
 }
 
-@test "errors: one instant has no trend" {
+@test "errors: a pattern logged at one time only has no trend: once" {
 	printf '%s\n' 'not json' | rl-validate > /dev/null 2>&1 || true
 	run --separate-stderr env RL_METRICS=0 rl-stats errors
 	jqo -c '[.code, .count, .trend]'
-	expect '["input.not_json",1,"steady"]'
+	expect '["input.not_json",1,"once"]'
+	# one run's many errors are one event: still once, whatever the count
+	dash_fixture
+	run --separate-stderr rl-stats errors
+	jqo -c '[.code, .count, .trend]'
+	expect '["input.not_json",4,"rising"]
+["validate.reply",1,"once"]
+["provider.http_503",1,"once"]'
+	run --separate-stderr rl-stats errors --since 2026-11-22T10:08
+	jqo -c '[.code, .count, .trend]'
+	expect '["input.not_json",3,"once"]'
 }
 
 # a state directory holding a log of runs of redline run
@@ -173,7 +195,7 @@ shot() {
 	grep -q 'aria-label="mean reward_k per agent and model"' "$S/dash.html"
 	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
 	chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$S/dash.html" 2> /dev/null > dom
-	for t in "Requests and errors over time" "Latency percentiles by model" \
+	for t in "Requests and errors over time" "Latency percentiles by command and model" \
 	    "Tokens per task" "Reward per model and agent" "Queue depth" \
 	    "Resource usage per stage" "Error patterns"; do
 		grep -q "$t" dom || { echo "no '$t' in the DOM"; false; }
@@ -185,6 +207,68 @@ shot() {
 	shot "$S/blank.html" blank.png
 	[ "$(head -c 8 dash.png | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
 	[ "$(stat -c %s dash.png)" -gt "$((3 * $(stat -c %s blank.png)))" ]
+}
+
+# measure HTML: the page as Chromium draws it, measured by
+# tests/helpers/dash-geometry.js (added to a copy: the page has no
+# script), into the file geometry, one finding per line
+measure() {
+	{
+		sed 's#</body></html>$##' "$1"
+		echo '<script>'
+		cat "$TOP/tests/helpers/dash-geometry.js"
+		echo '</script></body></html>'
+	} > "$S/measured.html"
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	    --window-size=1280,2400 --virtual-time-budget=2000 \
+	    --dump-dom "file://$S/measured.html" 2> /dev/null |
+	    sed -n '/<pre id="geometry">/,/<\/pre>/p' |
+	    sed 's#.*<pre id="geometry">##; s#</pre>.*##' > geometry
+	grep -q '^charts ' geometry
+}
+
+@test "the dashboard's charts as Chromium draws them: marks within their axes, labels within their cards, whole ticks for counts" {
+	command -v chromium > /dev/null || skip "chromium is not installed (make deps installs it)"
+	dash_fixture
+	rl-stats --html "$S/dash.html"
+	measure "$S/dash.html"
+	# nothing outside: every bar and line within its axes, every text
+	# within its chart and its card
+	grep '^bad' geometry || true
+	run ! grep -q '^bad' geometry
+	grep -qx 'charts 7' geometry
+	# counts on whole ticks: the queue's mean depth peaks at 2.5
+	[ "$(grep '^tick queue ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 1 2 3" ]
+	[ "$(grep '^tick requests ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 1 2 3" ]
+	[ "$(grep '^tick tokens ' geometry | cut -d' ' -f3 | paste -sd' ')" = "0 5000 10k 15k" ]
+	# bars named by command, provider and model, as far as they differ
+	grep '^label latency ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'rl-reason mock gpt-5.2
+rl-plan mock gpt-5.2
+rl-act mock gpt-5.2
+rl-feedback mock gpt-5.2
+rl-reason http://127.0.0.1:8081/v1 qwen
+rl-reason http://127.0.0.1:8082/v1 qwen'
+	# tokens by task, two alike in their first 40 characters told apart
+	grep '^label tokens ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'remove the markers
+…t_words and count_lines in wordstat.c
+…t_words and count_chars in wordstat.c
+inline the helpers of sum.c'
+	# four commands on one provider and model: named by command, the
+	# rest said once
+	rl-stats --html "$S/dash.html" --until 2026-11-22T10:05
+	measure "$S/dash.html"
+	run ! grep -q '^bad' geometry
+	grep '^label latency ' geometry | cut -d' ' -f3- > labels
+	run cat labels
+	expect 'rl-reason
+rl-plan
+rl-act
+rl-feedback'
+	grep -qx 'caption latency provider mock, model gpt-5.2' geometry
 }
 
 @test "the dashboard of an empty log says so in every section" {
@@ -367,4 +451,87 @@ compressed() {
 	command script -qec "rl-stats" /dev/null > tty
 	grep -aq 'COST' tty
 	grep -aq 'qwen .* 0.0004.$' tty
+}
+
+@test "numbers in JSON are rounded to what they mean: ms to 0.1, offset and reward short" {
+	dash_fixture
+	rl-stats -J > summary
+	rl-stats runs -J > runs
+	# 84.197 + 0.1 CPU ms, a request of 0.1 + 0.2 ms, an offset of 27/29: no noise
+	run ! grep -Eq '[0-9]\.[0-9]{6}' summary runs
+	run jq -c 'select(.cmd == "rl-reason" and .provider == "-") | .cpu_ms' summary
+	expect 84.3
+	run jq -c 'select(.cmd == "rl-plan") | .latency_ms' summary
+	expect '{"p50":0.3,"p95":0.3,"p99":0.3,"max":0.3}'
+	run jq -c 'select(.status == "FINISH") | [.offset, .reward, .reward_k, .duration_ms]' runs
+	expect '[0.931,1.371e-11,0.01371,40586]'
+}
+
+@test "the terminal table never cuts two names to one" {
+	dash_fixture
+	command -v script > /dev/null || skip "script(1) is needed"
+	command script -qec "rl-stats" /dev/null | tr -d '\r' > tty
+	# the two providers are alike in their first 12 characters
+	grep -aq '^rl-reason  *\.\.\.1:8081/v1 qwen ' tty
+	grep -aq '^rl-reason  *\.\.\.1:8082/v1 qwen ' tty
+	run ! grep -aq 'http://127.0 ' tty
+	# a name no cut tells apart is kept whole: the row runs wider
+	sed 's/127.0.0.1:808\([12]\)\/v1/10.0.0.\1:8080\/api\/v1/' "$FIX/stats/dash.ndjson" > "$RL_HOME/metrics.ndjson"
+	command script -qec "rl-stats" /dev/null | tr -d '\r' > tty
+	grep -aq '^rl-reason  *http://10.0.0.1:8080/api/v1 qwen ' tty
+	grep -aq '^rl-reason  *http://10.0.0.2:8080/api/v1 qwen ' tty
+	# the other tables alike
+	command script -qec "rl-stats errors" /dev/null | tr -d '\r' > tty
+	grep -aq 'provider.http_503  *rl-reason  *\.\.080/api/v1  *-  *once ' tty
+}
+
+@test "runs: every task that ended counts, FAILED and ERROR included, once each" {
+	fixture_repo
+	echo '{"match":{"system":"reasoning agent"},"reply":"no JSON here","times":0}' > bad
+	echo '{"match":{"system":"reasoning agent"},"error":{"status":503,"message":"overloaded"},"times":0}' > down
+	# a reply refused: the task ends on its error in redline run
+	run --separate-stderr redline run --no-sandbox -p script:bad "a reply refused"
+	[ "$status" -eq 1 ]
+	# the provider down: the task goes to the dead letters
+	RL_MAX_RETRIES=0 RL_QUEUE_MAX_ATTEMPTS=2 RL_QUEUE_BACKOFF_BASE=0.01 \
+	    run --separate-stderr redline run --no-sandbox -p script:down "a provider down"
+	[ "$status" -eq 1 ]
+	# a finished task is logged by rl-complete alone
+	run --separate-stderr redline run --no-sandbox -p "script:$FIX/agents/ring.cassette" \
+	    "merge the duplicated loops in sum.c"
+	[ "$status" -eq 0 ]
+	# in a plain pipeline, the error baton ends its task at rl-complete
+	rl-task "a pipeline's refused reply" | rl-reason -p script:bad 2> /dev/null |
+	    rl-plan | rl-act --no-sandbox | rl-feedback | rl-complete --no-sandbox > out || true
+	[ "$(jq -r .error.code out)" = validate.reply ]
+	# a task left by a run that did not finish, dropped by --discard
+	rl-task "left behind" | rl-queue -q redline-ring push > /dev/null
+	run --separate-stderr redline run --discard --no-sandbox -p script:bad "after the discard"
+	[ "$status" -eq 1 ]
+	# each ended once: one run event per task
+	run jq -r 'select(.kind == "run") | .id' "$RL_HOME/metrics.ndjson"
+	[ "${#lines[@]}" -eq 6 ]
+	[ -z "$(printf '%s\n' "${lines[@]}" | sort | uniq -d)" ]
+	RL_METRICS=0 rl-stats runs -J > runs
+	run jq -c '[.task, .status, .code]' runs
+	expect '["a reply refused","ERROR","validate.reply"]
+["a provider down","ERROR","provider.http_503"]
+["merge the duplicated loops in sum.c","FINISH",null]
+["a pipeline'"'"'s refused reply","ERROR","validate.reply"]
+["left behind","ERROR","internal.discarded"]
+["after the discard","ERROR","validate.reply"]'
+	# back from the dead letters, they end again: each counts once, as it ended last
+	rl-queue -q redline-ring requeue --all-dead > /dev/null
+	run --separate-stderr redline run --resume --no-sandbox -p script:bad < /dev/null
+	[ "$status" -eq 1 ]
+	RL_METRICS=0 rl-stats runs -J > runs
+	run sh -c "jq -c '[.task, .status, .code]' runs | tail -n 2 | sort"
+	expect '["a provider down","ERROR","validate.reply"]
+["left behind","ERROR","validate.reply"]'
+	[ "$(wc -l < runs)" -eq 6 ]
+	# the dashboard counts them all
+	RL_METRICS=0 rl-stats --html dash.html
+	grep -q '<b>6</b>runs' dash.html
+	grep -q '<b>1</b>finished' dash.html
+	grep -q 'class="ERROR">ERROR<small>validate.reply</small>' dash.html
 }

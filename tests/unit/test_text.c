@@ -1,6 +1,25 @@
 /* test_text.c - UTF-8 and base64 (lib/rl_text.c). */
+#include <stdlib.h>
+
 #include "rl_text.h"
 #include "unit.h"
+
+/* rl_text_fit of n names into cols, shown joined by '|' */
+static const char *
+fit(const char *const *names, size_t n, size_t cols, int keep_end)
+{
+	static struct rl_buf b;
+	char *out[8];
+	size_t i;
+
+	rl_buf_reset(&b);
+	rl_text_fit(names, n, cols, keep_end, "..", out);
+	for (i = 0; i < n; i++) {
+		rl_buf_printf(&b, "%s%s", i ? "|" : "", out[i]);
+		free(out[i]);
+	}
+	return b.data ? b.data : "";
+}
 
 static const char *
 repaired(const char *s, size_t n, size_t *fixes)
@@ -73,6 +92,31 @@ main(void)
 		rl_buf_reset(&d);
 		CHECK(rl_base64_decode("Z", &d) < 0, "a lone sextet refused");
 		rl_buf_free(&d);
+	}
+	{
+		const char *urls[] = {"http://127.0.0.1:8081/v1",
+		    "http://127.0.0.1:8082/v1", "ollama"};
+		const char *tails[] = {"first run of the tests", "second run of the tests"};
+		const char *twins[] = {"run the tests A then run the tests",
+		    "run the tests B then run the tests"};
+		const char *same[] = {"a long name that repeats", "a long name that repeats"};
+		const char *utf[] = {"caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e"};
+
+		CHECK_STR(fit(urls, 3, 12, 1), "...1:8081/v1|...1:8082/v1|ollama",
+		    "cut keeping the end, the short name whole");
+		CHECK_STR(fit(urls, 3, 14, 0), "...0.1:8081/v1|...0.1:8082/v1|ollama",
+		    "starts alike: the end kept instead");
+		CHECK_STR(fit(tails, 2, 12, 0), "first run ..|second run..",
+		    "cut keeping the start");
+		CHECK_STR(fit(twins, 2, 12, 1), "run the tests A then run the tests|"
+		    "run the tests B then run the tests", "alike at both ends: "
+		    "whole, never ambiguous");
+		CHECK_STR(fit(same, 2, 10, 0), "a long n..|a long n..",
+		    "equal names stay equal");
+		CHECK_STR(fit(utf, 1, 8, 0), "caf\xc3\xa9 c..",
+		    "cut on code points, never inside one");
+		CHECK_STR(fit(utf, 1, 2, 0), "caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e",
+		    "no room beside the mark: whole");
 	}
 	return unit_done();
 }
