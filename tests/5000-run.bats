@@ -403,16 +403,6 @@ patched_once() {
 	wait
 }
 
-@test "on a terminal, one status line per task on stderr; stdout stays data" {
-	ring_repo
-	command -v script > /dev/null || skip "script(1) is needed"
-	for e in reasoning planning feedback; do entry "$e agent" '{"latency_ms":300,"times":0}'; done > c
-	command script -qec "redline run -p script:c 'merge the duplicated loops in sum.c' > out" /dev/null > tty
-	[ "$(jq -r .status out)" = FINISH ]
-	grep -aq 'reason *iter 1 *tokens 0' tty
-	grep -aq 'feedback *iter 1 *tokens 1010' tty
-}
-
 @test "a provider that fails mid-run: retried, then kept in the queue until it is back" {
 	ring_repo
 	{
