@@ -425,3 +425,25 @@ patched_once() {
 	[ "$(jq -c '[.status, (.trail | map(.stage))]' <<< "$output")" = '["FINISH",["reason","plan","feedback"]]' ]
 	patched_once
 }
+
+@test "a provider nothing answers at: provider.unreachable with the command that checks it, the task kept" {
+	fixture_repo
+	mock_start; url=$MOCK_URL; mock_stop
+	run --separate-stderr timeout 60 redline run -p "$url" -m m "merge the duplicated loops in sum.c"
+	[ "$status" -eq 111 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"rl-reason: rl-"*": provider.unreachable: $url/chat/completions: "*" after 3 attempts: is the server running? rl-provider check -p $url -m m"* ]]
+	[[ "$stderr" == *"redline: provider.unreachable: rl-reason cannot reach its provider: is the server running? rl-provider check -p $url -m m; the journal redline-ring keeps every task: once the provider answers, redline run --resume finishes them"* ]]
+	# said once, by the stage and by the run; never taken for a crash
+	[ "$(grep -c 'provider.unreachable' <<< "$stderr")" -eq 2 ]
+	[[ "$stderr" != *internal.stage_crash* ]]
+	[ "$(journal_left)" -eq 1 ]
+	# the hint checks the provider: down, a temporary failure
+	run --separate-stderr rl-provider check -p "$url" -m m
+	[ "$status" -eq 111 ]
+	# once it answers, --resume finishes the task
+	RL_SANDBOX_OPEN_FILES=0 run --separate-stderr timeout 120 redline run --resume --no-sandbox -p "script:$RING" < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
+	patched_once
+}
