@@ -286,6 +286,7 @@ apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 		    "empty SEARCH only makes a new file. To add lines, put in "
 		    "SEARCH the lines next to where they go, and in REPLACE those "
 		    "lines with the new ones; nothing was changed.", e->path);
+		rl_buf_free(&before);
 		return;
 	} else if (*e->search && !there) {
 		fail(r, "edit.no_file", "%s does not exist: to make it, send an "
