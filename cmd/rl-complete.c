@@ -18,6 +18,8 @@
 #include "rl_agent.h"
 #include "rl_budget.h"
 #include "rl_debt.h"
+#include "rl_dur.h"
+#include "rl_edit.h"
 #include "rl_json.h"
 #include "rl_reward.h"
 #include "rl_stats.h"
@@ -85,8 +87,10 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 	const char *verdict = rl_json_str(cJSON_GetObjectItemCaseSensitive(baton,
 	    "feedback"), "verdict");
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(baton, "usage");
+	cJSON *changes = rl_edit_changes(baton, R->mem), *c;
+	double added = 0, removed = 0;
 	struct rl_buf sum = {0};
-	int tests = -1;
+	int tests = -1, files = cJSON_GetArraySize(changes);
 
 	(void)e;
 	if (!dir)
@@ -101,13 +105,19 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 		    "FINISH" : "FAILED";
 	}
 	debt_after(R, baton, dir);
-	rl_buf_printf(&sum, "%s: %s; %d steps observed in %.0f iterations; tests %s; "
-	    "%.0f tokens", status, rl_json_str(baton, "task") ?
-	    rl_json_str(baton, "task") : "",
+	cJSON_ArrayForEach(c, changes) {
+		added += rl_json_num(c, "added", 0);
+		removed += rl_json_num(c, "removed", 0);
+	}
+	rl_buf_printf(&sum, "%s: %s; %d steps observed in %.0f iterations; ",
+	    status, rl_json_str(baton, "task") ? rl_json_str(baton, "task") : "",
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(baton,
-	    "observations")), rl_json_num(baton, "iter", 1),
-	    tests < 0 ? "not run" : tests == 0 ? "pass" : "fail",
-	    rl_budget_tokens(u));
+	    "observations")), rl_json_num(baton, "iter", 1));
+	if (files)
+		rl_buf_printf(&sum, "%d file%s changed (+%.0f -%.0f); ", files,
+		    files == 1 ? "" : "s", added, removed);
+	rl_buf_printf(&sum, "tests %s; %.0f tokens", tests < 0 ? "not run" :
+	    tests == 0 ? "pass" : "fail", rl_budget_tokens(u));
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    baton, "debt"), "after")))
 		rl_buf_printf(&sum, "; debt %g -> %g", rl_json_num(
@@ -122,6 +132,7 @@ local(struct rl_agent_run *R, cJSON *baton, struct rl_error *e)
 		rl_buf_printf(&sum, "; %s", verdict ? rl_json_str(
 		    cJSON_GetObjectItemCaseSensitive(baton, "feedback"), "reason") :
 		    "feedback never judged it done");
+	rl_json_set(baton, "changes", changes);
 	rl_json_set(baton, "status", cJSON_CreateString(status));
 	rl_json_set(baton, "summary", cJSON_CreateString(sum.data));
 	rl_json_set(baton, "next", cJSON_CreateString("done"));

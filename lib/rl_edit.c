@@ -251,10 +251,12 @@ fail(struct rl_edit_result *r, const char *code, const char *fmt, ...)
 }
 
 /* Apply edit e to f's text in memory, into r. */
+/* --- applying ----------------------------------------------------------- */
+
 static void
 apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 {
-	struct rl_buf out = {0}, msg = {0};
+	struct rl_buf out = {0}, msg = {0}, before = {0};
 	struct rl_edit_match m;
 	int there = (f->exists || f->created) && !f->deleted;
 
@@ -272,6 +274,8 @@ apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 		}
 		return;
 	}
+	if (there)
+		rl_buf_add(&before, f->now.data ? f->now.data : "", f->now.len);
 	if (e->kind == RL_EDIT_WHOLE) {
 		rl_buf_reset(&f->now);
 		rl_buf_adds(&f->now, e->replace);
@@ -282,6 +286,7 @@ apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 		    "empty SEARCH only makes a new file. To add lines, put in "
 		    "SEARCH the lines next to where they go, and in REPLACE those "
 		    "lines with the new ones; nothing was changed.", e->path);
+		rl_buf_free(&before);
 		return;
 	} else if (*e->search && !there) {
 		fail(r, "edit.no_file", "%s does not exist: to make it, send an "
@@ -291,6 +296,7 @@ apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 	    &out, &m, &msg) < 0) {
 		fail(r, m.code, "%s", msg.data);
 		rl_buf_free(&msg);
+		rl_buf_free(&before);
 		return;
 	} else {
 		rl_buf_reset(&f->now);
@@ -303,8 +309,11 @@ apply_one(struct file *f, const struct rl_edit *e, struct rl_edit_result *r)
 	f->deleted = 0;
 	f->changed = 1;
 	r->status = "applied";
+	rl_edit_diffstat(before.data, before.len, f->now.data, f->now.len,
+	    &r->added, &r->removed);
 	rl_buf_free(&out);
 	rl_buf_free(&msg);
+	rl_buf_free(&before);
 }
 
 /* --- writing, and putting back ----------------------------------------- */
@@ -714,6 +723,8 @@ rl_edit_result_json(const struct rl_edit_result *r)
 	if (ok) {
 		cJSON_AddStringToObject(o, "how", r->how);
 		cJSON_AddNumberToObject(o, "line", (double)r->line);
+		cJSON_AddNumberToObject(o, "added", (double)r->added);
+		cJSON_AddNumberToObject(o, "removed", (double)r->removed);
 		if (r->message)
 			cJSON_AddStringToObject(o, "note", r->message);
 	} else {

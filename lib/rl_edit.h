@@ -93,6 +93,8 @@
 #include "rl_buf.h"
 #include "rl_err.h"
 
+struct rl_mem;
+
 #define RL_EDIT_REPLY_MAX (1UL << 20)  /* bytes of a reply or patch read */
 #define RL_EDIT_FILE_MAX (8UL << 20)   /* bytes of a file edited */
 #define RL_EDIT_BINARY_SCAN 8192       /* bytes looked at for a NUL */
@@ -230,6 +232,8 @@ struct rl_edit_result {
 	const char *how;          /* when applied: the rule, "new file",
 	                             "whole file", "deleted" */
 	unsigned long line;       /* when applied: the first line changed */
+	unsigned long added, removed;   /* when applied: lines it added and
+	                             removed (rl_edit_diffstat) */
 	char *message;            /* when not applied: why, to teach; when
 	                             applied: a note (a check that could not
 	                             run) or NULL */
@@ -246,6 +250,26 @@ size_t rl_edit_apply(const struct rl_edit_env *env, const struct rl_edits *E,
 	struct rl_edit_result **R);
 
 void rl_edit_results_free(struct rl_edit_result *R, size_t n);
+
+/*
+ * How many lines text b adds to text a, and removes from it, as a line
+ * diff counts them (a line is its bytes and its newline; the fewest lines
+ * added and removed that turn a into b).  Past a thousand lines of
+ * difference it stops looking and counts every line between the first
+ * and the last that differ.
+ */
+void rl_edit_diffstat(const char *a, size_t an, const char *b, size_t bn,
+	unsigned long *added, unsigned long *removed);
+
+/*
+ * What baton's edits changed, file by file, in the order first changed:
+ *     [{"path": "sum.c", "added": 4, "removed": 15}, ...]
+ * summed from the results of its steps that ran `rl-act edit` (the edit
+ * tools), read whole from mem (NULL: the baton's copy, which may be
+ * cut).  A command a tool ran that changed a file is not counted.  The
+ * caller owns the array.
+ */
+cJSON *rl_edit_changes(const cJSON *baton, struct rl_mem *mem);
 
 /* A result as one JSON object (caller owns): {"block", "path", "status",
  * "how", "line"} when applied (and "note"), {"block", "path", "status",

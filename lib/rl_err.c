@@ -16,6 +16,7 @@
 
 const char *rl_prog = "redline";
 void (*rl_diag_hook)(const char *code, const char *message);
+void (*rl_diag_before)(void);
 
 struct code {
 	const char *code;
@@ -75,6 +76,7 @@ static const struct code codes[] = {
 	{"provider.http_*", "request", 0, RL_EXIT_FAIL},
 	{"provider.timeout", "timeout", 1, RL_EXIT_TEMP},
 	{"provider.connect", "network", 1, RL_EXIT_TEMP},
+	{"provider.unreachable", "network", 1, RL_EXIT_TEMP},
 	{"provider.dns", "network", 1, RL_EXIT_TEMP},
 	{"provider.reset", "network", 1, RL_EXIT_TEMP},
 	{"provider.empty_reply", "network", 1, RL_EXIT_TEMP},
@@ -182,6 +184,8 @@ vdiag(const char *where, unsigned long line, const char *code,
 	int saved = errno;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (rl_diag_before)
+		rl_diag_before();
 	if (where && line)
 		fprintf(stderr, "%s: %s:%lu: ", rl_prog, where, line);
 	else if (where)

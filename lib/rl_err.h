@@ -39,6 +39,10 @@ extern const char *rl_prog;
  * (rl_metrics.h counts them for the log); NULL: nothing. */
 extern void (*rl_diag_hook)(const char *code, const char *message);
 
+/* Called before each diagnostic is printed (rl_tty.h clears the lines it
+ * shows at the bottom of a terminal); NULL: nothing. */
+extern void (*rl_diag_before)(void);
+
 /* Set rl_prog from argv[0] (its last path component). */
 void rl_init(const char *argv0);
 

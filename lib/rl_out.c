@@ -18,6 +18,8 @@ static struct {
 	struct rl_buf b;
 } G;
 
+void (*rl_out_before)(void);
+
 static void write_lines(const char *s, size_t n, int newline);
 
 static void
@@ -71,6 +73,8 @@ write_lines(const char *s, size_t n, int newline)
 	iov[0].iov_len = n;
 	iov[1].iov_base = "\n";
 	iov[1].iov_len = newline ? 1 : 0;
+	if (rl_out_before)
+		rl_out_before();
 	/* A blocking write to a pipe or file completes unless interrupted;
 	 * finish a short one rather than lose its tail. */
 	while (k < 2) {

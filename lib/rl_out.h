@@ -23,6 +23,10 @@
 
 #include <cjson/cJSON.h>
 
+/* Called before each write(2) to stdout (rl_tty.h clears the lines it
+ * shows at the bottom of a terminal stdout may share); NULL: nothing. */
+extern void (*rl_out_before)(void);
+
 /* Write the n bytes at s and a newline as one record. */
 void rl_out_line(const char *s, size_t n);
 

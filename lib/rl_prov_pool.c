@@ -7,6 +7,7 @@
 
 #include "rl_buf.h"
 #include "rl_err.h"
+#include "rl_json.h"
 #include "rl_out.h"
 #include "rl_prov_pool.h"
 
@@ -228,6 +229,7 @@ submit(struct rl_prov_pool *P, struct rl_prov_pool_item *it,
 		it->call.schema = P->schema;
 	it->call.head = req->head;
 	it->call.arg = it;
+	it->call.tag = rl_json_str(it->rec, "id");
 	P->inflight++;
 	rl_provider_submit(P->p, &it->call);
 }

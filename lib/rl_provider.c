@@ -19,6 +19,7 @@
 #include "rl_json.h"
 #include "rl_metrics.h"
 #include "rl_prov_key.h"
+#include "rl_progress.h"
 #include "rl_provider_impl.h"
 
 long
@@ -102,7 +103,6 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 	p->timeout_ms = seconds_ms(p, "timeout", 120);
 	p->deadline_ms = seconds_ms(p, "deadline", 600);
 	p->max_retries = (int)rl_provider_num(p, "max_retries", 2);
-	p->tty = isatty(2);
 	if (rl_prov_key_load(rl_provider_str(p, "api_key_cmd"),
 	    rl_provider_str(p, "api_key_file"),
 	    strcmp(kind, "openai") == 0 || strcmp(kind, "anthropic") == 0 ?
@@ -206,12 +206,24 @@ rl_provider_status_code(long s)
 
 /* --- the engine -------------------------------------------------------- */
 
+/* Say that c waits ms for what (rl_progress.h: a line on a terminal, an
+ * event under redline run); attempt of of when it is a retry. */
 static void
-say_wait(const struct rl_provider *p, const char *why, long long ms)
+say_wait(struct rl_call *c, const char *what, int attempt, int of,
+	long long ms)
 {
-	if (p->tty)
-		fprintf(stderr, "%s: %s: %s, waiting %.1f s\n", rl_prog, p->name,
-		    why, (double)ms / 1000);
+	c->waiting = 1;
+	rl_progress_wait(c->tag, what, attempt, of, ms);
+}
+
+/* c waits no more. */
+static void
+wait_over(struct rl_call *c)
+{
+	if (!c->waiting)
+		return;
+	c->waiting = 0;
+	rl_progress_over(c->tag);
 }
 
 /* Start an attempt now, or put c to sleep for the rate limit. */
@@ -223,13 +235,14 @@ launch(struct rl_provider *p, struct rl_call *c)
 	w = rl_prov_ratelimit_take(&p->limit, (double)c->est, now);
 	if (w > 0) {
 		p->limited++;
-		say_wait(p, "rate limit", w);
+		say_wait(c, "the rate limit", 0, 0, w);
 		c->wake = now + w;
 		c->wait_ms += w;
 		c->next = p->sleeping;
 		p->sleeping = c;
 		return;
 	}
+	wait_over(c);
 	c->attempts++;
 	c->sent = now;
 	p->requests++;
@@ -352,6 +365,7 @@ rl_provider_submit(struct rl_provider *p, struct rl_call *c)
 	c->next = NULL;
 	c->impl = NULL;
 	c->queued = 1;
+	c->waiting = 0;
 	p->calls++;
 	if (!c->prompt || !*c->prompt) {
 		c->attempts = 0;
@@ -517,6 +531,7 @@ finish(struct rl_provider *p, struct rl_call *c, long status)
 	long long now = p->clock.now(p->clock.arg);
 
 	c->ms = now - c->t0;
+	wait_over(c);
 	if (p->ops->forget)
 		p->ops->forget(c);
 	if (c->err.code) {
@@ -536,6 +551,20 @@ finish(struct rl_provider *p, struct rl_call *c, long status)
 	if (p->record)
 		record(p, c, status);
 	to_done(p, c);
+}
+
+/* The hint of an unreachable provider: the command that checks it, with
+ * the model when it was given as a flag (the check would not know it). */
+static void
+check_hint(const struct rl_provider *p, struct rl_buf *msg)
+{
+	const char *origin = rl_json_str(cJSON_GetObjectItemCaseSensitive(p->set,
+	    "origins"), "model");
+
+	rl_buf_printf(msg, ": is the server running? rl-provider check -p %s",
+	    p->name);
+	if (*p->model && origin && strncmp(origin, "flag", 4) == 0)
+		rl_buf_printf(msg, " -m %s", p->model);
 }
 
 void
@@ -591,6 +620,8 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		    c->deadline, p->clock.rand(p->clock.arg), &wait);
 	}
 	if (v == RL_PROV_RETRY_WAIT) {
+		say_wait(c, "the provider", c->retries + 1, 1 + p->max_retries,
+		    wait);
 		c->retries++;
 		p->retries++;
 		c->wake = now + wait;
@@ -608,6 +639,11 @@ rl_provider_ended(struct rl_provider *p, struct rl_call *c, const char *code,
 		rl_buf_printf(&msg, " (a retry in %s would pass the deadline)", d);
 	if (c->attempts > 1)
 		rl_buf_printf(&msg, " after %d attempts", c->attempts);
+	if (strcmp(code, "provider.connect") == 0) {
+		/* nothing answers there: say what to look at */
+		code = "provider.unreachable";
+		check_hint(p, &msg);
+	}
 	rl_error_set(&c->err, code, "%s", msg.data);
 	rl_buf_free(&msg);
 	finish(p, c, a ? a->status : 0);

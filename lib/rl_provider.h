@@ -99,6 +99,9 @@ struct rl_call {
 	                             the next (a repository map): a service
 	                             with prompt caching caches them; 0: none */
 	void *arg;                /* the caller's */
+	const char *tag;          /* what the call serves (a baton's id),
+	                             named when it waits (rl_progress.h);
+	                             NULL: nothing */
 	/* streaming: called with each piece of the reply as it arrives,
 	 * redacted (rl_prov_key.h): a piece that may begin the key waits for
 	 * the next; a reply not streamed comes whole when the call ends */
@@ -126,6 +129,7 @@ struct rl_call {
 	size_t shown_r;           /* bytes of reasoning on_reasoning was given */
 	long long t0, deadline, wake, sent, est;
 	int retries, queued;
+	int waiting;              /* a wait of it was said (rl_progress) */
 	int level;                /* the structured output it asks for now */
 	struct rl_call *next;
 	void *impl;

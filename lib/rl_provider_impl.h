@@ -46,7 +46,6 @@ struct rl_provider {
 	long long timeout_ms, deadline_ms;
 	int max_retries;
 	struct rl_prov_ratelimit limit;
-	int tty;                  /* stderr is a terminal: say why we wait */
 	struct rl_clock clock;
 	int wake_fd;              /* a wait ends when it is readable; -1 */
 	void *impl;

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "rl_baton.h"
+#include "rl_board.h"
 #include "rl_budget.h"
 #include "rl_dur.h"
 #include "rl_fs.h"
@@ -29,10 +31,12 @@
 #include "rl_metrics.h"
 #include "rl_out.h"
 #include "rl_proc.h"
+#include "rl_progress.h"
 #include "rl_queue.h"
 #include "rl_reward.h"
 #include "rl_ring.h"
 #include "rl_stats.h"
+#include "rl_tty.h"
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
 #define POP_MAX 64
@@ -45,9 +49,11 @@ static const char *const names[RL_RING_NSTAGES] = {
 struct stage {
 	pid_t pid;                 /* 0: not running */
 	int in, out;               /* our ends: batons to in, from out */
+	int err;                   /* its stderr, on a terminal; else -1 */
 	struct rl_buf w;           /* to write */
 	size_t woff;
 	struct rl_lines r;         /* read, not yet a whole line */
+	struct rl_lines e;         /* the same of err */
 	int crashes;               /* in a row */
 	long long not_before;      /* mono ms before which it is not restarted */
 };
@@ -73,7 +79,9 @@ struct rl_ring {
 	unsigned long waiting;     /* tasks in todo, not yet let in */
 	int max_tasks, restarts;
 	const char *pname, *model;
-	int no_sandbox, tty, drawn, verbose;
+	int no_sandbox, tty, verbose;
+	struct rl_board *board;    /* the status lines; NULL: no terminal */
+	char halt[512];            /* why the run stops, when not a signal */
 	int lockfd;
 	long long stop_ms, stop_at;  /* the stages' time after a signal; when */
 	int status;
@@ -96,19 +104,48 @@ rl_ring_stopped(void)
 	return stop_sig != 0;
 }
 
+/* Whether the ring is stopping: a signal, or a cause of its own (a
+ * provider that cannot be reached) in halt. */
+static int
+stopping(const struct rl_ring *S)
+{
+	return stop_sig != 0 || S->halt[0];
+}
+
+/* A line of the ring's own on stderr, clear of the status lines. */
+static void
+say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	rl_tty_hide();
+	fprintf(stderr, "%s: ", rl_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 /* --- starting stages ----------------------------------------------------- */
 
 /* Start rl-cmd with argv, its stdin and stdout on pipes (in, out: ours;
  * in may be NULL for a command that reads nothing).  In its own process
  * group, so a terminal's ^C reaches the supervisor alone, which lets work
- * in flight finish. */
+ * in flight finish.  With err, its stderr is a pipe too (ours in *err),
+ * and it says what it waits for as events (rl_progress.h): on a
+ * terminal, the ring prints what a stage says, clear of the status
+ * lines. */
 static pid_t
-spawn(const char *cmd, char **argv, int *in, int *out)
+spawn(const char *cmd, char **argv, int *in, int *out, int *err)
 {
-	int pi[2] = {-1, -1}, po[2];
+	int pi[2] = {-1, -1}, po[2], pe[2] = {-1, -1};
 	pid_t pid;
 
-	if ((in && pipe2(pi, O_CLOEXEC) < 0) || pipe2(po, O_CLOEXEC) < 0)
+	if ((in && pipe2(pi, O_CLOEXEC) < 0) || pipe2(po, O_CLOEXEC) < 0 ||
+	    (err && pipe2(pe, O_CLOEXEC) < 0))
 		rl_die(RL_EXIT_TEMP, "io.open", "cannot make a pipe: %s",
 		    strerror(errno));
 	if ((pid = fork()) < 0)
@@ -116,8 +153,11 @@ spawn(const char *cmd, char **argv, int *in, int *out)
 	if (pid == 0) {
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
-		if ((in && dup2(pi[0], 0) < 0) || dup2(po[1], 1) < 0)
+		if ((in && dup2(pi[0], 0) < 0) || dup2(po[1], 1) < 0 ||
+		    (err && dup2(pe[1], 2) < 0))
 			_exit(127);
+		if (err)
+			setenv("RL_PROGRESS", "events", 1);
 		if (!in) {
 			int fd = open("/dev/null", O_RDONLY);
 
@@ -136,6 +176,10 @@ spawn(const char *cmd, char **argv, int *in, int *out)
 	}
 	close(po[1]);
 	*out = po[0];
+	if (err) {
+		close(pe[1]);
+		*err = pe[0];
+	}
 	return pid;
 }
 
@@ -290,8 +334,7 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 	const cJSON *err = NULL;
 
 	if (S->verbose)
-		fprintf(stderr, "%s: %s: %s\n", rl_prog, f->id, st ? st :
-		    "ended with an error");
+		say("%s: %s", f->id, st ? st : "ended with an error");
 	/* a scored run teaches the arms of the models it used */
 	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
 	    rl_reward_score(baton) == 0)
@@ -308,6 +351,7 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 		    "no summary");
 	log_run_end(S, f->id, baton, NULL);
 	rl_out_json(baton);
+	rl_board_end(S->board, baton);
 	if (cJSON_GetObjectItemCaseSensitive(baton, "error") ||
 	    (st && strcmp(st, "FINISH") != 0))
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
@@ -331,9 +375,13 @@ retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 		rl_diag(f->id, 0, rl_json_str(err, "code"), "%s; after %d attempts "
 		    "the baton is in the dead letters (rl-queue -q %s dead)",
 		    rl_json_str(err, "message"), f->attempts + 1, S->ring->name);
+		rl_board_drop(S->board, f->id);
 		S->tasks--;
 		S->dead++;
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
+	} else {
+		rl_board_retry(S->board, f->id, err, f->attempts + 1,
+		    S->ring->max_attempts);
 	}
 	drop_flight(S, f);
 }
@@ -392,14 +440,15 @@ bias_request(struct rl_ring *S, cJSON *baton)
 		rl_json_set(baton, "bias_log", log = cJSON_CreateArray());
 	cJSON_AddItemToArray(log, d);
 	if (S->tty || why)
-		fprintf(stderr, "%s: %s: bias for %s %s%s\n", rl_prog,
-		    rl_json_str(baton, "id"), agent ? agent : "?",
-		    why ? "refused: " : "granted", why ? why : "");
+		say("%s: bias for %s %s%s", rl_json_str(baton, "id"),
+		    agent ? agent : "?", why ? "refused: " : "granted", why ? why : "");
 	rl_buf_free(&text);
 	cJSON_Delete(req);
 }
 
 /* --- stages -------------------------------------------------------------- */
+
+static void read_err(struct rl_ring *S, int s, int drain);
 
 static void
 start_stage(struct rl_ring *S, int s)
@@ -424,7 +473,7 @@ start_stage(struct rl_ring *S, int s)
 	/* no model given: the bandit's, when variants are configured */
 	if (!model && s != RL_RING_COMPLETE &&
 	    (model = rl_reward_pick(S->cfg, S->mem, names[s], &why)) && S->tty)
-		fprintf(stderr, "%s: %s: %s\n", rl_prog, names[s], why.data);
+		say("%s: %s", names[s], why.data);
 	rl_buf_free(&why);
 	if (model && s != RL_RING_COMPLETE) {
 		argv[n++] = "-m";
@@ -436,7 +485,8 @@ start_stage(struct rl_ring *S, int s)
 	if (s == RL_RING_ACT)
 		argv[n++] = "--hand-back";
 	argv[n] = NULL;
-	S->st[s].pid = spawn(names[s], argv, &S->st[s].in, &S->st[s].out);
+	S->st[s].pid = spawn(names[s], argv, &S->st[s].in, &S->st[s].out,
+	    S->tty ? &S->st[s].err : NULL);
 }
 
 /* Give baton to stage s (started if need be). */
@@ -455,8 +505,9 @@ send_to(struct rl_ring *S, struct flight *f, int s, cJSON *baton)
 	f->tokens = rl_budget_tokens(cJSON_GetObjectItemCaseSensitive(baton,
 	    "usage"));
 	if (S->verbose)
-		fprintf(stderr, "%s: %s: %s, iteration %.0f, %.0f tokens so far\n",
-		    rl_prog, f->id, names[s], f->iter, f->tokens);
+		say("%s: %s, iteration %.0f, %.0f tokens so far", f->id, names[s],
+		    f->iter, f->tokens);
+	rl_board_stage(S->board, baton, names[s]);
 	cJSON_Delete(baton);
 }
 
@@ -550,6 +601,21 @@ stranger(struct rl_ring *S, int s, const char *line, size_t n, int ours)
 	cJSON_Delete(err);
 }
 
+/* Stage s cannot reach its provider (message says where, and the
+ * command that checks it): every task would fail alike, so the run stops
+ * and the journal keeps them for --resume. */
+static void
+halt(struct rl_ring *S, int s, const char *message)
+{
+	/* the command the stage's message gives, after its question */
+	const char *hint = message ? strstr(message, "running? ") : NULL;
+
+	if (hint)
+		hint += strlen("running? ");
+	snprintf(S->halt, sizeof S->halt, "rl-%s cannot reach its provider%s%s",
+	    names[s], hint ? ": is the server running? " : "", hint ? hint : "");
+}
+
 /* A stage wrote a line. */
 static void
 from_stage(struct rl_ring *S, int s, const char *line, size_t n)
@@ -572,6 +638,9 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 	if (err && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err,
 	    "retryable"))) {
 		/* a later try may work: the state before it is tried again */
+		if (strcmp(rl_json_str(err, "code") ? rl_json_str(err, "code") : "",
+		    "provider.unreachable") == 0 && !S->halt[0])
+			halt(S, s, rl_json_str(err, "message"));
 		retry(S, f, err);
 		cJSON_Delete(b);
 		return;
@@ -596,12 +665,21 @@ stage_ended(struct rl_ring *S, int s)
 	st->in = st->out = -1;
 	waitpid(st->pid, &status, 0);
 	st->pid = 0;
+	if (st->err >= 0) {
+		/* what it said last, and nothing a child of it may still say */
+		fcntl(st->err, F_SETFL, O_NONBLOCK);
+		read_err(S, s, 1);
+		if (st->err >= 0)
+			close(st->err);
+		st->err = -1;
+	}
 	st->w.len = st->woff = 0;
 	rl_lines_reset(&st->r);
 	rl_proc_status(status, how, sizeof how);
 	for (i = 0; i < S->nf; i++)
 		held += S->f[i].stage == s;
-	if (!held && WIFEXITED(status) && WEXITSTATUS(status) <= RL_EXIT_FAIL)
+	/* it handed back every baton: its exit status only sums up theirs */
+	if (!held && WIFEXITED(status) && WEXITSTATUS(status) != RL_EXIT_USAGE)
 		return;
 	/* a stage that refuses its options or configuration refuses every
 	 * baton alike: retrying would send each to the dead letters */
@@ -643,7 +721,7 @@ admit(struct rl_ring *S)
 	size_t n;
 	int found, let = 0;
 
-	while (!stop_sig && S->tasks < S->max_tasks) {
+	while (!stopping(S) && S->tasks < S->max_tasks) {
 		if (rl_queue_pop(S->todo, 1, LEASE_MS, &m, &n) < 0)
 			queue_fail(S->todo);
 		if (!n)
@@ -893,28 +971,64 @@ pending(struct rl_queue *q)
 
 /* --- the status lines ---------------------------------------------------- */
 
+/* A line stage s wrote on stderr: an event its status line shows, or a
+ * diagnostic printed as it is, clear of the status lines. */
+static void
+stage_said(struct rl_ring *S, int s, const char *line, size_t n)
+{
+	struct rl_progress ev;
+	struct rl_buf b = {0};
+
+	if (rl_progress_parse(line, n, &ev)) {
+		rl_board_wait(S->board, names[s], &ev);
+		return;
+	}
+	rl_tty_hide();
+	rl_buf_add(&b, line, n);
+	rl_buf_addc(&b, '\n');
+	fwrite(b.data, 1, b.len, stderr);
+	rl_buf_free(&b);
+}
+
+/* Read what stage s wrote on stderr; at its end (or, with drain, when
+ * nothing more is there now) the last partial line too. */
+static void
+read_err(struct rl_ring *S, int s, int drain)
+{
+	struct stage *st = &S->st[s];
+	const char *line;
+	size_t len;
+	ssize_t n;
+
+	for (;;) {
+		n = read(st->err, rl_lines_space(&st->e, 65536), 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			rl_lines_added(&st->e, (size_t)n);
+			while (rl_lines_next(&st->e, &line, &len))
+				stage_said(S, s, line, len);
+			if (drain)
+				continue;
+			return;
+		}
+		break;
+	}
+	if (n == 0 || drain) {
+		if (rl_lines_rest(&st->e, &line, &len) && len)
+			stage_said(S, s, line, len);
+		rl_lines_reset(&st->e);
+	}
+	if (n == 0) {
+		close(st->err);
+		st->err = -1;
+	}
+}
+
 static void
 draw(struct rl_ring *S)
 {
-	char el[16];
-	size_t i;
-
-	if (!S->tty)
-		return;
-	if (S->drawn)
-		fprintf(stderr, "\033[%dA", S->drawn);
-	for (i = 0; i < S->nf; i++) {
-		rl_dur_format(rl_proc_mono_ms() - S->f[i].t0, el, sizeof el);
-		fprintf(stderr, "\r\033[K%-20s %-9s iter %-3.0f tokens %-8.0f %s\n",
-		    S->f[i].id, S->f[i].stage >= 0 ? names[S->f[i].stage] :
-		    "queued", S->f[i].iter, S->f[i].tokens, el);
-	}
-	for (i = S->nf; i < (size_t)S->drawn; i++)
-		fputs("\r\033[K\n", stderr);
-	if ((size_t)S->drawn > S->nf)
-		fprintf(stderr, "\033[%dA", S->drawn - (int)S->nf);
-	S->drawn = (int)S->nf;
-	fflush(stderr);
+	rl_board_draw(S->board, S->waiting);
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -970,26 +1084,26 @@ in_stages(const struct rl_ring *S)
 static int
 turn(struct rl_ring *S, int fd)
 {
-	struct pollfd p[1 + 2 * RL_RING_NSTAGES];
-	int who[1 + 2 * RL_RING_NSTAGES], np = 0, i, s, ready = 0;
+	struct pollfd p[1 + 3 * RL_RING_NSTAGES];
+	int who[1 + 3 * RL_RING_NSTAGES], np = 0, i, s, ready = 0;
 
-	if (stop_sig && !S->stop_at)
+	if (stopping(S) && !S->stop_at)
 		S->stop_at = rl_proc_mono_ms();
-	if (signals > 1 || (stop_sig && rl_proc_mono_ms() - S->stop_at >
+	if (signals > 1 || (stopping(S) && rl_proc_mono_ms() - S->stop_at >
 	    S->stop_ms)) {
 		/* not waited for: what the stages hold stays journaled */
 		for (s = 0; s < RL_RING_NSTAGES; s++)
 			if (S->st[s].pid)
 				kill(-S->st[s].pid, SIGKILL);
 	}
-	if (!stop_sig) {
+	if (!stopping(S)) {
 		/* a task that ends in collect makes room at once */
 		do
 			collect(S);
 		while (admit(S) > 0);
 	}
 	draw(S);
-	if (fd < 0 && (stop_sig ? in_stages(S) == 0 :
+	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 :
 	    S->tasks == 0 && S->waiting == 0))
 		return -1;
 	if (fd >= 0) {
@@ -1001,6 +1115,10 @@ turn(struct rl_ring *S, int fd)
 			continue;
 		p[np] = (struct pollfd){S->st[s].out, POLLIN, 0};
 		who[np++] = s;
+		if (S->st[s].err >= 0) {
+			p[np] = (struct pollfd){S->st[s].err, POLLIN, 0};
+			who[np++] = 2 * RL_RING_NSTAGES + s;
+		}
 		if (S->st[s].w.len) {
 			p[np] = (struct pollfd){S->st[s].in, POLLOUT, 0};
 			who[np++] = RL_RING_NSTAGES + s;
@@ -1014,11 +1132,15 @@ turn(struct rl_ring *S, int fd)
 			continue;
 		if (who[i] < 0)
 			ready = 1;
-		else if (who[i] < RL_RING_NSTAGES && S->st[who[i]].pid)
-			read_stage(S, who[i]);
-		else if (who[i] >= RL_RING_NSTAGES &&
-		    S->st[who[i] - RL_RING_NSTAGES].pid)
-			write_stage(&S->st[who[i] - RL_RING_NSTAGES]);
+		else if (who[i] < RL_RING_NSTAGES) {
+			if (S->st[who[i]].pid)
+				read_stage(S, who[i]);
+		} else if (who[i] < 2 * RL_RING_NSTAGES) {
+			if (S->st[who[i] - RL_RING_NSTAGES].pid)
+				write_stage(&S->st[who[i] - RL_RING_NSTAGES]);
+		} else if (S->st[who[i] - 2 * RL_RING_NSTAGES].err >= 0) {
+			read_err(S, who[i] - 2 * RL_RING_NSTAGES, 0);
+		}
 	}
 	return ready;
 }
@@ -1031,9 +1153,9 @@ idle(int fd, void *arg)
 	struct rl_ring *S = arg;
 	int null;
 
-	while (!stop_sig && turn(S, fd) == 0)
+	while (!stopping(S) && turn(S, fd) == 0)
 		;
-	if (stop_sig && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+	if (stopping(S) && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
 		dup2(null, fd);
 		close(null);
 	}
@@ -1088,8 +1210,15 @@ rl_ring_run(struct rl_ring *S)
 		while (S->st[s].pid)
 			read_stage(S, s);
 	}
-	if (S->tty && S->drawn)
-		fprintf(stderr, "\033[%dA\033[J", S->drawn);
+	/* the status lines go, once, before the summaries */
+	rl_board_close(S->board);
+	S->board = NULL;
+	if (S->halt[0]) {
+		rl_diag(NULL, 0, "provider.unreachable", "%s; the journal %s keeps "
+		    "every task: once the provider answers, redline run --resume "
+		    "finishes them", S->halt, S->ring->name);
+		S->status = rl_exit_merge(S->status, RL_EXIT_TEMP);
+	}
 	if (stop_sig) {
 		rl_diag(NULL, 0, "internal.stopped", "stopped by signal %d: %ld tasks "
 		    "are journaled in %s; redline run --resume finishes them",
@@ -1126,7 +1255,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	S->verbose = o->verbose;
 	S->lockfd = -1;
 	for (i = 0; i < RL_RING_NSTAGES; i++)
-		S->st[i].in = S->st[i].out = -1;
+		S->st[i].in = S->st[i].out = S->st[i].err = -1;
 	/* one run per journal */
 	rl_config_state_dir(cfg, &lock);
 	rl_fs_mkdirs(lock.data, 0700);
@@ -1175,7 +1304,8 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	S->tty = isatty(2);
+	S->board = rl_board_open();
+	S->tty = S->board != NULL;
 	if (o->resume) {
 		resume(S);
 		S->waiting = pending(S->todo);
@@ -1201,7 +1331,9 @@ rl_ring_close(struct rl_ring *S, int status)
 	for (i = 0; i < RL_RING_NSTAGES; i++) {
 		rl_buf_free(&S->st[i].w);
 		rl_lines_free(&S->st[i].r);
+		rl_lines_free(&S->st[i].e);
 	}
+	rl_board_close(S->board);
 	free(S->f);
 	if (S->todo)
 		rl_queue_close(S->todo);

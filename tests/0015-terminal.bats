@@ -30,3 +30,26 @@ on_tty() {
 	run --separate-stderr rl-task "x"
 	[ -z "$stderr" ]
 }
+
+@test "a stage alone on a terminal rewrites one line while its provider is down, then clears it" {
+	fixture_repo
+	{
+		echo '{"status":503,"retry_after":2,"times":2}'
+		jq -c 'select(.match.system == "reasoning agent") | {reply: (.reply_json | tojson), usage}' \
+		    "$FIX/agents/ring.cassette"
+	} > "$S/script"
+	mock_start -s "$S/script"
+	rl-task "merge the duplicated loops in sum.c" > "$S/task" 2> /dev/null
+	screen_start "rl-reason -p $MOCK_URL -m m $S/task > $S/out"
+	screen_wait "^rl-reason: rl-[0-9a-f]+: waiting for the provider \(attempt 1 of 3, next in [0-9.]+ s\)$"
+	screen_wait "^rl-reason: rl-[0-9a-f]+: waiting for the provider \(attempt 2 of 3, next in [0-9.]+ s\)$"
+	[ "$(screen_text | grep -c .)" -eq 1 ]
+	screen_end
+	[ "$status" -eq 0 ]
+	# the line is gone
+	[ -z "$output" ]
+	[ "$(jq -r .next "$S/out")" = plan ]
+	# not on a terminal: nothing but the batons
+	run --separate-stderr rl-reason --dry-run "$S/task"
+	[ -z "$stderr" ]
+}

@@ -114,7 +114,7 @@ Bearer sk-from-cmd"
 	mock_start; url=$MOCK_URL; port=$(cat "$S/mock.port"); mock_stop
 	RL_MAX_RETRIES=1 run --separate-stderr rl-provider ask -p "$url" -m m hi
 	[ "$status" -eq 111 ]
-	[[ "$stderr" == *"provider.connect: "*"after 2 attempts"* ]]
+	[[ "$stderr" == *"provider.unreachable: "*"after 2 attempts: is the server running? rl-provider check -p $url -m m"* ]]
 	mock_start
 	run --separate-stderr rl-provider ask -p "https://127.0.0.1:$(cat "$S/mock.port")/v1" -m m hi
 	[ "$status" -eq 1 ]

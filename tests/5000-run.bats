@@ -465,16 +465,6 @@ doc_cassette() {
 	wait
 }
 
-@test "on a terminal, one status line per task on stderr; stdout stays data" {
-	ring_repo
-	command -v script > /dev/null || skip "script(1) is needed"
-	ring_with '{"latency_ms":300,"times":0}' > c
-	command script -qec "redline run -p script:c 'merge the duplicated loops in sum.c' > out" /dev/null > tty
-	[ "$(jq -r .status out)" = FINISH ]
-	grep -aq 'reason *iter 1 *tokens 0' tty
-	grep -aq 'feedback *iter 1 *tokens 2173' tty
-}
-
 @test "a provider that fails mid-run: retried, then kept in the queue until it is back" {
 	ring_repo
 	{
@@ -495,5 +485,27 @@ doc_cassette() {
 	run --separate-stderr redline run --resume -p "script:$RING" < /dev/null
 	[ "$status" -eq 0 ]
 	[ "$(jq -c '[.status, (.trail | map(.stage))]' <<< "$output")" = '["FINISH",["reason","plan","act","feedback"]]' ]
+	patched_once
+}
+
+@test "a provider nothing answers at: provider.unreachable with the command that checks it, the task kept" {
+	fixture_repo
+	mock_start; url=$MOCK_URL; mock_stop
+	run --separate-stderr timeout 60 redline run -p "$url" -m m "merge the duplicated loops in sum.c"
+	[ "$status" -eq 111 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"rl-reason: rl-"*": provider.unreachable: $url/chat/completions: "*" after 3 attempts: is the server running? rl-provider check -p $url -m m"* ]]
+	[[ "$stderr" == *"redline: provider.unreachable: rl-reason cannot reach its provider: is the server running? rl-provider check -p $url -m m; the journal redline-ring keeps every task: once the provider answers, redline run --resume finishes them"* ]]
+	# said once, by the stage and by the run; never taken for a crash
+	[ "$(grep -c 'provider.unreachable' <<< "$stderr")" -eq 2 ]
+	[[ "$stderr" != *internal.stage_crash* ]]
+	[ "$(journal_left)" -eq 1 ]
+	# the hint checks the provider: down, a temporary failure
+	run --separate-stderr rl-provider check -p "$url" -m m
+	[ "$status" -eq 111 ]
+	# once it answers, --resume finishes the task
+	RL_SANDBOX_OPEN_FILES=0 run --separate-stderr timeout 120 redline run --resume --no-sandbox -p "script:$RING" < /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .status <<< "$output")" = FINISH ]
 	patched_once
 }

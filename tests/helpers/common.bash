@@ -74,8 +74,68 @@ mock_stop() {
 	return 0
 }
 
+# screen_start CMD: run the shell command CMD in a terminal of 100
+# columns by 80 rows: a tmux server of the test's own, as the terminal
+# emulator that turns the bytes into a screen.  Then screen_text prints
+# the screen as a person sees it (a line wrapped by the terminal joined
+# again, blank lines at the end left out; not what scrolled off it, where
+# tmux also keeps a screen that was cleared whole),
+# screen_wait TEXT waits until the screen shows TEXT (a grep -E pattern),
+# and screen_end waits for CMD to end, sets $status to its exit status and
+# $output to the screen, and stops the server by its PID (teardown does
+# too, in case the test failed before).
+screen_start() {
+	command -v tmux > /dev/null || skip "tmux is needed"
+	TMUX_SOCK="$S/tmux.sock"
+	rm -f "$S/screen.status"
+	printf '%s\n' "$1" > "$S/screen.sh"
+	TMUX= tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -x 100 -y 80 -c "$PWD" \
+	    "sh '$S/screen.sh'; echo \$? > '$S/screen.status'; exec sleep 3600"
+	TMUX_PID=$(TMUX= tmux -S "$TMUX_SOCK" display-message -p '#{pid}')
+}
+
+screen_text() {
+	TMUX= tmux -S "$TMUX_SOCK" capture-pane -p -J | sed 's/ *$//' |
+	    sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+
+screen_wait() {
+	for _ in $(seq 1200); do
+		screen_text | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "never on the screen: $1" >&2
+	screen_text >&2
+	return 1
+}
+
+screen_end() {
+	for _ in $(seq 1800); do
+		[ -s "$S/screen.status" ] && break
+		sleep 0.1
+	done
+	status=$(cat "$S/screen.status")
+	output=$(screen_text)
+	screen_stop
+}
+
+screen_stop() {
+	if [ -n "${TMUX_PID:-}" ]; then
+		kill "$TMUX_PID" 2> /dev/null
+		TMUX_PID=
+	fi
+	return 0
+}
+
+# on_screen CMD: screen_start CMD, then screen_end
+on_screen() {
+	screen_start "$1"
+	screen_end
+}
+
 teardown() {
 	mock_stop
+	screen_stop
 }
 
 # run_read_only DIR SCRIPT: `run --separate-stderr sh -c SCRIPT` with DIR

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "rl_edit.h"
+#include "rl_json.h"
 #include "rl_fs.h"
 #include "unit.h"
 
@@ -389,9 +390,50 @@ files(void)
 	CHECK(system(msg.data) == 0, "the scratch repository removed");
 }
 
+/* rl_edit_diffstat counts as a line diff does; rl_edit_changes sums a
+ * baton's edit results by file. */
+static void
+diffstats(void)
+{
+	unsigned long a, r;
+	cJSON *b, *ch;
+
+#define STAT(x, y, wa, wr, what) do { \
+	rl_edit_diffstat(x, strlen(x), y, strlen(y), &a, &r); \
+	CHECK(a == (wa) && r == (wr), what); \
+	if (a != (wa) || r != (wr)) \
+		printf("#   got +%lu -%lu\n", a, r); \
+} while (0)
+	STAT("a\nb\nc\n", "a\nb\nc\n", 0, 0, "diffstat: the same text");
+	STAT("a\nb\nc\n", "a\nx\nc\n", 1, 1, "diffstat: one line changed");
+	STAT("a\nb\nc\n", "a\nc\n", 0, 1, "diffstat: one line removed");
+	STAT("", "a\nb\n", 2, 0, "diffstat: a new file");
+	STAT("a\nb", "a\nb\n", 1, 1, "diffstat: a last line given its newline");
+	STAT("a\nb\nc\nd\ne\n", "b\nx\nd\ne\na\n", 2, 2,
+	    "diffstat: lines moved count as removed and added");
+	STAT("x\n{\n1\n}\ny\n{\n2\n}\n", "x\n{\n3\n}\n", 1, 5,
+	    "diffstat: the fewest lines, not the span between the first and last");
+#undef STAT
+	b = cJSON_Parse("{\"observations\":["
+	    "{\"tool\":\"apply_patch\",\"argv\":[\"/x/bin/rl-act\",\"edit\",\"--patch\"],"
+	    "\"stdout\":\"{\\\"block\\\":1,\\\"path\\\":\\\"a.c\\\",\\\"status\\\":\\\"applied\\\",\\\"added\\\":3,\\\"removed\\\":1}\\n"
+	    "{\\\"block\\\":2,\\\"path\\\":\\\"b.c\\\",\\\"status\\\":\\\"failed\\\"}\\n"
+	    "{\\\"block\\\":3,\\\"path\\\":\\\"a.c\\\",\\\"status\\\":\\\"applied\\\",\\\"added\\\":1,\\\"removed\\\":2}\\n\"},"
+	    "{\"tool\":\"shell\",\"argv\":[\"sh\",\"-c\",\"x\"],"
+	    "\"stdout\":\"{\\\"path\\\":\\\"c.c\\\",\\\"status\\\":\\\"applied\\\"}\\n\"}]}");
+	ch = rl_edit_changes(b, NULL);
+	rl_buf_reset(&out);
+	rl_json_print(ch, &out);
+	CHECK_STR(out.data, "[{\"path\":\"a.c\",\"added\":4,\"removed\":3}]",
+	    "changes: applied results of the edit tools alone, summed by file");
+	cJSON_Delete(ch);
+	cJSON_Delete(b);
+}
+
 int
 main(void)
 {
+	diffstats();
 	rules();
 	refusals();
 	similarity();
