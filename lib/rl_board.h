@@ -15,11 +15,11 @@
  * what was printed above them, batons on stdout included, and they are
  * cleared once, at the end, before the summaries.  A line:
  *
- *     plan      iter 1     240 tokens   12s  merge the duplicated loops in sum.c
- *     reason    iter 1       0 tokens    4s  waiting for the provider
- *               (attempt 1 of 3, next in 1 s): merge the duplicated ...
+ *     plan      iter 1      240 tokens    12s  merge the duplicated loops in sum.c
+ *     reason    iter 1        0 tokens     4s  waiting for the provider
+ *         (attempt 1 of 3, next in 1 s): merge the duplicated loops in sum.c
  *
- * (one row: cut to the terminal's width).  Time goes on: the elapsed time
+ * (each one row, cut to the terminal's width).  Time goes on: the elapsed time
  * of each task and the wait's count down change every second.
  *
  * A summary, from the final baton:

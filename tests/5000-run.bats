@@ -503,8 +503,14 @@ doc_cassette() {
 	# the hint checks the provider: down, a temporary failure
 	run --separate-stderr rl-provider check -p "$url" -m m
 	[ "$status" -eq 111 ]
-	# once it answers, --resume finishes the task
-	RL_SANDBOX_OPEN_FILES=0 run --separate-stderr timeout 120 redline run --resume --no-sandbox -p "script:$RING" < /dev/null
+	# once it answers, --resume finishes the task (valgrind cannot run
+	# the sandbox, nor set a child's RLIMIT_NOFILE)
+	nosb=
+	if [ -n "${RL_VALGRIND:-}" ]; then
+		export RL_SANDBOX_OPEN_FILES=0
+		nosb=--no-sandbox
+	fi
+	run --separate-stderr timeout 120 redline run --resume $nosb -p "script:$RING" < /dev/null
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .status <<< "$output")" = FINISH ]
 	patched_once

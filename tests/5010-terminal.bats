@@ -2,14 +2,19 @@
 # redline run as a person sees it in a terminal: the screen, as a terminal
 # emulator (tmux) draws the bytes, not the bytes themselves.  The status
 # lines on stderr never touch what stdout printed, retries are one line
-# that changes, and a summary per task ends the run.  The ring runs with
-# --no-sandbox, so these run under valgrind too (whose rl-act cannot set
-# a child's RLIMIT_NOFILE: left unset).
+# that changes, and a summary per task ends the run.  Under valgrind,
+# which cannot run the sandbox's system calls, the ring runs with
+# --no-sandbox (and valgrind's rl-act cannot set a child's RLIMIT_NOFILE:
+# left unset), so these run there too.
 
 load helpers/common
 
 RING="$FIX/agents/ring.cassette"
-export RL_SANDBOX_OPEN_FILES=0
+NOSB=
+if [ -n "${RL_VALGRIND:-}" ]; then
+	NOSB=--no-sandbox
+	export RL_SANDBOX_OPEN_FILES=0
+fi
 
 # entry STAGE JSON: the ring cassette's reply for that stage's agent,
 # with JSON's members added
@@ -31,7 +36,7 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 @test "on a terminal, | jq -r .status leaves FINISH on the screen, no status line, and a summary" {
 	fixture_repo
 	slow > "$S/c"
-	screen_start "redline run --no-sandbox -p script:$S/c 'merge the duplicated loops in sum.c' | jq -r .status"
+	screen_start "redline run $NOSB -p script:$S/c 'merge the duplicated loops in sum.c' | jq -r .status"
 	screen_wait "^plan +iter 1 +240 tokens +[0-9]+s  merge the duplicated loops in sum.c$"
 	screen_end
 	[ "$status" -eq 0 ]
@@ -51,7 +56,7 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 @test "on a terminal, the whole result stays on the screen, the summary below it" {
 	fixture_repo
 	slow > "$S/c"
-	screen_start "redline run --no-sandbox -p script:$S/c 'merge the duplicated loops in sum.c'"
+	screen_start "redline run $NOSB -p script:$S/c 'merge the duplicated loops in sum.c'"
 	screen_wait "^plan +iter 1 +240 tokens"
 	screen_end
 	[ "$status" -eq 0 ]
@@ -73,7 +78,7 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 		done
 	} > "$S/script"
 	mock_start -s "$S/script"
-	screen_start "redline run --no-sandbox -p $MOCK_URL -m m 'merge the duplicated loops in sum.c' | jq -r .status"
+	screen_start "redline run $NOSB -p $MOCK_URL -m m 'merge the duplicated loops in sum.c' | jq -r .status"
 	screen_wait "^reason +iter 1 +0 tokens +[0-9]+s  waiting for the provider \(attempt 1 of 3, next in [0-9.]+ s\)"
 	# the same line, later: the time goes on, the attempt changes
 	screen_wait "^reason +iter 1 +0 tokens +[2-9]s  waiting for the provider \(attempt 2 of 3, next in [0-9.]+ s\)"
@@ -89,7 +94,7 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 @test "stderr in a file: no status lines, no summary, nothing but what was said" {
 	fixture_repo
 	slow > "$S/c"
-	on_screen "redline run --no-sandbox -p script:$S/c 'merge the duplicated loops in sum.c' 2> err | jq -r .status"
+	on_screen "redline run $NOSB -p script:$S/c 'merge the duplicated loops in sum.c' 2> err | jq -r .status"
 	[ "$status" -eq 0 ]
 	expect FINISH
 	run ! grep -e "$(printf '\033')" -e 'tests    pass' -e 'tokens' err
