@@ -9,10 +9,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +449,7 @@ bias_request(struct rl_ring *S, cJSON *baton)
 /* --- stages -------------------------------------------------------------- */
 
 static void read_err(struct rl_ring *S, int s, int drain);
+static void draw(struct rl_ring *S);
 
 static void
 start_stage(struct rl_ring *S, int s)
@@ -461,8 +462,13 @@ start_stage(struct rl_ring *S, int s)
 	const char *model = S->model;
 	struct rl_buf why = {0};
 
-	if (wait > 0)      /* a stage that crashed is restarted with backoff */
-		usleep((useconds_t)(wait * 1000));
+	/* a stage that crashed is restarted with backoff; the status lines
+	 * keep time meanwhile */
+	while (wait > 0) {
+		draw(S);
+		usleep((useconds_t)((wait < 250 ? wait : 250) * 1000));
+		wait = S->st[s].not_before - rl_proc_mono_ms();
+	}
 	snprintf(prog, sizeof prog, "rl-%s", names[s]);
 	argv[n++] = prog;
 	/* rl-complete asks no model, and takes no model's options */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # A person at a terminal is never left waiting in silence: a command that
-# reads its batons from a terminal says so, and a long measure says what
-# it is doing.  script(1) gives the command a pseudo-terminal.
+# reads its batons from a terminal says so, a long measure says what it
+# is doing, and a wait is one line that changes.  script(1) gives the
+# command a pseudo-terminal; where the screen matters, tmux draws it
+# (screen_start in helpers/common.bash).
 
 load helpers/common
 
