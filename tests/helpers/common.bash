@@ -17,6 +17,8 @@ if grep -q __asan_init "$RL_BIN/rl-act" 2> /dev/null; then
 	export RL_SANDBOX_MEMORY_BYTES=0
 fi
 HELPERS="${RL_HELPERS:-$TOP/build/default/helpers}"
+# redis_start, redis_stop...: a Redis server of the test's own
+source "$(dirname "${BASH_SOURCE[0]}")/redis.bash"
 
 setup() {
 	S="$BATS_TEST_TMPDIR"
