@@ -130,7 +130,11 @@
 	"  local m = split(rec)\n" \
 	"  if not m then\n" \
 	"    m = {p = '0', a = 0, pushed = '0', errs = '[]', body = 'null'}\n" \
-	"    err, code, dead = '{\"code\":\"queue.corrupt\",\"message\":\"the message is not one\"}', 'queue.corrupt', true\n" \
+	"    dead = true\n" \
+	"    if err == '' then\n" \
+	"      err, need_at, code = '{\"code\":\"input.not_json\",\"message\":' ..\n" \
+	"        '\"the message is not a message\"}', true, 'input.not_json'\n" \
+	"    end\n" \
 	"  end\n" \
 	"  local delay = 0\n" \
 	"  if err ~= '' then\n" \
@@ -990,9 +994,12 @@ rq_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks)
 	if (p.config_refused) {
 		cJSON_AddNullToObject(report, "appendfsync");
 		cJSON_AddNullToObject(report, "save");
+		cJSON_AddNullToObject(report, "maxmemory_policy");
 	} else {
 		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
 		cJSON_AddStringToObject(report, "save", p.save);
+		cJSON_AddStringToObject(report, "maxmemory_policy",
+		    p.maxmemory_policy);
 	}
 	return rl_redis_persistence_risks(rq->r, &p, risks);
 }
