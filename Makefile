@@ -31,6 +31,7 @@ RLFLAGS  = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib -MMD -MP
 LDLIBS   = -lcjson -lpcre2-8 -lm
 CURLLIBS = -lcurl
 SECCOMPLIBS = -lseccomp
+REDISLIBS = -lhiredis
 CMDLIBS  =
 
 B   ?= build/default
@@ -43,6 +44,8 @@ NET_CMDS = rl-provider
 # The agents run on the engine (rl_agent.c): they call models (libcurl)
 # and run tools (libseccomp).
 AGENT_CMDS = rl-reason rl-plan rl-act rl-feedback rl-complete
+# Commands that use the queue, which may live on Redis, link hiredis.
+REDIS_CMDS = rl-queue redline
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
@@ -55,7 +58,7 @@ PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev libpcre2-dev \
            pkg-config bats jq mandoc lcov valgrind bc curl git procps patch \
            pmccabe cppcheck shellcheck chromium attr universal-ctags clang tmux \
-           libclang-rt-14-dev
+           libclang-rt-14-dev libhiredis-dev redis-server redis-tools
 
 all: $(PROGS)
 
@@ -78,6 +81,7 @@ $(B)/librl.a: $(LIB_OBJ)
 # What a command links beyond LDLIBS is set per target, by its list.
 $(NET_CMDS:%=$(BIN)/%) $(AGENT_CMDS:%=$(BIN)/%): CMDLIBS += $(CURLLIBS)
 $(AGENT_CMDS:%=$(BIN)/%): CMDLIBS += $(SECCOMPLIBS)
+$(REDIS_CMDS:%=$(BIN)/%): CMDLIBS += $(REDISLIBS)
 
 $(BIN)/%: $(B)/cmd/%.o $(B)/librl.a
 	@mkdir -p $(@D)
@@ -87,7 +91,7 @@ $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/librl.a
 	@mkdir -p $(@D)
 	$(CC) $(RLFLAGS) -Itests/unit -DRL_TOP='"$(abspath .)"' $(CPPFLAGS) \
 	    $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(B)/librl.a $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS)
+	    $(B)/librl.a $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS) $(REDISLIBS)
 
 -include $(wildcard $(B)/*/*.d)
 
@@ -191,7 +195,7 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	    echo "clang -o build/fuzz/$$t tests/fuzz/$$t.c build/fuzz/lib/*.o"; \
 	    clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o build/fuzz/$$t \
-	        tests/fuzz/$$t.c build/fuzz/lib/*.o $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS) || exit 1; \
+	        tests/fuzz/$$t.c build/fuzz/lib/*.o $(LDLIBS) $(CURLLIBS) $(SECCOMPLIBS) $(REDISLIBS) || exit 1; \
 	done
 	@for t in $(FUZZ_TARGETS); do \
 	    case $$t in fuzz_record) seeds=tests/fuzz/seeds dict=;; \
@@ -213,6 +217,8 @@ stress: all $(B)/helpers/fault.so
 	    RL_HOME=$$(mktemp -d) tests/stress/queue-kill 1000
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_FAULT_SO=$(abspath $(B)/helpers/fault.so) tests/stress/queue-fault all
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    tests/stress/queue-redis-kill 1000 4
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    tests/stress/ring-kill 200
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30

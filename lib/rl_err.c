@@ -59,6 +59,15 @@ static const struct code codes[] = {
 	{"queue.lease_expired", "conflict", 0, RL_EXIT_FAIL},
 	{"queue.corrupt", "storage", 0, RL_EXIT_FAIL},
 	{"queue.unfinished", "conflict", 0, RL_EXIT_USAGE},
+	/* redis: a Redis server that keeps a store (rl_redis.h) */
+	{"redis.bad_url", "config", 0, RL_EXIT_USAGE},
+	{"redis.unreachable", "network", 1, RL_EXIT_TEMP},
+	{"redis.timeout", "timeout", 1, RL_EXIT_TEMP},
+	{"redis.lost_reply", "network", 1, RL_EXIT_TEMP},
+	{"redis.auth", "auth", 0, RL_EXIT_USAGE},
+	{"redis.denied", "auth", 0, RL_EXIT_USAGE},
+	{"redis.busy", "server", 1, RL_EXIT_TEMP},
+	{"redis.reply", "storage", 0, RL_EXIT_FAIL},
 	/* io: the system said no; a full disk may clear up */
 	{"io.open", "io", 0, RL_EXIT_FAIL},
 	{"io.read", "io", 1, RL_EXIT_TEMP},
@@ -120,6 +129,7 @@ static const struct code codes[] = {
 	{"validate.*", "validate", 0, RL_EXIT_FAIL},
 	{"mem.*", "storage", 0, RL_EXIT_FAIL},
 	{"queue.*", "storage", 0, RL_EXIT_FAIL},
+	{"redis.*", "storage", 0, RL_EXIT_FAIL},
 	{"config.*", "config", 0, RL_EXIT_USAGE},
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.curl", "internal", 0, RL_EXIT_TEMP},

@@ -34,7 +34,9 @@ recipe() {
 	done
 	grep -q '&rl_queue_spool' "$TOP/lib/rl_queue.c"
 	grep -q '&rl_mem_dir' "$TOP/lib/rl_mem.c"
-	jq -e '.properties.queue.properties.backend.enum | index("spool")' "$RL_SHARE/schemas/config.json"
+	jq -e '.properties.queue.properties.backend.pattern as $p |
+	    ("spool" | test($p)) and ("redis://h" | test($p)) and ("nope" | test($p) | not)' \
+	    "$RL_SHARE/schemas/config.json"
 }
 
 @test "layers: every module of lib/ has a layer, and none includes a higher one" {
