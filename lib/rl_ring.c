@@ -1088,11 +1088,13 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	rl_buf_reset(&name);
 	rl_buf_printf(&name, "%s-ring", o->journal);
 	S->ring = rl_queue_open(cfg, name.data);
-	if (!S->todo || !S->ring || !(S->mem = rl_mem_open(cfg))) {
+	if (!S->todo || !S->ring) {
 		rl_error_set(e, "config.invalid", "the journal %s cannot be opened "
 		    "(said above)", o->journal);
 		goto fail;
 	}
+	if (!(S->mem = rl_mem_open(cfg, e)))
+		goto fail;
 	if (o->discard && discard(S) < 0) {
 		rl_error_set(e, "io.write", "journal %s: %s", o->journal,
 		    S->ring->err.code ? S->ring->err.message : S->todo->err.message);
