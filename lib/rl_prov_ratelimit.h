@@ -25,7 +25,9 @@
  * work: it is said once on stderr, and this machine's own buckets (the
  * files above) stand in for a minute before the server is tried again.
  * That connection is tried once, with at most 1 s to connect and 2 s
- * for a reply, whatever redis.retry says.
+ * for a reply, whatever redis.retry says (unless the process has a
+ * connection to that server already, for its queue or memory: the
+ * rate limit then shares it, and its settings).
  */
 #ifndef RL_PROV_RATELIMIT_H
 #define RL_PROV_RATELIMIT_H
