@@ -23,16 +23,17 @@
 #include "rl_schema.h"
 
 static const char usage[] =
-    "usage: rl-queue [-q name] push [-P priority] [--delay duration] [--schema file] [file ...]\n"
-    "       rl-queue [-q name] pop [-c count] [--lease duration] [--wait duration]\n"
-    "       rl-queue [-q name] ack lease ...\n"
-    "       rl-queue [-q name] nack lease [--error json] [--dead]\n"
-    "       rl-queue [-q name] work [-j jobs] [--lease duration] [--wait duration] [--out queue] -- command [arg ...]\n"
-    "       rl-queue [-q name] ls [--state state]\n"
-    "       rl-queue [-q name] stats\n"
-    "       rl-queue [-q name] dead\n"
-    "       rl-queue [-q name] requeue id | --all-dead\n"
-    "       rl-queue [-q name] purge --state state\n";
+    "usage: rl-queue [-b backend] [-q name] push [-P priority] [--delay duration] [--schema file] [file ...]\n"
+    "       rl-queue [-b backend] [-q name] pop [-c count] [--lease duration] [--wait duration]\n"
+    "       rl-queue [-b backend] [-q name] ack lease ...\n"
+    "       rl-queue [-b backend] [-q name] nack lease [--error json] [--dead]\n"
+    "       rl-queue [-b backend] [-q name] work [-j jobs] [--lease duration] [--wait duration] [--out queue] -- command [arg ...]\n"
+    "       rl-queue [-b backend] [-q name] ls [--state state]\n"
+    "       rl-queue [-b backend] [-q name] stats\n"
+    "       rl-queue [-b backend] [-q name] dead\n"
+    "       rl-queue [-b backend] [-q name] requeue id | --all-dead\n"
+    "       rl-queue [-b backend] [-q name] purge --state state\n"
+    "       rl-queue [-b backend] [-q name] check\n";
 
 enum {
 	OPT_DELAY = RL_OPT_LONG, OPT_SCHEMA, OPT_LEASE, OPT_WAIT, OPT_ERROR,
@@ -40,6 +41,7 @@ enum {
 };
 
 static const struct option opts[] = {
+	{"backend", required_argument, NULL, 'b'},
 	{"queue", required_argument, NULL, 'q'},
 	{"priority", required_argument, NULL, 'P'},
 	{"count", required_argument, NULL, 'c'},
@@ -58,7 +60,7 @@ static const struct option opts[] = {
 
 static struct rl_cmd_args A = {
 	.usage = usage,
-	.optstring = "hq:P:c:j:" RL_OLD("p:n:"),
+	.optstring = "hb:q:P:c:j:" RL_OLD("p:n:"),
 	.longopts = opts,
 };
 
@@ -331,6 +333,33 @@ cmd_purge(int argc, char **argv)
 	return RL_EXIT_OK;
 }
 
+/* What keeps messages across a crash; a warning with its fix for each
+ * setting that can lose an acked message, and then exit 1. */
+static int
+cmd_check(int argc, char **argv)
+{
+	struct rl_buf risks = {0};
+	cJSON *o = cJSON_CreateObject();
+	char *line, *save = NULL;
+	int n;
+
+	(void)argc;
+	(void)argv;
+	if ((n = rl_queue_check(Q, o, &risks)) < 0) {
+		cJSON_Delete(o);
+		rl_buf_free(&risks);
+		return failed(Q);
+	}
+	cJSON_AddBoolToObject(o, "safe", n == 0);
+	rl_out_json(o);
+	cJSON_Delete(o);
+	for (line = risks.data ? strtok_r(risks.data, "\n", &save) : NULL; line;
+	    line = strtok_r(NULL, "\n", &save))
+		rl_diag(NULL, 0, NULL, "warning: %s", line);
+	rl_buf_free(&risks);
+	return n ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
 static const struct rl_cmd_sub subs[] = {
 	{"push", cmd_push, 0, -1, "priority delay schema"},
 	{"pop", cmd_pop, 0, 0, "count lease wait"},
@@ -342,6 +371,7 @@ static const struct rl_cmd_sub subs[] = {
 	{"dead", cmd_ls, 0, 0, ""},
 	{"requeue", cmd_requeue, 0, 1, "all-dead"},
 	{"purge", cmd_purge, 0, 0, "state"},
+	{"check", cmd_check, 0, 0, ""},
 	{NULL, NULL, 0, 0, NULL}
 };
 
@@ -353,6 +383,9 @@ option(int c)
 	long v;
 
 	switch (c) {
+	case 'b':
+		/* a flag: the last layer of the configuration, logged as one */
+		return rl_config_set(&cfg, "queue.backend", optarg, "flag -b");
 	case 'q': O.name = optarg; return 0;
 	case 'p':
 		rl_cmd_renamed(&A, 'P', "-p PRIORITY", "-P PRIORITY (--priority): "
@@ -409,7 +442,7 @@ main(int argc, char **argv)
 		return rl_cmd_finish(&cfg, NULL, A.status);
 	if (O.lease < 0)
 		O.lease = (long long)(rl_config_num(&cfg, "queue.lease", 300) * 1000);
-	if (!(sub = rl_cmd_sub(subs, &A, "queue")))
+	if (!(sub = rl_cmd_sub(subs, &A, "queue backend")))
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 	if (!(Q = rl_queue_open(&cfg, O.name)))
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);

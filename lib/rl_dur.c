@@ -33,19 +33,27 @@ rl_dur_parse(const char *s, double *seconds)
 }
 
 long long
-rl_now_ms(void)
+rl_clock_skew_ms(void)
 {
 	static long long skew;
 	static int read;
-	struct timespec ts;
 	const char *s;
 
 	if (!read) {
 		skew = (s = getenv("RL_CLOCK_SKEW_MS")) ? strtoll(s, NULL, 10) : 0;
 		read = 1;
 	}
+	return skew;
+}
+
+long long
+rl_now_ms(void)
+{
+	struct timespec ts;
+
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + skew;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    rl_clock_skew_ms();
 }
 
 void

@@ -15,6 +15,10 @@ int rl_dur_parse(const char *s, double *seconds);
  * $RL_CLOCK_SKEW_MS when set (read once): how tests make the clock jump. */
 long long rl_now_ms(void);
 
+/* How far $RL_CLOCK_SKEW_MS moves rl_now_ms (0 when unset), for clocks
+ * kept elsewhere: a Redis server's time is moved by it too. */
+long long rl_clock_skew_ms(void);
+
 /*
  * Write an age in milliseconds the way ls -l would want it, short:
  * "42s", "7m", "3h", "12d", into out (at least 16 bytes).

@@ -15,7 +15,30 @@
 #include "rl_metrics.h"
 #include "rl_queue.h"
 
-static const struct rl_queue_backend *backends[] = {&rl_queue_spool};
+static const struct rl_queue_backend *backends[] = {&rl_queue_spool,
+	&rl_queue_redis};
+
+/* The backend queue.backend names: by its name, or a URL it takes. */
+static const struct rl_queue_backend *
+backend(const char *setting, int *url)
+{
+	const char *const *s;
+	size_t i;
+
+	for (i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+		if (strcmp(backends[i]->name, setting) == 0 &&
+		    !backends[i]->schemes) {
+			*url = 0;
+			return backends[i];
+		}
+		for (s = backends[i]->schemes; s && *s; s++)
+			if (strncmp(setting, *s, strlen(*s)) == 0) {
+				*url = 1;
+				return backends[i];
+			}
+	}
+	return NULL;
+}
 
 static unsigned long long
 random64(void)
@@ -34,7 +57,7 @@ rl_queue_open(const struct rl_config *cfg, const char *name)
 	const char *be = rl_config_str(cfg, "queue.backend", "spool");
 	struct rl_buf where = {0};
 	struct rl_queue *q;
-	size_t i;
+	int url = 0;
 
 	if (!rl_fs_safe_name(name)) {
 		rl_diag(NULL, 0, "queue.bad_name", "'%s': a queue name is "
@@ -42,24 +65,27 @@ rl_queue_open(const struct rl_config *cfg, const char *name)
 		return NULL;
 	}
 	q = rl_xcalloc(1, sizeof *q);
-	for (i = 0; i < sizeof backends / sizeof backends[0]; i++)
-		if (strcmp(backends[i]->name, be) == 0)
-			q->be = backends[i];
-	if (!q->be) {
+	if (!(q->be = backend(be, &url))) {
 		rl_diag(NULL, 0, "config.invalid", "queue.backend: unknown "
-		    "backend '%s' (fix: use \"spool\")", be);
+		    "backend '%s' (fix: use \"spool\" or a redis:// URL)", be);
 		free(q);
 		return NULL;
 	}
+	q->cfg = cfg;
 	snprintf(q->name, sizeof q->name, "%s", name);
 	q->max_attempts = (int)rl_config_num(cfg, "queue.max_attempts", 5);
 	q->backoff_base = (long long)(rl_config_num(cfg, "queue.backoff_base", 1) * 1000);
 	q->backoff_cap = (long long)(rl_config_num(cfg, "queue.backoff_cap", 300) * 1000);
 	q->done_keep = (long long)(rl_config_num(cfg, "queue.done_keep", 86400) * 1000);
-	rl_config_state_dir(cfg, &where);
-	rl_buf_printf(&where, "/queue/%s", name);
+	if (url) {
+		rl_buf_adds(&where, be);
+	} else {
+		rl_config_state_dir(cfg, &where);
+		rl_buf_printf(&where, "/queue/%s", name);
+	}
 	if (q->be->open(q, where.data) < 0) {
-		rl_error_report(&q->err, where.data);
+		/* a URL's messages name it, its password hidden */
+		rl_error_report(&q->err, url ? NULL : where.data);
 		rl_buf_free(&where);
 		free(q);
 		return NULL;
@@ -186,6 +212,14 @@ rl_queue_bury(struct rl_queue *q, const char *state, const cJSON *error,
 		    "delayed or leased messages go to the dead letters",
 		    state ? state : "");
 	return q->be->bury(q, state, error, n);
+}
+
+int
+rl_queue_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks)
+{
+	cJSON_AddStringToObject(report, "queue", q->name);
+	cJSON_AddStringToObject(report, "backend", q->be->name);
+	return q->be->check(q, report, risks);
 }
 
 cJSON *

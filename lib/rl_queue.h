@@ -26,9 +26,9 @@
  * Higher priority first, first in first out within a priority.
  *
  * Backends fill in struct rl_queue_backend; the embedded one is a spool
- * directory (rl_queue_spool.c).  The operations map onto Redis Streams
- * as well: push XADD, pop XREADGROUP, ack XACK, lease expiry XAUTOCLAIM,
- * dead letters a second stream.
+ * directory (rl_queue_spool.c), chosen by queue.backend "spool"; a
+ * redis:// or unix:// URL there keeps the queue on a Redis server, in
+ * streams (rl_queue_redis.c), shared by every machine that names it.
  *
  * Functions return 0, 1 for "not there" where that can happen (an
  * unknown lease), or -1 with q->err telling the code
@@ -69,6 +69,10 @@ struct rl_queue;
 
 struct rl_queue_backend {
 	const char *name;
+	/* queue.backend values that choose it beside its name: URLs that
+	 * start so (NULL: none); where is then the URL */
+	const char *const *schemes;
+	/* where: a spool's directory, or the URL */
 	int (*open)(struct rl_queue *q, const char *where);
 	/* store messages durably; all or none of them become visible */
 	int (*push)(struct rl_queue *q, struct rl_qmsg *m, size_t n);
@@ -90,6 +94,9 @@ struct rl_queue_backend {
 	/* every message of state to the dead letters, error appended */
 	int (*bury)(struct rl_queue *q, const char *state, const cJSON *error,
 	    unsigned long *n);
+	/* add what keeps messages across a crash to report; append a line
+	 * to risks for each way an acked message could be lost; how many */
+	int (*check)(struct rl_queue *q, cJSON *report, struct rl_buf *risks);
 	void (*close)(struct rl_queue *q);
 };
 
@@ -100,6 +107,7 @@ struct rl_queue {
 	int max_attempts;
 	long long backoff_base, backoff_cap, done_keep;   /* ms */
 	unsigned long ops;
+	const struct rl_config *cfg;   /* its settings; the caller's, kept */
 	struct rl_error err;     /* of the last call that failed */
 };
 
@@ -161,6 +169,12 @@ int rl_queue_purge(struct rl_queue *q, const char *state, unsigned long *n);
 int rl_queue_bury(struct rl_queue *q, const char *state, const cJSON *error,
 	unsigned long *n);
 
+/* What the backend keeps across a crash, into report ({"queue": NAME,
+ * "backend": ...} and the backend's own members); a line in risks for
+ * each way an acknowledged message could be lost, with its fix.  Returns
+ * how many such lines, or -1. */
+int rl_queue_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks);
+
 /* The delay before attempt number attempts + 1, with jitter. */
 long long rl_queue_backoff(const struct rl_queue *q, int attempts);
 
@@ -176,5 +190,6 @@ void rl_qmsg_free(struct rl_qmsg *m);
 void rl_queue_close(struct rl_queue *q);
 
 extern const struct rl_queue_backend rl_queue_spool;
+extern const struct rl_queue_backend rl_queue_redis;
 
 #endif

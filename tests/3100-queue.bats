@@ -4,6 +4,28 @@
 
 load helpers/common
 
+# tests/3110-queue-redis.bats is a link to this file: there the same
+# tests run against a Redis server of the file's own (queue.backend a
+# redis:// URL), each test on an empty database.
+if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
+	setup_file() {
+		redis_start
+		export RL_QUEUE_BACKEND="$REDIS_URL" BATS_TEST_NAME_PREFIX="redis: "
+	}
+	teardown_file() {
+		redis_stop
+	}
+	setup() {
+		rl_setup
+		redis_cli FLUSHALL > /dev/null
+	}
+fi
+
+# spool_only REASON: a test of the spool's own files
+spool_only() {
+	[ "${RL_QUEUE_BACKEND:-spool}" = spool ] || skip "the spool's own: $1"
+}
+
 bodies() { jq -c '.body' "$@"; }
 
 @test "push, pop with a lease, ack; an empty queue pops nothing, exit 1" {
@@ -171,6 +193,7 @@ low2"
 }
 
 @test "a corrupt message file goes to the dead letters with an input error" {
+	spool_only "a message file written over"
 	printf '{"n":1}\n{"n":2}\n' | rl-queue push
 	f=$(find "$RL_HOME/queue/default/ready" -type f | sort | head -1)
 	printf 'garbage' > "$f"
@@ -183,6 +206,7 @@ low2"
 }
 
 @test "a full disk on push: it fails, nothing half-written" {
+	spool_only "a file size limit"
 	echo '{"n":1}' | rl-queue push
 	run --separate-stderr bash -c "ulimit -f 1; printf '{\"big\":\"%s\"}\n' \"\$(head -c 4096 /dev/zero | tr '\\0' x)\" | exec rl-queue push"
 	[ "$status" -eq 111 ]
@@ -194,6 +218,7 @@ low2"
 }
 
 @test "a read-only spool: stats work, a push fails cleanly" {
+	spool_only "a read-only directory"
 	echo '{"n":1}' | rl-queue push
 	run_read_only "$RL_HOME/queue" "echo '{\"n\":2}' | rl-queue push"
 	[ "$status" -eq 111 ]
@@ -204,6 +229,7 @@ low2"
 }
 
 @test "the clock going back neither takes a live lease nor strands a delay" {
+	spool_only "the machine's clock; Redis keeps its own"
 	echo '{"n":"leased"}' | rl-queue push
 	echo '{"n":"delayed"}' | rl-queue push --delay 1h
 	lease=$(rl-queue pop --lease 1h | jq -r .lease)
@@ -324,6 +350,7 @@ low2"
 }
 
 @test "a nacked message is promoted even when .state lost its delay (no stranded task)" {
+	spool_only "the .state hint"
 	# a crash after the rename into delayed/ and before .state was
 	# written looks like this: the .state of before the nack
 	export RL_QUEUE_BACKOFF_BASE=0.2
@@ -340,6 +367,7 @@ low2"
 }
 
 @test "an old .state put back after delayed/ changed: delayed/ is read again" {
+	spool_only "the .state hint"
 	export RL_QUEUE_BACKOFF_BASE=0.2
 	echo '{"a":1}' | rl-queue -q d push
 	# an old time on delayed/, so the nack below surely changes it
@@ -356,6 +384,7 @@ low2"
 }
 
 @test "a crash at any file operation of a nack or a delayed push strands nothing" {
+	spool_only "file operations killed in turn"
 	[ -z "${RL_VALGRIND:-}" ] || skip "the command is a valgrind wrapper here"
 	# make stress runs every operation: push, pop, ack, requeue, expiry
 	run env RL_FAULT_SO="$HELPERS/fault.so" "$TOP/tests/stress/queue-fault" nack push-delay push-batch

@@ -20,7 +20,9 @@ HELPERS="${RL_HELPERS:-$TOP/build/default/helpers}"
 # redis_start, redis_stop...: a Redis server of the test's own
 source "$(dirname "${BASH_SOURCE[0]}")/redis.bash"
 
-setup() {
+# rl_setup: what every test's setup does; a file with a setup of its own
+# calls it first
+rl_setup() {
 	S="$BATS_TEST_TMPDIR"
 	export HOME="$S/home" RL_HOME="$S/state"
 	export XDG_CONFIG_HOME="$S/config" RL_SYSCONFDIR="$S/etc"
@@ -29,6 +31,10 @@ setup() {
 	    OPENROUTER_API_KEY XAI_API_KEY
 	mkdir -p "$HOME" "$S/work"
 	cd "$S/work"
+}
+
+setup() {
+	rl_setup
 }
 
 # trust_repo [DIR]: the user trusts DIR's .redline/ as it is now (a

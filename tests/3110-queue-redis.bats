@@ -1,0 +1,1 @@
+3100-queue.bats
