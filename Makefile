@@ -44,8 +44,9 @@ NET_CMDS = rl-provider
 # The agents run on the engine (rl_agent.c): they call models (libcurl)
 # and run tools (libseccomp).
 AGENT_CMDS = rl-reason rl-plan rl-act rl-feedback rl-complete
-# Commands that use the queue, which may live on Redis, link hiredis.
-REDIS_CMDS = rl-queue redline
+# Commands that use a store that may live on Redis link hiredis: the
+# queue, the memory, and the providers' rate limits.
+REDIS_CMDS = rl-queue redline rl-mem rl-reward $(NET_CMDS) $(AGENT_CMDS)
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)

@@ -1,9 +1,10 @@
 /*
  * rl-mem - the agents' persistent memory from the shell.
  *
- * One subcommand per operation of the store (rl_mem.h), and `batch`,
- * which reads NDJSON operations through the record loop and answers each
- * with one NDJSON result, in one process: the fast path for pipelines.
+ * One subcommand per operation of the store (rl_mem.h), `batch`, which
+ * reads NDJSON operations through the record loop and answers each with
+ * one NDJSON result, in one process: the fast path for pipelines; and
+ * `check`, what the store is and whether it keeps what it acknowledges.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -25,15 +26,16 @@
 #include "rl_text.h"
 
 static const char usage[] =
-    "usage: rl-mem [-n ns] put key [value | -] [--ttl duration] [--type type]\n"
-    "       rl-mem [-n ns] get key\n"
-    "       rl-mem [-n ns] del key\n"
-    "       rl-mem [-n ns] incr key [delta]\n"
-    "       rl-mem [-n ns] ls [-l] [prefix]\n"
-    "       rl-mem [-n ns] clear [--all]\n"
-    "       rl-mem [-n ns] gc [--max-age duration] [--max-bytes n] [--max-entries n]\n"
-    "       rl-mem [-n ns] stats [-J]\n"
-    "       rl-mem [-n ns] batch [file ...]\n";
+    "usage: rl-mem [-b backend] [-n ns] put key [value | -] [--ttl duration] [--type type]\n"
+    "       rl-mem [-b backend] [-n ns] get key\n"
+    "       rl-mem [-b backend] [-n ns] del key\n"
+    "       rl-mem [-b backend] [-n ns] incr key [delta]\n"
+    "       rl-mem [-b backend] [-n ns] ls [-l] [prefix]\n"
+    "       rl-mem [-b backend] [-n ns] clear [--all]\n"
+    "       rl-mem [-b backend] [-n ns] gc [--max-age duration] [--max-bytes n] [--max-entries n]\n"
+    "       rl-mem [-b backend] [-n ns] stats [-J]\n"
+    "       rl-mem [-b backend] [-n ns] batch [file ...]\n"
+    "       rl-mem [-b backend] check\n";
 
 enum {
 	OPT_TTL = RL_OPT_LONG, OPT_TYPE, OPT_ALL, OPT_MAX_AGE, OPT_MAX_BYTES,
@@ -41,6 +43,7 @@ enum {
 };
 
 static const struct option opts[] = {
+	{"backend", required_argument, NULL, 'b'},
 	{"namespace", required_argument, NULL, 'n'},
 	{"long", no_argument, NULL, 'l'},
 	{"ndjson", no_argument, NULL, 'J'},
@@ -55,7 +58,7 @@ static const struct option opts[] = {
 
 static struct rl_cmd_args A = {
 	.usage = usage,
-	.optstring = "hn:lJ",
+	.optstring = "hb:n:lJ",
 	.longopts = opts,
 };
 
@@ -70,7 +73,7 @@ static struct {
 	struct rl_mem_gc gc;
 } O = {.gc = {-1, -1, -1}};
 
-static const struct rl_config *C;
+static struct rl_config *C;
 
 /* Report the store's last error; returns the exit status for it. */
 static int
@@ -272,11 +275,38 @@ cmd_clear(int argc, char **argv)
 static int
 cmd_batch(int argc, char **argv)
 {
-	struct rl_mem_batch B = {M, NS ? NS : "default"};
-	struct rl_loop L = {.fn = rl_mem_batch_op, .arg = &B, .stage = "mem"};
+	struct rl_mem_batch B;
+	struct rl_loop L = {.stage = "mem"};
+	int status;
 
+	rl_mem_batch_start(&B, M, NS ? NS : "default", &L);
 	rl_cmd_limits(C, &L);
-	return rl_loop_run(&L, argc - 1, argv + 1);
+	status = rl_loop_run(&L, argc - 1, argv + 1);
+	return rl_exit_merge(status, rl_mem_batch_finish(&B));
+}
+
+/* What the store is and what can lose a write it acknowledged: one JSON
+ * object on stdout, each risk on stderr too; exit 1 when there is one. */
+static int
+cmd_check(int argc, char **argv)
+{
+	const cJSON *w;
+	cJSON *out, *c;
+	int risks = 0;
+
+	(void)argc;
+	(void)argv;
+	if (!(out = rl_mem_check(M)))
+		return failed();
+	w = cJSON_GetObjectItemCaseSensitive(out, "warnings");
+	cJSON_ArrayForEach(c, w) {
+		rl_diag(NULL, 0, NULL, "%s", cJSON_GetStringValue(c));
+		risks++;
+	}
+	cJSON_AddBoolToObject(out, "ok", risks == 0);
+	rl_out_json(out);
+	cJSON_Delete(out);
+	return risks ? RL_EXIT_FAIL : RL_EXIT_OK;
 }
 
 static const struct rl_cmd_sub subs[] = {
@@ -289,6 +319,7 @@ static const struct rl_cmd_sub subs[] = {
 	{"gc", cmd_gc, 0, 0, "max-age max-bytes max-entries"},
 	{"stats", cmd_stats, 0, 0, "ndjson"},
 	{"batch", cmd_batch, 0, -1, ""},
+	{"check", cmd_check, 0, 0, ""},
 	{NULL, NULL, 0, 0, NULL}
 };
 
@@ -300,6 +331,9 @@ option(int c)
 	char *end;
 
 	switch (c) {
+	case 'b':
+		return rl_config_set(C, "mem.backend", optarg, "flag -b") < 0 ?
+		    -2 : 0;
 	case 'n': NS = optarg; return 0;
 	case 'l': O.longform = 1; return 0;
 	case 'J': O.nd = 1; return 0;
@@ -334,6 +368,7 @@ int
 main(int argc, char **argv)
 {
 	struct rl_config cfg = {0};
+	struct rl_error err;
 	const struct rl_cmd_sub *sub;
 	int c, status;
 
@@ -345,13 +380,13 @@ main(int argc, char **argv)
 			return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 	if (A.status >= 0)
 		return rl_cmd_finish(&cfg, NULL, A.status);
-	if (!(sub = rl_cmd_sub(subs, &A, "namespace")))
+	if (!(sub = rl_cmd_sub(subs, &A, "namespace backend")))
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 	if (NS && !rl_fs_safe_name(NS))
 		rl_die(RL_EXIT_USAGE, "mem.bad_key", "'%s': a namespace is "
 		    RL_FS_NAME_RULE, NS);
-	if (!(M = rl_mem_open(&cfg)))
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_TEMP);
+	if (!(M = rl_mem_open(&cfg, &err)))
+		return rl_cmd_finish(&cfg, NULL, rl_error_report(&err, NULL));
 	status = sub->run(A.sargc, A.sargv);
 	rl_mem_close(M);
 	return rl_cmd_finish(&cfg, NULL, status);

@@ -85,13 +85,14 @@ static int
 cmd_stats(int argc, char **argv)
 {
 	struct rl_mem *m;
+	struct rl_error e;
 	cJSON *arms, *a;
 	int rc;
 
 	(void)argc;
 	(void)argv;
-	if (!(m = rl_mem_open(&cfg)))
-		return RL_EXIT_USAGE;
+	if (!(m = rl_mem_open(&cfg, &e)))
+		return rl_error_report(&e, NULL);
 	arms = cJSON_CreateArray();
 	rc = rl_reward_arms(m, arms);
 	if (!J)
@@ -118,12 +119,13 @@ cmd_pick(int argc, char **argv)
 {
 	struct rl_buf why = {0};
 	struct rl_mem *m;
+	struct rl_error e;
 	const char *model;
 	int rc = RL_EXIT_OK;
 
 	(void)argc;
-	if (!(m = rl_mem_open(&cfg)))
-		return RL_EXIT_USAGE;
+	if (!(m = rl_mem_open(&cfg, &e)))
+		return rl_error_report(&e, NULL);
 	if ((model = rl_reward_pick(&cfg, m, argv[1], &why))) {
 		printf("%s\n", model);
 		fprintf(stderr, "%s: %s\n", rl_prog, why.data);
@@ -141,6 +143,7 @@ cmd_pick(int argc, char **argv)
 
 struct filter {
 	struct rl_mem *m;
+	struct rl_error e;
 };
 
 static int
@@ -165,10 +168,11 @@ cmd_filter(int argc, char **argv)
 {
 	struct rl_loop L = {.fn = score_each, .stage = "reward"};
 	struct filter F = {0};
+	struct rl_error e;
 	int status;
 
-	if (!(F.m = rl_mem_open(&cfg)))
-		return RL_EXIT_USAGE;
+	if (!(F.m = rl_mem_open(&cfg, &e)))
+		return rl_error_report(&e, NULL);
 	rl_cmd_limits(&cfg, &L);
 	L.arg = &F;
 	status = rl_loop_run(&L, argc - 1, argv + 1);

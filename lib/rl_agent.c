@@ -766,8 +766,8 @@ start(struct engine *E, struct rl_error *e)
 		rl_sandbox_limits(E->R.cfg, &E->R.sb);
 	}
 	rl_context_settings(E->R.cfg, &E->R.ctx);
-	if (!(E->R.mem = rl_mem_open(E->R.cfg)))
-		return rl_error_set(e, "config.invalid", "cannot open the memory store");
+	if (!(E->R.mem = rl_mem_open(E->R.cfg, e)))
+		return -1;
 	if (A->apply && !(A->flags & RL_AGENT_LAZY) && !E->dry_run &&
 	    open_provider(E) < 0) {
 		*e = E->open_err;

@@ -537,13 +537,13 @@ rl_config_version_error(const char *path)
 /* --- the project layer ----------------------------------------------- */
 
 /* What a repository's configuration never sets, trusted or not: where the
- * state lives, the sandbox, where work and keys are sent, which key is
- * sent.  "*" stands for one key of a map.  (provider.name and
- * agents.NAME.provider are checked by their value: no cmd: program, no
- * URL.) */
+ * state lives (the stores and the rate store: a server we connect to),
+ * the sandbox, where work and keys are sent, which key is sent.  "*"
+ * stands for one key of a map.  (provider.name and agents.NAME.provider
+ * are checked by their value: no cmd: program, no URL.) */
 static const char *const project_never[] = {
 	"state_dir", "sandbox", "queue.backend", "mem.backend",
-	"provider.base_url", "provider.api_key_env", "provider.api_key_file",
+	"provider.rate_store", "provider.base_url", "provider.api_key_env", "provider.api_key_file",
 	"provider.api_key_cmd", "providers.*.base_url", "providers.*.api_key_env",
 	"providers.*.api_key_file", "providers.*.api_key_cmd", NULL
 };

@@ -9,7 +9,8 @@
  *                repository's .redline/ as it is (rl_trust.h); else it is
  *                ignored with one warning (config.untrusted) that names
  *                `redline trust`.  Even then it never sets state_dir,
- *                sandbox.*, queue.backend, mem.backend, a provider's
+ *                sandbox.*, queue.backend, mem.backend,
+ *                provider.rate_store, a provider's
  *                base_url or api_key_* (in provider or providers.NAME),
  *                nor provider.name to a cmd: program or a URL: each such
  *                key is dropped with a warning (config.forbidden); the

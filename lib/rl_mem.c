@@ -13,9 +13,11 @@
 #include "rl_fs.h"
 #include "rl_mem.h"
 #include "rl_metrics.h"
+#include "rl_redis.h"
 #include "rl_text.h"
 
 static const struct rl_mem_backend *backends[] = {&rl_mem_dir};
+
 
 int
 rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
@@ -45,20 +47,23 @@ check_names(struct rl_mem *m, const char *ns, const char *key)
 }
 
 struct rl_mem *
-rl_mem_open(const struct rl_config *cfg)
+rl_mem_open(const struct rl_config *cfg, struct rl_error *e)
 {
 	const char *name = rl_config_str(cfg, "mem.backend", "dir");
 	struct rl_buf where = {0};
 	struct rl_mem *m;
 	size_t i;
+	int rc;
 
 	m = rl_xcalloc(1, sizeof *m);
 	for (i = 0; i < sizeof backends / sizeof backends[0]; i++)
 		if (strcmp(backends[i]->name, name) == 0)
 			m->be = backends[i];
+	if (rl_redis_is_url(name))
+		m->be = &rl_mem_redis;
 	if (!m->be) {
-		rl_diag(NULL, 0, "config.invalid", "mem.backend: unknown "
-		    "backend '%s' (fix: use \"dir\")", name);
+		rl_error_set(e, "config.invalid", "mem.backend: unknown backend "
+		    "'%s' (fix: use \"dir\" or a redis:// URL)", name);
 		free(m);
 		return NULL;
 	}
@@ -66,10 +71,21 @@ rl_mem_open(const struct rl_config *cfg)
 	    "mem.max_value_bytes", 16777216);
 	m->max_ns_bytes = (unsigned long long)rl_config_num(cfg,
 	    "mem.max_namespace_bytes", 1073741824.0);
-	rl_config_state_dir(cfg, &where);
-	rl_buf_adds(&where, "/mem");
-	if (m->be->open(m, where.data) < 0) {
-		rl_error_report(&m->err, where.data);
+	if (m->be == &rl_mem_redis) {
+		rl_buf_adds(&where, name);
+	} else {
+		rl_config_state_dir(cfg, &where);
+		rl_buf_adds(&where, "/mem");
+	}
+	m->cfg = cfg;
+	rc = m->be->open(m, where.data);
+	m->cfg = NULL;
+	if (rc < 0) {
+		if (m->be == &rl_mem_redis)
+			*e = m->err;
+		else
+			rl_error_set(e, m->err.code, "%s: %s", where.data,
+			    m->err.message);
 		rl_buf_free(&where);
 		free(m);
 		return NULL;
@@ -78,24 +94,35 @@ rl_mem_open(const struct rl_config *cfg)
 	return m;
 }
 
-int
-rl_mem_put(struct rl_mem *m, const char *ns, const char *key,
-	const void *val, size_t n, double ttl, const char *type)
+/* The checks of a put and the metadata it stores. */
+static int
+put_meta(struct rl_mem *m, const char *ns, const char *key, const void *val,
+	size_t n, double ttl, const char *type, struct rl_mem_meta *meta)
 {
-	struct rl_mem_meta meta = {0};
-
 	if (check_names(m, ns, key) < 0)
 		return -1;
 	if (n > m->max_value)
 		return rl_mem_fail(m, "mem.too_large", "the value is %zu bytes, "
 		    "more than mem.max_value_bytes (%llu)", n, m->max_value);
-	meta.created = meta.accessed = rl_now_ms();
-	meta.expires = ttl > 0 ? meta.created + (long long)(ttl * 1000) : 0;
-	meta.size = n;
+	memset(meta, 0, sizeof *meta);
+	meta->created = meta->accessed = rl_now_ms();
+	meta->expires = ttl > 0 ? meta->created + (long long)(ttl * 1000) : 0;
+	meta->size = n;
 	if (!type)
 		type = rl_utf8_check(val, n) == n && !memchr(val, 0, n) ?
 		    "text/plain; charset=utf-8" : "application/octet-stream";
-	snprintf(meta.type, sizeof meta.type, "%s", type);
+	snprintf(meta->type, sizeof meta->type, "%s", type);
+	return 0;
+}
+
+int
+rl_mem_put(struct rl_mem *m, const char *ns, const char *key,
+	const void *val, size_t n, double ttl, const char *type)
+{
+	struct rl_mem_meta meta;
+
+	if (put_meta(m, ns, key, val, n, ttl, type, &meta) < 0)
+		return -1;
 	m->count.puts++;
 	if (m->be->put(m, ns, key, val, n, &meta) < 0)
 		return -1;
@@ -178,6 +205,104 @@ rl_mem_clear(struct rl_mem *m, const char *ns, unsigned long *removed)
 	if (check_names(m, ns, NULL) < 0)
 		return -1;
 	return m->be->clear(m, ns, removed);
+}
+
+/* One operation through the backend's functions, one by one. */
+static void
+run_one(struct rl_mem *m, struct rl_mem_op *op)
+{
+	switch (op->kind) {
+	case RL_MEM_PUT:
+		op->rc = m->be->put(m, op->ns, op->key, op->val, op->n, &op->meta);
+		break;
+	case RL_MEM_GET:
+		op->rc = m->be->get(m, op->ns, op->key, &op->value, &op->meta);
+		break;
+	case RL_MEM_DEL:
+		op->rc = m->be->del(m, op->ns, op->key);
+		break;
+	case RL_MEM_INCR:
+		op->rc = m->be->incr(m, op->ns, op->key, op->delta, &op->result);
+		break;
+	}
+	if (op->rc < 0) {
+		op->err = m->err;
+		m->count.errors--;       /* counted once, below */
+	}
+}
+
+/* Count what op did, as the one-by-one functions do. */
+static void
+count(struct rl_mem *m, const struct rl_mem_op *op)
+{
+	switch (op->kind) {
+	case RL_MEM_PUT:
+		m->count.puts++;
+		m->count.bytes_in += op->rc == 0 ? op->n : 0;
+		break;
+	case RL_MEM_GET:
+		m->count.gets++;
+		m->count.hits += op->rc == 0;
+		m->count.misses += op->rc == 1;
+		m->count.bytes_out += op->rc == 0 ? op->value.len : 0;
+		break;
+	case RL_MEM_DEL:
+		m->count.dels++;
+		break;
+	case RL_MEM_INCR:
+		m->count.incrs++;
+		break;
+	}
+	m->count.errors += op->rc < 0;
+}
+
+size_t
+rl_mem_run(struct rl_mem *m, struct rl_mem_op *ops, size_t n)
+{
+	struct rl_mem_op **valid = rl_xcalloc(n + 1, sizeof *valid), *op;
+	size_t i, k = 0, failed = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		op = &ops[i];
+		op->rc = 0;
+		if (op->kind == RL_MEM_PUT)
+			rc = put_meta(m, op->ns, op->key, op->val, op->n, op->ttl,
+			    op->type, &op->meta);
+		else
+			rc = check_names(m, op->ns, op->key);
+		if (rc < 0) {            /* counted by rl_mem_fail */
+			op->rc = -1;
+			op->err = m->err;
+			failed++;
+			continue;
+		}
+		valid[k++] = op;
+	}
+	if (m->be->run && k)
+		m->be->run(m, valid, k);
+	else
+		for (i = 0; i < k; i++)
+			run_one(m, valid[i]);
+	for (i = 0; i < k; i++) {
+		count(m, valid[i]);
+		failed += valid[i]->rc < 0;
+	}
+	free(valid);
+	return failed;
+}
+
+cJSON *
+rl_mem_check(struct rl_mem *m)
+{
+	cJSON *out = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(out, "backend", m->be->name);
+	if (m->be->check && m->be->check(m, out) < 0) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
 }
 
 void

@@ -16,8 +16,11 @@
  * The store is reached through a backend (struct rl_mem_backend below),
  * chosen by the config key mem.backend; the embedded one, "dir", keeps a
  * directory per namespace and a file per entry in STATE/mem
- * (rl_mem_dir.c).  Another backend (Redis) is one more file that fills in
- * the same table.
+ * (rl_mem_dir.c); a redis:// or unix:// URL keeps the store in that
+ * Redis server, for many machines at once (rl_mem_redis.c).  The
+ * semantics are the directory's; the Redis backend adds one error: a
+ * server it cannot reach is redis.unreachable, retryable (exit 111),
+ * and the call changed nothing that was acknowledged.
  *
  * Every function returns 0 on success, 1 for "absent" where that can
  * happen, and -1 on error with m->err telling the code
@@ -71,6 +74,25 @@ struct rl_mem_gc_result {
 
 struct rl_mem;
 
+/* One operation of rl_mem_run; see there. */
+enum rl_mem_kind { RL_MEM_PUT, RL_MEM_GET, RL_MEM_DEL, RL_MEM_INCR };
+
+struct rl_mem_op {
+	enum rl_mem_kind kind;
+	const char *ns, *key;        /* borrowed from the caller */
+	const void *val;             /* put: n bytes, borrowed */
+	size_t n;
+	double ttl;                  /* put: seconds, 0: none */
+	const char *type;            /* put: NULL as rl_mem_put */
+	long long delta;             /* incr */
+	/* the result, set by rl_mem_run */
+	int rc;                      /* 0, 1 absent, -1 failed (err) */
+	struct rl_mem_meta meta;     /* put: as stored; get: the entry's */
+	struct rl_buf value;         /* get: the value; the caller frees it */
+	long long result;            /* incr: the new value */
+	struct rl_error err;         /* when rc is -1 */
+};
+
 /* The backend table; m->impl is the backend's own state. */
 struct rl_mem_backend {
 	const char *name;
@@ -90,6 +112,16 @@ struct rl_mem_backend {
 	    int (*fn)(const struct rl_mem_stats *s, void *arg), void *arg);
 	int (*clear)(struct rl_mem *m, const char *ns, unsigned long *removed);
 	void (*close)(struct rl_mem *m);
+	/* Optional.  run: the n operations (valid; put's meta filled in)
+	 * with one round trip where the store has round trips, in order;
+	 * each op's rc, result and err set.  NULL: the front calls put,
+	 * get, del and incr one by one. */
+	void (*run)(struct rl_mem *m, struct rl_mem_op **ops, size_t n);
+	/* check: add to out what a person should know of the store (where
+	 * it is, its server's version and persistence) and, in "warnings",
+	 * each setting that can lose acknowledged writes with its fix.
+	 * Returns 0, or -1 when the store cannot be reached (m->err). */
+	int (*check)(struct rl_mem *m, cJSON *out);
 };
 
 /* Counters of what this process did, for the metrics log. */
@@ -102,15 +134,18 @@ struct rl_mem {
 	const struct rl_mem_backend *be;
 	void *impl;
 	unsigned long long max_value, max_ns_bytes;  /* limits from config */
+	const struct rl_config *cfg;  /* while the backend opens; then NULL */
 	struct rl_mem_counts count;
 	struct rl_error err;     /* of the last call that failed */
 };
 
 /*
  * Open the store that cfg names (mem.backend, state directory, limits).
- * Returns NULL after a diagnostic when it cannot be opened.
+ * Returns NULL with e set when it cannot be opened (config.invalid, a
+ * URL's redis.bad_url, io.open, redis.unreachable...: rl_err_status
+ * tells the exit status); nothing is printed.
  */
-struct rl_mem *rl_mem_open(const struct rl_config *cfg);
+struct rl_mem *rl_mem_open(const struct rl_config *cfg, struct rl_error *e);
 
 /* Put n bytes at val under ns/key; ttl in seconds (0: no expiry); type
  * NULL: text/plain when val is UTF-8, else application/octet-stream. */
@@ -148,6 +183,22 @@ int rl_mem_stats(struct rl_mem *m, const char *ns,
 /* Remove every entry of ns (NULL: of every namespace). */
 int rl_mem_clear(struct rl_mem *m, const char *ns, unsigned long *removed);
 
+/*
+ * Run n puts, gets, dels and incrs (ops[i].kind and its arguments set,
+ * the rest zero) as the functions above would one by one, in order, each
+ * with its own result in ops[i]: rc 0, 1 (absent) or -1 with err.  A
+ * backend with round trips (Redis) sends them all before it reads a
+ * reply.  A failed operation does not stop the others.  Returns how
+ * many failed.
+ */
+size_t rl_mem_run(struct rl_mem *m, struct rl_mem_op *ops, size_t n);
+
+/* What the store is and whether it keeps what it acknowledges, as one
+ * JSON object the caller owns: "backend", "where", and what the backend
+ * adds (struct rl_mem_backend's check); NULL with m->err when it cannot
+ * be reached. */
+cJSON *rl_mem_check(struct rl_mem *m);
+
 /* Set the error of m, count it; returns -1.  For backends. */
 int rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -157,8 +208,9 @@ int rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 void rl_mem_close(struct rl_mem *m);
 
 /*
- * Batches: rl_mem_batch_op is a record-loop callback (rl_loop.h) that
- * runs one operation per record and writes one result per record:
+ * Batches: rl_mem_batch_start makes L a record loop (rl_loop.h) that
+ * runs one operation per record and writes one result per record, in
+ * input order:
  *
  *   {"op":"put","key":"k","value":"v","ttl":"1h","type":"text/plain"}
  *   {"op":"put","key":"k","value_b64":"AAE="}      bytes that are not text
@@ -170,17 +222,43 @@ void rl_mem_close(struct rl_mem *m);
  *
  * Each operation may name its "ns" (else the batch's); an "id" is echoed
  * back.  A failed operation answers "ok":false with an "error" object
- * and counts as a failed record; the batch goes on.
+ * and counts as a failed record (status 1, or 111 for an error a retry
+ * may mend); the batch goes on.
+ *
+ * Operations are gathered while the loop works through input it has
+ * read and run together by rl_mem_run before it waits for more (or
+ * before an ls, or when many are waiting), so a Redis store answers a
+ * block of operations in one round trip.
+ *
+ *     struct rl_mem_batch B;
+ *     struct rl_loop L = {.stage = "mem"};
+ *     rl_mem_batch_start(&B, m, "default", &L);
+ *     status = rl_exit_merge(rl_loop_run(&L, n, files),
+ *         rl_mem_batch_finish(&B));
  */
+struct rl_mem_batch_item;
+
 struct rl_mem_batch {
 	struct rl_mem *m;
 	const char *ns;          /* the default namespace */
+	/* private */
+	struct rl_mem_batch_item *items;
+	size_t n, cap, bytes;
+	int status;
 };
 
-struct rl_rec;
-int rl_mem_batch_op(struct rl_rec *r, void *arg);
+struct rl_loop;
 
-/* The directory backend. */
+/* Set L's callback, error-baton and idle hooks to run a batch on m. */
+void rl_mem_batch_start(struct rl_mem_batch *B, struct rl_mem *m,
+	const char *ns, struct rl_loop *L);
+
+/* Run what is still waiting, write its results; returns the batch's
+ * exit status (the loop's own is merged by the caller). */
+int rl_mem_batch_finish(struct rl_mem_batch *B);
+
+/* The backends: the directory, and Redis (mem.backend a URL). */
 extern const struct rl_mem_backend rl_mem_dir;
+extern const struct rl_mem_backend rl_mem_redis;
 
 #endif

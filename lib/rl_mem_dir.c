@@ -821,7 +821,21 @@ d_close(struct rl_mem *m)
 	free(d);
 }
 
+/* Every write is fsync'ed before it is acknowledged: nothing to warn of
+ * but a store that cannot be written. */
+static int
+d_check(struct rl_mem *m, cJSON *out)
+{
+	struct dir *d = m->impl;
+
+	cJSON_AddStringToObject(out, "where", d->root);
+	if (access(d->root, W_OK) < 0)
+		return io_fail(m, "io.write", "cannot write the store", NULL);
+	cJSON_AddItemToObject(out, "warnings", cJSON_CreateArray());
+	return 0;
+}
+
 const struct rl_mem_backend rl_mem_dir = {
 	"dir", d_open, d_put, d_get, d_del, d_incr, d_list, d_gc, d_stats,
-	d_clear, d_close,
+	d_clear, d_close, NULL, d_check,
 };

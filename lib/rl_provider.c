@@ -115,6 +115,8 @@ rl_provider_open(const struct rl_config *cfg, const char *name,
 		goto fail;
 	rl_prov_ratelimit_init(&p->limit, p->state, p->name,
 	    rl_provider_num(p, "rpm", 0), rl_provider_num(p, "tpm", 0));
+	rl_prov_ratelimit_store(&p->limit, cfg,
+	    rl_config_str(cfg, "provider.rate_store", ""));
 	if ((rec = getenv("RL_RECORD")) && *rec)
 		p->record = rl_xstrdup(rec);
 	return p;

@@ -1289,13 +1289,15 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	rl_buf_printf(&name, "%s-ring", o->journal);
 	if (S->todo)
 		S->ring = rl_queue_open(cfg, name.data, &st);
-	if (!S->todo || !S->ring || !(S->mem = rl_mem_open(cfg))) {
+	if (!S->todo || !S->ring) {
 		/* a queue that cannot be reached now (111) is not a bad setting */
-		rl_error_set(e, S->ring || st != RL_EXIT_TEMP ? "config.invalid" :
+		rl_error_set(e, st != RL_EXIT_TEMP ? "config.invalid" :
 		    "redis.unreachable", "the journal %s cannot be opened (said "
 		    "above)", o->journal);
 		goto fail;
 	}
+	if (!(S->mem = rl_mem_open(cfg, e)))
+		goto fail;
 	if (o->discard && discard(S) < 0) {
 		rl_error_set(e, "io.write", "journal %s: %s", o->journal,
 		    S->ring->err.code ? S->ring->err.message : S->todo->err.message);

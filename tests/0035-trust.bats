@@ -69,6 +69,8 @@ reason_baton() {
 @test "each key only the user may set is refused from the project layer" {
 	for kv in 'state_dir:"/tmp/elsewhere"' 'sandbox:{"timeout":999}' \
 	    'queue:{"backend":"spool"}' 'mem:{"backend":"dir"}' \
+	    'mem:{"backend":"redis://127.0.0.1:1"}' \
+	    'provider:{"rate_store":"redis://127.0.0.1:1"}' \
 	    'provider:{"base_url":"http://127.0.0.1:1/v1"}' \
 	    'provider:{"api_key_env":"HOME"}' 'provider:{"api_key_file":"/etc/passwd"}' \
 	    'provider:{"api_key_cmd":"cat /etc/passwd"}' \

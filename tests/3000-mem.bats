@@ -1,7 +1,60 @@
 #!/usr/bin/env bats
 # rl-mem: the memory store (lib/rl_mem*.c) from the shell.
+#
+# This file runs twice: as itself, on the directory backend, and as
+# tests/3010-mem-redis.bats (a link to it), on a Redis server of its
+# own that setup_file starts (mem.backend a URL), each test with the
+# server emptied.  The few tests about one backend alone skip on the
+# other, saying why.
 
 load helpers/common
+
+setup_file() {
+	case "$BATS_TEST_FILENAME" in
+	*-redis.bats)
+		redis_start
+		export RL_MEM_BACKEND=$REDIS_URL FILE_REDIS_PID=$REDIS_PID \
+		    BATS_TEST_NAME_PREFIX="redis: " ;;
+	esac
+}
+
+teardown_file() {
+	redis_stop
+}
+
+eval "common_$(declare -f setup)"
+setup() {
+	common_setup
+	if on_redis; then redis_cli flushall > /dev/null; fi
+}
+
+eval "common_$(declare -f teardown)"
+teardown() {
+	common_teardown
+	# a server a test started for itself (not the file's) goes with it
+	if [ "${REDIS_PID:-}" != "${FILE_REDIS_PID:-}" ]; then redis_stop; fi
+}
+
+on_redis() {
+	[[ "${RL_MEM_BACKEND:-dir}" != dir ]]
+}
+
+dir_only() {
+	if on_redis; then skip "directory backend only: $1"; fi
+}
+
+redis_only() {
+	on_redis || skip "Redis backend only: $1"
+}
+
+# corrupt NS KEY: damage an entry as a crash or a hand could
+corrupt() {
+	if on_redis; then
+		redis_cli hdel "rl:mem:$1:e:$2" c > /dev/null
+	else
+		printf 'garbage' > "$RL_HOME/mem/$1/$2"
+	fi
+}
 
 @test "put, get, del; get of an absent key exits 1 with no output" {
 	run rl-mem put greeting hello
@@ -41,7 +94,9 @@ load helpers/common
 	expect 'one small patch'
 	run rl-mem get bias
 	[ "$status" -eq 1 ]
-	[ -d "$RL_HOME/mem/plan" ] && [ -d "$RL_HOME/mem/act" ]
+	run rl-mem stats -J
+	jqo -s 'map(.ns)'
+	expect '["act","plan"]'
 }
 
 @test "keys of any bytes are stored under safe file names" {
@@ -60,8 +115,10 @@ a/b
 sp ace
 x:y|z*
 é"
-	run find "$RL_HOME/mem/default" -name '*/*' -o -name '..?*' -not -name '.lock' -not -name '.usage'
-	[ -z "$output" ]
+	if ! on_redis; then
+		run find "$RL_HOME/mem/default" -name '*/*' -o -name '..?*' -not -name '.lock' -not -name '.usage'
+		[ -z "$output" ]
+	fi
 }
 
 @test "bad keys and namespaces are refused" {
@@ -71,8 +128,13 @@ x:y|z*
 	run --separate-stderr rl-mem put "$(head -c 201 /dev/zero | tr '\0' k)" v
 	[ "$stderr" = "rl-mem: mem.bad_key: the key is 201 bytes, more than 200" ]
 	run --separate-stderr rl-mem put "$(head -c 70 /dev/zero | tr '\0' '/')" v
-	[ "$status" -eq 1 ]
-	[ "$stderr" = "rl-mem: mem.bad_key: default: the key is 210 bytes once encoded for a file name, more than 200 (bytes other than A-Z a-z 0-9 _ . - count three)" ]
+	if on_redis; then
+		# a Redis key holds any bytes: only the directory's names are short
+		[ "$status" -eq 0 ]
+	else
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "rl-mem: mem.bad_key: default: the key is 210 bytes once encoded for a file name, more than 200 (bytes other than A-Z a-z 0-9 _ . - count three)" ]
+	fi
 	run rl-mem put "$(head -c 66 /dev/zero | tr '\0' '/')" v
 	[ "$status" -eq 0 ]
 	run --separate-stderr rl-mem -n ../etc put k v
@@ -102,6 +164,23 @@ x:y|z*
 	# replacing a value counts the difference only
 	run rl-mem put a 123456
 	[ "$status" -eq 0 ]
+}
+
+@test "8 processes putting at once never take a namespace over mem.max_namespace_bytes" {
+	export RL_MEM_MAX_NAMESPACE_BYTES=1000
+	for p in 1 2 3 4 5 6 7 8; do
+		for i in $(seq 20); do printf '{"op":"put","key":"%s-%s","value":"0123456789"}\n' "$p" "$i"; done > "ops$p"
+	done
+	for p in 1 2 3 4 5 6 7 8; do rl-mem batch "ops$p" > "out$p" & done
+	wait || true
+	# 160 puts of 10 bytes, room for 100: exactly 100 taken, 60 refused
+	run jq -s 'map(select(.ok)) | length' out1 out2 out3 out4 out5 out6 out7 out8
+	expect 100
+	run jq -s 'map(select(.error.code == "mem.full")) | length' out1 out2 out3 out4 out5 out6 out7 out8
+	expect 60
+	run rl-mem stats -J
+	jqo '[.entries, .bytes]'
+	expect '[100,1000]'
 }
 
 @test "--ttl: an expired entry is absent, and gc removes it" {
@@ -250,7 +329,7 @@ apricot"
 @test "a corrupt entry is reported, skipped by ls and stats, and removable" {
 	rl-mem put good v
 	rl-mem put bad v
-	printf 'garbage' > "$RL_HOME/mem/default/bad"
+	corrupt default bad
 	run --separate-stderr rl-mem get bad
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "rl-mem: mem.corrupt: default: 'bad' is not a valid entry (fix: rl-mem -n default del 'bad')" ]
@@ -268,6 +347,7 @@ apricot"
 }
 
 @test "a missing state directory is created" {
+	dir_only "the store is files in the state directory"
 	export RL_HOME="$S/not/yet/there"
 	run rl-mem put k v
 	[ "$status" -eq 0 ]
@@ -275,6 +355,7 @@ apricot"
 }
 
 @test "a full disk: the put fails, the old value stays, no temporary file" {
+	dir_only "a file size limit is a directory's full disk"
 	[ -z "${RL_VALGRIND:-}" ] || skip "valgrind itself trips over the file size limit"
 	rl-mem put k old
 	run --separate-stderr bash -c "ulimit -f 1; exec rl-mem put k \"\$(head -c 4096 /dev/zero | tr '\\0' x)\""
@@ -287,6 +368,7 @@ apricot"
 }
 
 @test "a read-only store: gets work, puts fail cleanly" {
+	dir_only "a read-only file system"
 	rl-mem put k v
 	run_read_only "$RL_HOME/mem" 'rl-mem get k && rl-mem put k w'
 	[ "$status" -ne 0 ]
@@ -297,6 +379,7 @@ apricot"
 }
 
 @test "a lock held by a dead process does not block anyone" {
+	dir_only "Redis runs each change as one script; there is no lock to hold"
 	rl-mem put k v
 	flock "$RL_HOME/mem/default/.lock" sleep 600 &
 	holder=$!
@@ -345,6 +428,7 @@ apricot"
 }
 
 @test "leftover temporary files are removed by gc, and the store opens as it is" {
+	dir_only "Redis writes no temporary files"
 	rl-mem put k v
 	printf 'partial' > "$RL_HOME/mem/default/.k.tmp.deadbeef"
 	run rl-mem get k
@@ -353,6 +437,92 @@ apricot"
 	jqo .temp
 	expect 1
 	[ ! -e "$RL_HOME/mem/default/.k.tmp.deadbeef" ]
+}
+
+@test "a Redis that cannot be reached: exit 111, and nothing acknowledged is lost" {
+	redis_only "a server to crash"
+	# a server of this test's own, that keeps every acknowledged write
+	redis_start --appendonly yes --appendfsync always
+	export RL_MEM_BACKEND=$REDIS_URL RL_REDIS_RETRY=0
+	rl-mem put k old
+	# a batch that loses its server half way: what was answered is kept,
+	# what comes after fails, retryable
+	mkfifo ops
+	rl-mem batch < ops > out 2> err &
+	batch=$!
+	exec 8> ops
+	printf '{"op":"put","key":"b%d","value":"v"}\n' 1 2 3 >&8
+	for _ in $(seq 100); do [ "$(wc -l < out)" -lt 3 ] || break; sleep 0.05; done
+	redis_kill
+	printf '{"op":"incr","key":"n"}\n' >&8
+	exec 8>&-
+	st=0
+	wait "$batch" || st=$?
+	[ "$st" -eq 111 ]
+	run jq -c '[.op, .ok, .error.code, .error.retryable]' out
+	expect '["put",true,null,null]
+["put",true,null,null]
+["put",true,null,null]
+["incr",false,"redis.unreachable",true]'
+	run --separate-stderr rl-mem put k new
+	[ "$status" -eq 111 ]
+	[[ "$stderr" == "rl-mem: redis.unreachable: $REDIS_URL: "* ]]
+	redis_restart
+	run rl-mem get k
+	expect old
+	run rl-mem ls
+	expect "b1
+b2
+b3
+k"
+	run rl-mem get n
+	[ "$status" -eq 1 ]
+}
+
+@test "batch: a block of operations is one round trip to Redis" {
+	redis_only "the directory has no round trips"
+	for i in $(seq 300); do
+		printf '{"op":"put","key":"k%d","value":"v%d"}\n{"op":"get","key":"k%d"}\n' "$i" "$i" "$i"
+	done > ops
+	redis_cli config resetstat > /dev/null
+	run --separate-stderr rl-mem batch ops
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 600 ]
+	run jq -s 'map(select(.op == "get" and .value == "v\(.key[1:])")) | length' <<< "$output"
+	expect 300
+	run redis_cli info commandstats
+	[[ "$output" == *"cmdstat_evalsha:calls=1,"* ]]
+}
+
+@test "check: the store, and nothing that can lose a write" {
+	dir_only "the Redis server's settings are checked below"
+	run --separate-stderr rl-mem check
+	[ "$status" -eq 0 ]
+	jqo -c '[.backend, .where, .warnings, .ok]'
+	expect "[\"dir\",\"$RL_HOME/mem\",[],true]"
+}
+
+@test "check: the server's version and persistence, each risk with a fix that works" {
+	redis_only "the directory fsyncs every write"
+	run --separate-stderr rl-mem check
+	[ "$status" -eq 1 ]
+	jqo -c '[.backend, .where, (.version | test("^[0-9]+[.]")), .appendonly, .appendfsync, (.warnings | length), .ok]'
+	expect "[\"redis\",\"$REDIS_URL\",true,false,\"everysec\",2,false]"
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[[ "${stderr_lines[0]}" == "rl-mem: appendonly no: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendonly yes)" ]]
+	[[ "${stderr_lines[1]}" == "rl-mem: appendfsync everysec: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendfsync always)" ]]
+	for line in "${stderr_lines[@]}"; do
+		fix=${line##*(fix: }
+		run sh -c "${fix%)}"
+		expect OK
+	done
+	run --separate-stderr rl-mem check
+	redis_cli config set appendonly no > /dev/null
+	redis_cli config set appendfsync everysec > /dev/null
+	[ "$status" -eq 0 ]
+	jqo -c '[.appendonly, .appendfsync, .warnings]'
+	expect '[true,"always",[]]'
+	[ -z "$stderr" ]
 }
 
 @test "every run logs a memory event with its counts" {
@@ -380,5 +550,5 @@ apricot"
 	[ "$status" -eq 2 ]
 	run rl-mem -h
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == "usage: rl-mem [-n ns] put key"* ]]
+	[[ "${lines[0]}" == "usage: rl-mem [-b backend] [-n ns] put key"* ]]
 }
