@@ -87,28 +87,36 @@
 	"  return m.p .. ' ' .. fmt(m.a) .. ' ' .. m.pushed .. ' ' .. fmt(nb) .. '\\n' ..\n" \
 	"    m.errs .. '\\n' .. m.body\n" \
 	"end\n" \
+	"local readied, touched = {}, {}\n" \
 	"local function to_ready(p, id)\n" \
 	"  local s = stream(p)\n" \
-	"  if not redis.call('ZSCORE', K .. 'ps', p) then\n" \
-	"    redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')\n" \
-	"    redis.call('ZADD', K .. 'ps', p, p)\n" \
+	"  if not readied[p] then\n" \
+	"    if not redis.call('ZSCORE', K .. 'ps', p) then\n" \
+	"      redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')\n" \
+	"      redis.call('ZADD', K .. 'ps', p, p)\n" \
+	"    end\n" \
+	"    redis.call('ZADD', K .. 'rp', p, p)\n" \
+	"    readied[p] = true\n" \
 	"  end\n" \
 	"  redis.call('XADD', s, '*', 'i', id)\n" \
-	"  redis.call('ZADD', K .. 'rp', p, p)\n" \
 	"end\n" \
-	"local function tidy(p)\n" \
-	"  if redis.call('XLEN', stream(p)) == 0 then\n" \
-	"    redis.call('DEL', stream(p))\n" \
-	"    redis.call('ZREM', K .. 'ps', p)\n" \
-	"    redis.call('ZREM', K .. 'rp', p)\n" \
+	"local function tidy()\n" \
+	"  for p in pairs(touched) do\n" \
+	"    if redis.call('XLEN', stream(p)) == 0 then\n" \
+	"      redis.call('DEL', stream(p))\n" \
+	"      redis.call('ZREM', K .. 'ps', p)\n" \
+	"      redis.call('ZREM', K .. 'rp', p)\n" \
+	"      readied[p] = nil\n" \
+	"    end\n" \
 	"  end\n" \
+	"  touched = {}\n" \
 	"end\n" \
 	"local function settle(p, sid)\n" \
 	"  local s = stream(p)\n" \
 	"  if redis.call('XACK', s, G, sid) == 0 then return nil end\n" \
 	"  local e = redis.call('XRANGE', s, sid, sid)\n" \
 	"  redis.call('XDEL', s, sid)\n" \
-	"  tidy(p)\n" \
+	"  touched[p] = true\n" \
 	"  if not e[1] then return nil end\n" \
 	"  return e[1][2][2]\n" \
 	"end\n" \
@@ -167,8 +175,11 @@
 	"  for v in string.gmatch(csv, '%d+') do d[#d + 1] = tonumber(v) end\n" \
 	"  return d\n" \
 	"end\n" \
+	"local function parse_lease(t)\n" \
+	"  return string.match(t, '^(%-?%d+)/(%d+%-%d+)$')\n" \
+	"end\n" \
 	"local function token(t)\n" \
-	"  local p, sid = string.match(t, '^(%-?%d+)/(%d+%-%d+)$')\n" \
+	"  local p, sid = parse_lease(t)\n" \
 	"  if p and redis.call('EXISTS', stream(p)) == 1 then return p, sid end\n" \
 	"  return nil\n" \
 	"end\n" \
@@ -205,6 +216,15 @@
 	"    for j = i, math.min(i + 999, #ids) do a[#a + 1] = ids[j] end\n" \
 	"    redis.call(unpack(a))\n" \
 	"  end\n" \
+	"end\n" \
+	"local function records(ids)\n" \
+	"  local recs = {}\n" \
+	"  for i = 1, #ids, 1000 do\n" \
+	"    local a = {'HMGET', K .. 'm'}\n" \
+	"    for j = i, math.min(i + 999, #ids) do a[#a + 1] = ids[j] end\n" \
+	"    for _, r in ipairs(redis.call(unpack(a))) do recs[#recs + 1] = r end\n" \
+	"  end\n" \
+	"  return recs\n" \
 	"end\n"
 
 static struct rl_redis_script lua_push = {"queue push", LUA_COMMON
@@ -275,8 +295,9 @@ static struct rl_redis_script lua_pop = {"queue pop", LUA_COMMON
 	"    end\n"
 	"    for _, sid in ipairs(r[3] or {}) do redis.call('XACK', s, G, sid) end\n"
 	"  until cursor == '0-0'\n"
-	"  tidy(p)\n"
+	"  touched[p] = true\n"
 	"end\n"
+	"tidy()\n"
 	"lease = math.min(lease, H - math.max(skew, 0) - 1000)\n"
 	"local exp, tokens = now + lease, {}\n"
 	"for _, p in ipairs(redis.call('ZREVRANGE', K .. 'rp', 0, -1)) do\n"
@@ -295,13 +316,16 @@ static struct rl_redis_script lua_pop = {"queue pop", LUA_COMMON
 	"    a[#a + 1] = 'JUSTID'\n"
 	"    redis.call(unpack(a))\n"
 	"  end\n"
-	"  for _, e in ipairs(got) do\n"
+	"  local ids = {}\n"
+	"  for i, e in ipairs(got) do ids[i] = e[2][2] end\n"
+	"  local recs = records(ids)\n"
+	"  for i, e in ipairs(got) do\n"
 	"    local t = p .. '/' .. e[1]\n"
 	"    tokens[#tokens + 1] = t\n"
 	"    out[#out + 1] = t\n"
 	"    out[#out + 1] = fmt(exp)\n"
-	"    out[#out + 1] = e[2][2]\n"
-	"    out[#out + 1] = redis.call('HGET', K .. 'm', e[2][2]) or ''\n"
+	"    out[#out + 1] = ids[i]\n"
+	"    out[#out + 1] = recs[i] or ''\n"
 	"  end\n"
 	"end\n"
 	"redis.call('SET', key, table.concat(tokens, ' '), 'PX', ttl)\n"
@@ -314,13 +338,18 @@ static struct rl_redis_script lua_ack = {"queue ack", LUA_COMMON
 	"local prior = redis.call('GET', key)\n"
 	"if prior then return prior end\n"
 	"local now = clock(tonumber(ARGV[1]))\n"
-	"local res = {}\n"
+	"local res, done = {}, {'ZADD', K .. 'done'}\n"
 	"for i = 5, #ARGV do\n"
-	"  local p, sid = token(ARGV[i])\n"
+	"  local p, sid = parse_lease(ARGV[i])\n"
 	"  local id = p and settle(p, sid)\n"
-	"  if id then redis.call('ZADD', K .. 'done', now, id) end\n"
+	"  if id then\n"
+	"    done[#done + 1] = now\n"
+	"    done[#done + 1] = id\n"
+	"  end\n"
 	"  res[#res + 1] = id and '1' or '0'\n"
 	"end\n"
+	"tidy()\n"
+	"if #done > 2 then redis.call(unpack(done)) end\n"
 	"local old = redis.call('ZRANGEBYSCORE', K .. 'done', '-inf',\n"
 	"  now - tonumber(ARGV[4]), 'LIMIT', 0, 200)\n"
 	"if #old > 0 then\n"
@@ -339,12 +368,13 @@ static struct rl_redis_script lua_nack = {"queue nack", LUA_COMMON
 	"local prior = redis.call('GET', key)\n"
 	"if prior then return tonumber(prior) end\n"
 	"local now = clock(tonumber(ARGV[1]))\n"
-	"local p, sid = token(ARGV[4])\n"
+	"local p, sid = parse_lease(ARGV[4])\n"
 	"local id = p and settle(p, sid)\n"
 	"if id then\n"
 	"  move_on(id, now, ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1',\n"
 	"    tonumber(ARGV[9]), delays(ARGV[10]))\n"
 	"end\n"
+	"tidy()\n"
 	"redis.call('SET', key, id and '0' or '1', 'PX', ARGV[3])\n"
 	"return id and 0 or 1\n", ""
 };
@@ -424,8 +454,9 @@ static struct rl_redis_script lua_each = {"queue purge or bury", LUA_COMMON
 	"        if id then out(id) end\n"
 	"      end\n"
 	"    end\n"
-	"    if redis.call('EXISTS', s) == 1 then tidy(p) end\n"
+	"    touched[p] = true\n"
 	"  end\n"
+	"  tidy()\n"
 	"elseif state == 'delayed' or state == 'done' then\n"
 	"  local z = K .. (state == 'delayed' and 'd' or 'done')\n"
 	"  local ids = redis.call('ZRANGE', z, 0, -1)\n"

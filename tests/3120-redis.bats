@@ -49,6 +49,12 @@ acl_line() {
 @test "a user with the ACL of redline-redis(7) can do everything; a wrong password cannot (exit 2)" {
 	line=$(acl_line)
 	[ -n "$line" ]
+	# every command the scripts call is in it
+	for c in $(grep -oE "(redis\.p?call\(|\{)'[A-Z]+'" "$TOP/lib/rl_queue_redis.c" |
+	    grep -oE '[A-Z]+' | sort -u); do
+		[[ "$line" == *" +${c,,} "* || "$line" == *"'+${c,,}|"* ]] ||
+		    { echo "$c is not in the ACL line of redline-redis(7)"; return 1; }
+	done
 	run sh -c "${line/redis-cli/redis-cli -p $REDIS_PORT}"
 	expect OK
 	export RL_QUEUE_BACKEND="redis://w1:s3cret@127.0.0.1:$REDIS_PORT/0" RL_QUEUE_MAX_ATTEMPTS=1
@@ -68,6 +74,9 @@ acl_line() {
 	expect '[0,1,3,0]'
 	run rl-queue purge --state done
 	expect 3
+	run rl-queue ls
+	jqo -c '[.state, .body.n]'
+	expect '["delayed",4]'
 	run --separate-stderr rl-queue check
 	jqo -c '[.appendonly, .safe]'
 	expect '["no",false]'
