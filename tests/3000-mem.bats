@@ -22,9 +22,8 @@ teardown_file() {
 	redis_stop
 }
 
-eval "common_$(declare -f setup)"
 setup() {
-	common_setup
+	rl_setup
 	if on_redis; then redis_cli flushall > /dev/null; fi
 }
 
