@@ -285,28 +285,32 @@ cmd_batch(int argc, char **argv)
 	return rl_exit_merge(status, rl_mem_batch_finish(&B));
 }
 
-/* What the store is and what can lose a write it acknowledged: one JSON
- * object on stdout, each risk on stderr too; exit 1 when there is one. */
+/* What keeps entries across a crash, as rl-queue check says it: one
+ * JSON object on stdout, a warning on stderr for each setting that can
+ * lose an acknowledged write, with its fix; exit 1 when there is one. */
 static int
 cmd_check(int argc, char **argv)
 {
-	const cJSON *w;
-	cJSON *out, *c;
-	int risks = 0;
+	struct rl_buf risks = {0};
+	cJSON *o = cJSON_CreateObject();
+	char *line, *save = NULL;
+	int n;
 
 	(void)argc;
 	(void)argv;
-	if (!(out = rl_mem_check(M)))
+	if ((n = rl_mem_check(M, o, &risks)) < 0) {
+		cJSON_Delete(o);
+		rl_buf_free(&risks);
 		return failed();
-	w = cJSON_GetObjectItemCaseSensitive(out, "warnings");
-	cJSON_ArrayForEach(c, w) {
-		rl_diag(NULL, 0, NULL, "%s", cJSON_GetStringValue(c));
-		risks++;
 	}
-	cJSON_AddBoolToObject(out, "ok", risks == 0);
-	rl_out_json(out);
-	cJSON_Delete(out);
-	return risks ? RL_EXIT_FAIL : RL_EXIT_OK;
+	cJSON_AddBoolToObject(o, "safe", n == 0);
+	rl_out_json(o);
+	cJSON_Delete(o);
+	for (line = risks.data ? strtok_r(risks.data, "\n", &save) : NULL; line;
+	    line = strtok_r(NULL, "\n", &save))
+		rl_diag(NULL, 0, NULL, "warning: %s", line);
+	rl_buf_free(&risks);
+	return n ? RL_EXIT_FAIL : RL_EXIT_OK;
 }
 
 static const struct rl_cmd_sub subs[] = {

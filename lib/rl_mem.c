@@ -292,17 +292,11 @@ rl_mem_run(struct rl_mem *m, struct rl_mem_op *ops, size_t n)
 	return failed;
 }
 
-cJSON *
-rl_mem_check(struct rl_mem *m)
+int
+rl_mem_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks)
 {
-	cJSON *out = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(out, "backend", m->be->name);
-	if (m->be->check && m->be->check(m, out) < 0) {
-		cJSON_Delete(out);
-		return NULL;
-	}
-	return out;
+	cJSON_AddStringToObject(report, "backend", m->be->name);
+	return m->be->check(m, report, risks);
 }
 
 void

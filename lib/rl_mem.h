@@ -117,11 +117,12 @@ struct rl_mem_backend {
 	 * each op's rc, result and err set.  NULL: the front calls put,
 	 * get, del and incr one by one. */
 	void (*run)(struct rl_mem *m, struct rl_mem_op **ops, size_t n);
-	/* check: add to out what a person should know of the store (where
-	 * it is, its server's version and persistence) and, in "warnings",
-	 * each setting that can lose acknowledged writes with its fix.
-	 * Returns 0, or -1 when the store cannot be reached (m->err). */
-	int (*check)(struct rl_mem *m, cJSON *out);
+	/* check: add to report what keeps entries across a crash (where,
+	 * the server's version and persistence) and to risks a line for
+	 * each setting that can lose an acknowledged write, with its fix.
+	 * Returns how many lines, or -1 when the store cannot be reached
+	 * (m->err). */
+	int (*check)(struct rl_mem *m, cJSON *report, struct rl_buf *risks);
 };
 
 /* Counters of what this process did, for the metrics log. */
@@ -193,11 +194,11 @@ int rl_mem_clear(struct rl_mem *m, const char *ns, unsigned long *removed);
  */
 size_t rl_mem_run(struct rl_mem *m, struct rl_mem_op *ops, size_t n);
 
-/* What the store is and whether it keeps what it acknowledges, as one
- * JSON object the caller owns: "backend", "where", and what the backend
- * adds (struct rl_mem_backend's check); NULL with m->err when it cannot
- * be reached. */
-cJSON *rl_mem_check(struct rl_mem *m);
+/* What the store is and whether it keeps what it acknowledges: "backend"
+ * and what the backend adds (struct rl_mem_backend's check) into
+ * report, a line per risk into risks.  Returns how many risks, or -1
+ * with m->err when the store cannot be reached. */
+int rl_mem_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks);
 
 /* Set the error of m, count it; returns -1.  For backends. */
 int rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)

@@ -868,34 +868,27 @@ r_open(struct rl_mem *m, const char *where)
 	return 0;
 }
 
+/* As rl-queue check says it (lib/rl_queue_redis.c), for one report. */
 static int
-r_check(struct rl_mem *m, cJSON *out)
+r_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks)
 {
 	struct red *R = m->impl;
 	struct rl_redis_persistence p;
-	struct rl_buf risks = {0};
 	struct rl_error e;
-	cJSON *w = cJSON_CreateArray();
-	char *line, *save = NULL;
 
-	cJSON_AddStringToObject(out, "where", rl_redis_name(R->r));
-	if (rl_redis_persistence(R->r, &p, &e) < 0) {
-		cJSON_Delete(w);
+	if (rl_redis_persistence(R->r, &p, &e) < 0)
 		return fail_with(m, &e);
+	cJSON_AddStringToObject(report, "server", rl_redis_name(R->r));
+	cJSON_AddStringToObject(report, "version", p.version);
+	cJSON_AddStringToObject(report, "appendonly", p.aof ? "yes" : "no");
+	if (p.config_refused) {
+		cJSON_AddNullToObject(report, "appendfsync");
+		cJSON_AddNullToObject(report, "save");
+	} else {
+		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
+		cJSON_AddStringToObject(report, "save", p.save);
 	}
-	cJSON_AddStringToObject(out, "version", p.version);
-	cJSON_AddBoolToObject(out, "appendonly", p.aof);
-	if (!p.config_refused) {
-		cJSON_AddStringToObject(out, "appendfsync", p.appendfsync);
-		cJSON_AddStringToObject(out, "save", p.save);
-	}
-	rl_redis_persistence_risks(R->r, &p, &risks);
-	for (line = risks.len ? strtok_r(risks.data, "\n", &save) : NULL; line;
-	    line = strtok_r(NULL, "\n", &save))
-		cJSON_AddItemToArray(w, cJSON_CreateString(line));
-	cJSON_AddItemToObject(out, "warnings", w);
-	rl_buf_free(&risks);
-	return 0;
+	return rl_redis_persistence_risks(R->r, &p, risks);
 }
 
 static void

@@ -22,9 +22,8 @@ teardown_file() {
 	redis_stop
 }
 
-eval "common_$(declare -f setup)"
 setup() {
-	common_setup
+	rl_setup
 	if on_redis; then redis_cli flushall > /dev/null; fi
 }
 
@@ -498,19 +497,20 @@ k"
 	dir_only "the Redis server's settings are checked below"
 	run --separate-stderr rl-mem check
 	[ "$status" -eq 0 ]
-	jqo -c '[.backend, .where, .warnings, .ok]'
-	expect "[\"dir\",\"$RL_HOME/mem\",[],true]"
+	jqo -c '[.backend, .where, .safe]'
+	expect "[\"dir\",\"$RL_HOME/mem\",true]"
+	[ -z "$stderr" ]
 }
 
 @test "check: the server's version and persistence, each risk with a fix that works" {
 	redis_only "the directory fsyncs every write"
 	run --separate-stderr rl-mem check
 	[ "$status" -eq 1 ]
-	jqo -c '[.backend, .where, (.version | test("^[0-9]+[.]")), .appendonly, .appendfsync, (.warnings | length), .ok]'
-	expect "[\"redis\",\"$REDIS_URL\",true,false,\"everysec\",2,false]"
+	jqo -c '[.backend, .server, (.version | test("^[0-9]+[.]")), .appendonly, .appendfsync, .safe]'
+	expect "[\"redis\",\"$REDIS_URL\",true,\"no\",\"everysec\",false]"
 	[ "${#stderr_lines[@]}" -eq 2 ]
-	[[ "${stderr_lines[0]}" == "rl-mem: appendonly no: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendonly yes)" ]]
-	[[ "${stderr_lines[1]}" == "rl-mem: appendfsync everysec: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendfsync always)" ]]
+	[[ "${stderr_lines[0]}" == "rl-mem: warning: appendonly no: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendonly yes)" ]]
+	[[ "${stderr_lines[1]}" == "rl-mem: warning: appendfsync everysec: "*"(fix: redis-cli -h 127.0.0.1 -p $REDIS_PORT CONFIG SET appendfsync always)" ]]
 	for line in "${stderr_lines[@]}"; do
 		fix=${line##*(fix: }
 		run sh -c "${fix%)}"
@@ -520,8 +520,8 @@ k"
 	redis_cli config set appendonly no > /dev/null
 	redis_cli config set appendfsync everysec > /dev/null
 	[ "$status" -eq 0 ]
-	jqo -c '[.appendonly, .appendfsync, .warnings]'
-	expect '[true,"always",[]]'
+	jqo -c '[.appendonly, .appendfsync, .safe]'
+	expect '["yes","always",true]'
 	[ -z "$stderr" ]
 }
 
