@@ -27,6 +27,7 @@ entry() {
 slow() {
 	entry "reasoning agent" '{"times":0}'
 	entry "planning agent" '{"times":0,"latency_ms":2000}'
+	entry "acting agent" '{"times":0}'
 	entry "feedback agent" '{"times":0}'
 }
 
@@ -37,7 +38,7 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 	fixture_repo
 	slow > "$S/c"
 	screen_start "redline run $NOSB -p script:$S/c 'merge the duplicated loops in sum.c' | jq -r .status"
-	screen_wait "^plan +iter 1 +240 tokens +[0-9]+s  merge the duplicated loops in sum.c$"
+	screen_wait "^plan +iter 1 +543 tokens +[0-9]+s  merge the duplicated loops in sum.c$"
 	screen_end
 	[ "$status" -eq 0 ]
 	screen=$output
@@ -50,14 +51,14 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 	grep -qx '  changed  sum.c +4 -15' <<< "$screen"
 	grep -qx '  tests    pass' <<< "$screen"
 	grep -qx '  debt     0 -> 0' <<< "$screen"
-	grep -qx '  tokens   1330 (900 prompt, 430 completion)' <<< "$screen"
+	grep -qx '  tokens   2486 (2144 prompt, 342 completion)' <<< "$screen"
 }
 
 @test "on a terminal, the whole result stays on the screen, the summary below it" {
 	fixture_repo
 	slow > "$S/c"
 	screen_start "redline run $NOSB -p script:$S/c 'merge the duplicated loops in sum.c'"
-	screen_wait "^plan +iter 1 +240 tokens"
+	screen_wait "^plan +iter 1 +543 tokens"
 	screen_end
 	[ "$status" -eq 0 ]
 	screen=$output
@@ -73,8 +74,8 @@ STATUS_LINE='iter [0-9]+ +[0-9]+ tokens'
 	fixture_repo
 	{
 		echo '{"status":503,"retry_after":2,"times":2}'
-		for a in reasoning planning feedback; do
-			entry "$a agent" | jq -c '{reply: (.reply_json | tojson), usage}'
+		for a in reasoning planning acting feedback; do
+			entry "$a agent" | jq -c '{reply: (.reply // (.reply_json | tojson)), usage}'
 		done
 	} > "$S/script"
 	mock_start -s "$S/script"
