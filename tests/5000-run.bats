@@ -231,7 +231,12 @@ patched_once() {
 		rm -rf "$RL_HOME/queue"
 		redline run -p script:c "merge the duplicated loops in sum.c" >> outs 2> /dev/null &
 		pid=$!
-		sleep "0.$((RANDOM % 9 + 1))"
+		# from when the run has taken the task (rl-task measures first)
+		for _ in $(seq 400); do
+			[ "$(journal_left)" -gt 0 ] && break
+			sleep 0.05
+		done
+		sleep "0.$((RANDOM % 9))"
 		pkill -9 -P "$pid" || true
 		kill -9 "$pid" 2> /dev/null || true
 		wait "$pid" || true
