@@ -341,7 +341,12 @@ doc_cassette() {
 	ring_with '{"latency_ms":300,"times":0}' > c
 	redline run -p script:c "merge the duplicated loops in sum.c" > out 2> err &
 	pid=$!
-	sleep 0.4
+	# once the ring has the task (rl-task measures first), mid-stage
+	for _ in $(seq 400); do
+		[ "$(rl-queue -q redline-ring ls --state leased | wc -l)" -gt 0 ] && break
+		sleep 0.05
+	done
+	sleep 0.1
 	kill -TERM "$pid"
 	st=0
 	wait "$pid" || st=$?
