@@ -340,7 +340,6 @@ cmd_check(int argc, char **argv)
 {
 	struct rl_buf risks = {0};
 	cJSON *o = cJSON_CreateObject();
-	char *line, *save = NULL;
 	int n;
 
 	(void)argc;
@@ -350,14 +349,7 @@ cmd_check(int argc, char **argv)
 		rl_buf_free(&risks);
 		return failed(Q);
 	}
-	cJSON_AddBoolToObject(o, "safe", n == 0);
-	rl_out_json(o);
-	cJSON_Delete(o);
-	for (line = risks.data ? strtok_r(risks.data, "\n", &save) : NULL; line;
-	    line = strtok_r(NULL, "\n", &save))
-		rl_diag(NULL, 0, NULL, "warning: %s", line);
-	rl_buf_free(&risks);
-	return n ? RL_EXIT_FAIL : RL_EXIT_OK;
+	return rl_cmd_check_report(o, &risks, n);
 }
 
 static const struct rl_cmd_sub subs[] = {

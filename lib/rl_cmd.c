@@ -290,3 +290,18 @@ rl_cmd_sub(const struct rl_cmd_sub *subs, struct rl_cmd_args *A,
 	}
 	return s;
 }
+
+int
+rl_cmd_check_report(cJSON *report, struct rl_buf *risks, int n)
+{
+	char *line, *save = NULL;
+
+	cJSON_AddBoolToObject(report, "safe", n == 0);
+	rl_out_json(report);
+	cJSON_Delete(report);
+	for (line = risks->data ? strtok_r(risks->data, "\n", &save) : NULL;
+	    line; line = strtok_r(NULL, "\n", &save))
+		rl_diag(NULL, 0, NULL, "warning: %s", line);
+	rl_buf_free(risks);
+	return n ? RL_EXIT_FAIL : RL_EXIT_OK;
+}

@@ -40,6 +40,14 @@ void rl_cmd_stdio(void);
  */
 void rl_cmd_start(const char *argv0, struct rl_config *cfg);
 
+/*
+ * What a store's `check` prints, one way for every store: report on
+ * stdout as one JSON object with "safe" (n == 0) added, then each line
+ * of risks on stderr as a warning.  Frees both.  Returns the exit
+ * status: 1 when there is a risk, else 0.
+ */
+int rl_cmd_check_report(cJSON *report, struct rl_buf *risks, int n);
+
 /* Set the loop's record limits from limits.max_record_bytes and
  * limits.max_depth. */
 void rl_cmd_limits(const struct rl_config *cfg, struct rl_loop *L);

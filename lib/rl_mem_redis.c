@@ -868,27 +868,14 @@ r_open(struct rl_mem *m, const char *where)
 	return 0;
 }
 
-/* As rl-queue check says it (lib/rl_queue_redis.c), for one report. */
 static int
 r_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks)
 {
 	struct red *R = m->impl;
-	struct rl_redis_persistence p;
 	struct rl_error e;
+	int n = rl_redis_check(R->r, report, risks, &e);
 
-	if (rl_redis_persistence(R->r, &p, &e) < 0)
-		return fail_with(m, &e);
-	cJSON_AddStringToObject(report, "server", rl_redis_name(R->r));
-	cJSON_AddStringToObject(report, "version", p.version);
-	cJSON_AddStringToObject(report, "appendonly", p.aof ? "yes" : "no");
-	if (p.config_refused) {
-		cJSON_AddNullToObject(report, "appendfsync");
-		cJSON_AddNullToObject(report, "save");
-	} else {
-		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
-		cJSON_AddStringToObject(report, "save", p.save);
-	}
-	return rl_redis_persistence_risks(R->r, &p, risks);
+	return n < 0 ? fail_with(m, &e) : n;
 }
 
 static void

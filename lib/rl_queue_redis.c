@@ -1015,24 +1015,8 @@ static int
 rq_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks)
 {
 	struct rq *rq = q->impl;
-	struct rl_redis_persistence p;
 
-	if (rl_redis_persistence(rq->r, &p, &q->err) < 0)
-		return -1;
-	cJSON_AddStringToObject(report, "server", rl_redis_name(rq->r));
-	cJSON_AddStringToObject(report, "version", p.version);
-	cJSON_AddStringToObject(report, "appendonly", p.aof ? "yes" : "no");
-	if (p.config_refused) {
-		cJSON_AddNullToObject(report, "appendfsync");
-		cJSON_AddNullToObject(report, "save");
-		cJSON_AddNullToObject(report, "maxmemory_policy");
-	} else {
-		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
-		cJSON_AddStringToObject(report, "save", p.save);
-		cJSON_AddStringToObject(report, "maxmemory_policy",
-		    p.maxmemory_policy);
-	}
-	return rl_redis_persistence_risks(rq->r, &p, risks);
+	return rl_redis_check(rq->r, report, risks, &q->err);
 }
 
 static const char *const schemes[] = {"redis://", "rediss://", "unix://", NULL};

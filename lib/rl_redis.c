@@ -876,3 +876,27 @@ rl_redis_persistence_risks(const struct rl_redis *r,
 	rl_buf_adds(out, " CONFIG SET appendfsync always)\n");
 	return n + 1;
 }
+
+int
+rl_redis_check(struct rl_redis *r, cJSON *report, struct rl_buf *risks,
+	struct rl_error *e)
+{
+	struct rl_redis_persistence p;
+
+	if (rl_redis_persistence(r, &p, e) < 0)
+		return -1;
+	cJSON_AddStringToObject(report, "server", rl_redis_name(r));
+	cJSON_AddStringToObject(report, "version", p.version);
+	cJSON_AddStringToObject(report, "appendonly", p.aof ? "yes" : "no");
+	if (p.config_refused) {
+		cJSON_AddNullToObject(report, "appendfsync");
+		cJSON_AddNullToObject(report, "save");
+		cJSON_AddNullToObject(report, "maxmemory_policy");
+	} else {
+		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
+		cJSON_AddStringToObject(report, "save", p.save);
+		cJSON_AddStringToObject(report, "maxmemory_policy",
+		    p.maxmemory_policy);
+	}
+	return rl_redis_persistence_risks(r, &p, risks);
+}

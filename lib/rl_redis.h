@@ -189,4 +189,15 @@ int rl_redis_persistence(struct rl_redis *r, struct rl_redis_persistence *p,
 int rl_redis_persistence_risks(const struct rl_redis *r,
 	const struct rl_redis_persistence *p, struct rl_buf *out);
 
+/*
+ * The report of `rl-queue check` and `rl-mem check`, one for both: add
+ * to report the server (as rl_redis_name shows it), version, appendonly,
+ * appendfsync, save and maxmemory_policy (the last three null where
+ * CONFIG GET was refused), and append to risks what
+ * rl_redis_persistence_risks says.  Returns how many risks, or -1 with
+ * e set.
+ */
+int rl_redis_check(struct rl_redis *r, cJSON *report, struct rl_buf *risks,
+	struct rl_error *e);
+
 #endif
