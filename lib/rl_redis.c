@@ -618,7 +618,8 @@ run(struct rl_redis *r, int argc, const char **argv, const size_t *len,
 		if (rep)
 			return rep;
 		timed_out = r->c->err == REDIS_ERR_IO &&
-		    (errno == EAGAIN || errno == EWOULDBLOCK);
+		    (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    strstr(r->c->errstr, "temporarily unavailable"));
 		if (timed_out)
 			rl_error_set(e, "redis.timeout", "%s: %s: no reply within "
 			    "%lld ms (redis.command_timeout)%s", r->u.shown, what,
