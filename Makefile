@@ -219,6 +219,8 @@ stress: all $(B)/helpers/fault.so
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    RL_FAULT_SO=$(abspath $(B)/helpers/fault.so) tests/stress/queue-fault all
 	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
+	    tests/stress/queue-redis-kill 1000 4
+	@PATH=$(abspath $(BIN)):$$PATH RL_SHARE=$(abspath share/redline) \
 	    tests/stress/ring-kill 200
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 

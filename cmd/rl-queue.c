@@ -250,8 +250,8 @@ cmd_work(int argc, char **argv)
 	w.wait_ms = O.wait;
 	if (w.lease_ms < 3)
 		return rl_cmd_usage(&A, RL_EXIT_USAGE);
-	if (O.out && !(w.out = rl_queue_open(&cfg, O.out)))
-		return RL_EXIT_USAGE;
+	if (O.out && !(w.out = rl_queue_open(&cfg, O.out, &st)))
+		return st;
 	st = rl_queue_work_run(&w, argv + 1);
 	rl_queue_close(w.out);
 	return st;
@@ -444,8 +444,8 @@ main(int argc, char **argv)
 		O.lease = (long long)(rl_config_num(&cfg, "queue.lease", 300) * 1000);
 	if (!(sub = rl_cmd_sub(subs, &A, "queue backend")))
 		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
-	if (!(Q = rl_queue_open(&cfg, O.name)))
-		return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
+	if (!(Q = rl_queue_open(&cfg, O.name, &status)))
+		return rl_cmd_finish(&cfg, NULL, status);
 	status = sub->run(A.sargc, A.sargv);
 	rl_queue_close(Q);
 	return rl_cmd_finish(&cfg, NULL, status);

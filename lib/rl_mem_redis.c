@@ -884,9 +884,12 @@ r_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks)
 	if (p.config_refused) {
 		cJSON_AddNullToObject(report, "appendfsync");
 		cJSON_AddNullToObject(report, "save");
+		cJSON_AddNullToObject(report, "maxmemory_policy");
 	} else {
 		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
 		cJSON_AddStringToObject(report, "save", p.save);
+		cJSON_AddStringToObject(report, "maxmemory_policy",
+		    p.maxmemory_policy);
 	}
 	return rl_redis_persistence_risks(R->r, &p, risks);
 }

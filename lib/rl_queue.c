@@ -52,13 +52,15 @@ random64(void)
 }
 
 struct rl_queue *
-rl_queue_open(const struct rl_config *cfg, const char *name)
+rl_queue_open(const struct rl_config *cfg, const char *name, int *status)
 {
 	const char *be = rl_config_str(cfg, "queue.backend", "spool");
 	struct rl_buf where = {0};
 	struct rl_queue *q;
-	int url = 0;
+	int url = 0, rc;
 
+	if (status)
+		*status = RL_EXIT_USAGE;
 	if (!rl_fs_safe_name(name)) {
 		rl_diag(NULL, 0, "queue.bad_name", "'%s': a queue name is "
 		    RL_FS_NAME_RULE, name);
@@ -85,7 +87,9 @@ rl_queue_open(const struct rl_config *cfg, const char *name)
 	}
 	if (q->be->open(q, where.data) < 0) {
 		/* a URL's messages name it, its password hidden */
-		rl_error_report(&q->err, url ? NULL : where.data);
+		rc = rl_error_report(&q->err, url ? NULL : where.data);
+		if (status)
+			*status = rc;
 		rl_buf_free(&where);
 		free(q);
 		return NULL;

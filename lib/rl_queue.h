@@ -2,7 +2,7 @@
  * rl_queue.h - a persistent priority queue with leases, retries with
  * backoff and dead letters.
  *
- *     struct rl_queue *q = rl_queue_open(&cfg, "jobs");
+ *     struct rl_queue *q = rl_queue_open(&cfg, "jobs", NULL);
  *     rl_queue_push(q, &record, 1, priority, delay_ms, NULL);  (owns record)
  *     rl_queue_pop(q, 1, lease_ms, msgs, &n);
  *     ... work on msgs[0].body ...
@@ -112,8 +112,11 @@ struct rl_queue {
 };
 
 /* Open queue name (a name rl_fs_safe_name allows) with the settings of
- * cfg; NULL after a diagnostic. */
-struct rl_queue *rl_queue_open(const struct rl_config *cfg, const char *name);
+ * cfg (kept: it must outlive the queue); NULL after a diagnostic, with
+ * *status (if status is not NULL) the exit status it calls for: 2 for a
+ * bad name or setting, 111 for a store that cannot be reached now. */
+struct rl_queue *rl_queue_open(const struct rl_config *cfg, const char *name,
+	int *status);
 
 /*
  * Push n records (each consumed: the queue owns them afterwards) with

@@ -68,6 +68,7 @@
 
 #define LUA_COMMON \
 	"local K = KEYS[1]\n" \
+	"-- H: the lease horizon, ten years in ms (see rl_queue_redis.c)\n" \
 	"local H = 315360000000\n" \
 	"local G = 'rl'\n" \
 	"local function fmt(x) return string.format('%d', x) end\n" \
@@ -87,28 +88,36 @@
 	"  return m.p .. ' ' .. fmt(m.a) .. ' ' .. m.pushed .. ' ' .. fmt(nb) .. '\\n' ..\n" \
 	"    m.errs .. '\\n' .. m.body\n" \
 	"end\n" \
+	"local readied, touched = {}, {}\n" \
 	"local function to_ready(p, id)\n" \
 	"  local s = stream(p)\n" \
-	"  if not redis.call('ZSCORE', K .. 'ps', p) then\n" \
-	"    redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')\n" \
-	"    redis.call('ZADD', K .. 'ps', p, p)\n" \
+	"  if not readied[p] then\n" \
+	"    if not redis.call('ZSCORE', K .. 'ps', p) then\n" \
+	"      redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')\n" \
+	"      redis.call('ZADD', K .. 'ps', p, p)\n" \
+	"    end\n" \
+	"    redis.call('ZADD', K .. 'rp', p, p)\n" \
+	"    readied[p] = true\n" \
 	"  end\n" \
 	"  redis.call('XADD', s, '*', 'i', id)\n" \
-	"  redis.call('ZADD', K .. 'rp', p, p)\n" \
 	"end\n" \
-	"local function tidy(p)\n" \
-	"  if redis.call('XLEN', stream(p)) == 0 then\n" \
-	"    redis.call('DEL', stream(p))\n" \
-	"    redis.call('ZREM', K .. 'ps', p)\n" \
-	"    redis.call('ZREM', K .. 'rp', p)\n" \
+	"local function tidy()\n" \
+	"  for p in pairs(touched) do\n" \
+	"    if redis.call('XLEN', stream(p)) == 0 then\n" \
+	"      redis.call('DEL', stream(p))\n" \
+	"      redis.call('ZREM', K .. 'ps', p)\n" \
+	"      redis.call('ZREM', K .. 'rp', p)\n" \
+	"      readied[p] = nil\n" \
+	"    end\n" \
 	"  end\n" \
+	"  touched = {}\n" \
 	"end\n" \
 	"local function settle(p, sid)\n" \
 	"  local s = stream(p)\n" \
 	"  if redis.call('XACK', s, G, sid) == 0 then return nil end\n" \
 	"  local e = redis.call('XRANGE', s, sid, sid)\n" \
 	"  redis.call('XDEL', s, sid)\n" \
-	"  tidy(p)\n" \
+	"  touched[p] = true\n" \
 	"  if not e[1] then return nil end\n" \
 	"  return e[1][2][2]\n" \
 	"end\n" \
@@ -130,7 +139,11 @@
 	"  local m = split(rec)\n" \
 	"  if not m then\n" \
 	"    m = {p = '0', a = 0, pushed = '0', errs = '[]', body = 'null'}\n" \
-	"    err, code, dead = '{\"code\":\"queue.corrupt\",\"message\":\"the message is not one\"}', 'queue.corrupt', true\n" \
+	"    dead = true\n" \
+	"    if err == '' then\n" \
+	"      err, need_at, code = '{\"code\":\"input.not_json\",\"message\":' ..\n" \
+	"        '\"the message is not a message\"}', true, 'input.not_json'\n" \
+	"    end\n" \
 	"  end\n" \
 	"  local delay = 0\n" \
 	"  if err ~= '' then\n" \
@@ -158,13 +171,16 @@
 	"local function once(nonce)\n" \
 	"  return K .. 'once:' .. nonce\n" \
 	"end\n" \
-	"local function delays(csv)\n" \
+	"local function parse_delays(csv)\n" \
 	"  local d = {}\n" \
 	"  for v in string.gmatch(csv, '%d+') do d[#d + 1] = tonumber(v) end\n" \
 	"  return d\n" \
 	"end\n" \
+	"local function parse_lease(t)\n" \
+	"  return string.match(t, '^(%-?%d+)/(%d+%-%d+)$')\n" \
+	"end\n" \
 	"local function token(t)\n" \
-	"  local p, sid = string.match(t, '^(%-?%d+)/(%d+%-%d+)$')\n" \
+	"  local p, sid = parse_lease(t)\n" \
 	"  if p and redis.call('EXISTS', stream(p)) == 1 then return p, sid end\n" \
 	"  return nil\n" \
 	"end\n" \
@@ -201,6 +217,15 @@
 	"    for j = i, math.min(i + 999, #ids) do a[#a + 1] = ids[j] end\n" \
 	"    redis.call(unpack(a))\n" \
 	"  end\n" \
+	"end\n" \
+	"local function records(ids)\n" \
+	"  local recs = {}\n" \
+	"  for i = 1, #ids, 1000 do\n" \
+	"    local a = {'HMGET', K .. 'm'}\n" \
+	"    for j = i, math.min(i + 999, #ids) do a[#a + 1] = ids[j] end\n" \
+	"    for _, r in ipairs(redis.call(unpack(a))) do recs[#recs + 1] = r end\n" \
+	"  end\n" \
+	"  return recs\n" \
 	"end\n"
 
 static struct rl_redis_script lua_push = {"queue push", LUA_COMMON
@@ -271,8 +296,9 @@ static struct rl_redis_script lua_pop = {"queue pop", LUA_COMMON
 	"    end\n"
 	"    for _, sid in ipairs(r[3] or {}) do redis.call('XACK', s, G, sid) end\n"
 	"  until cursor == '0-0'\n"
-	"  tidy(p)\n"
+	"  touched[p] = true\n"
 	"end\n"
+	"tidy()\n"
 	"lease = math.min(lease, H - math.max(skew, 0) - 1000)\n"
 	"local exp, tokens = now + lease, {}\n"
 	"for _, p in ipairs(redis.call('ZREVRANGE', K .. 'rp', 0, -1)) do\n"
@@ -291,16 +317,23 @@ static struct rl_redis_script lua_pop = {"queue pop", LUA_COMMON
 	"    a[#a + 1] = 'JUSTID'\n"
 	"    redis.call(unpack(a))\n"
 	"  end\n"
-	"  for _, e in ipairs(got) do\n"
+	"  local ids = {}\n"
+	"  for i, e in ipairs(got) do ids[i] = e[2][2] end\n"
+	"  local recs = records(ids)\n"
+	"  for i, e in ipairs(got) do\n"
 	"    local t = p .. '/' .. e[1]\n"
 	"    tokens[#tokens + 1] = t\n"
 	"    out[#out + 1] = t\n"
 	"    out[#out + 1] = fmt(exp)\n"
-	"    out[#out + 1] = e[2][2]\n"
-	"    out[#out + 1] = redis.call('HGET', K .. 'm', e[2][2]) or ''\n"
+	"    out[#out + 1] = ids[i]\n"
+	"    out[#out + 1] = recs[i] or ''\n"
 	"  end\n"
 	"end\n"
-	"redis.call('SET', key, table.concat(tokens, ' '), 'PX', ttl)\n"
+	"-- a pop that leased nothing, run again, loses nothing: no reply kept\n"
+	"-- (an idle worker's polls write nothing, so cost no fsync)\n"
+	"if #tokens > 0 then\n"
+	"  redis.call('SET', key, table.concat(tokens, ' '), 'PX', ttl)\n"
+	"end\n"
 	"return out\n", ""
 };
 
@@ -310,13 +343,18 @@ static struct rl_redis_script lua_ack = {"queue ack", LUA_COMMON
 	"local prior = redis.call('GET', key)\n"
 	"if prior then return prior end\n"
 	"local now = clock(tonumber(ARGV[1]))\n"
-	"local res = {}\n"
+	"local res, done = {}, {'ZADD', K .. 'done'}\n"
 	"for i = 5, #ARGV do\n"
-	"  local p, sid = token(ARGV[i])\n"
+	"  local p, sid = parse_lease(ARGV[i])\n"
 	"  local id = p and settle(p, sid)\n"
-	"  if id then redis.call('ZADD', K .. 'done', now, id) end\n"
+	"  if id then\n"
+	"    done[#done + 1] = now\n"
+	"    done[#done + 1] = id\n"
+	"  end\n"
 	"  res[#res + 1] = id and '1' or '0'\n"
 	"end\n"
+	"tidy()\n"
+	"if #done > 2 then redis.call(unpack(done)) end\n"
 	"local old = redis.call('ZRANGEBYSCORE', K .. 'done', '-inf',\n"
 	"  now - tonumber(ARGV[4]), 'LIMIT', 0, 200)\n"
 	"if #old > 0 then\n"
@@ -335,12 +373,13 @@ static struct rl_redis_script lua_nack = {"queue nack", LUA_COMMON
 	"local prior = redis.call('GET', key)\n"
 	"if prior then return tonumber(prior) end\n"
 	"local now = clock(tonumber(ARGV[1]))\n"
-	"local p, sid = token(ARGV[4])\n"
+	"local p, sid = parse_lease(ARGV[4])\n"
 	"local id = p and settle(p, sid)\n"
 	"if id then\n"
 	"  move_on(id, now, ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1',\n"
-	"    tonumber(ARGV[9]), delays(ARGV[10]))\n"
+	"    tonumber(ARGV[9]), parse_delays(ARGV[10]))\n"
 	"end\n"
+	"tidy()\n"
 	"redis.call('SET', key, id and '0' or '1', 'PX', ARGV[3])\n"
 	"return id and 0 or 1\n", ""
 };
@@ -420,8 +459,9 @@ static struct rl_redis_script lua_each = {"queue purge or bury", LUA_COMMON
 	"        if id then out(id) end\n"
 	"      end\n"
 	"    end\n"
-	"    if redis.call('EXISTS', s) == 1 then tidy(p) end\n"
+	"    touched[p] = true\n"
 	"  end\n"
+	"  tidy()\n"
 	"elseif state == 'delayed' or state == 'done' then\n"
 	"  local z = K .. (state == 'delayed' and 'd' or 'done')\n"
 	"  local ids = redis.call('ZRANGE', z, 0, -1)\n"
@@ -610,6 +650,7 @@ valid_lease(const char *l)
 static int
 parse(const char *id, const char *rec, size_t len, struct rl_qmsg *m)
 {
+	struct rl_json_err je;
 	const char *e, *b;
 	long long pushed, nb;
 	int prio, attempts;
@@ -622,9 +663,11 @@ parse(const char *id, const char *rec, size_t len, struct rl_qmsg *m)
 		return -1;
 	e++;
 	b++;
-	m->errors = cJSON_ParseWithLength(e, (size_t)(b - 1 - e));
-	m->body = cJSON_ParseWithLength(b, len - (size_t)(b - rec));
-	if (!cJSON_IsArray(m->errors) || !m->body) {
+	/* as strict as the spool's reading of a message file */
+	if (rl_json_parse(e, (size_t)(b - 1 - e), RL_JSON_DEPTH_MAX, &m->errors,
+	    &je) < 0 || !cJSON_IsArray(m->errors) ||
+	    rl_json_parse(b, len - (size_t)(b - rec), RL_JSON_DEPTH_MAX, &m->body,
+	    &je) < 0) {
 		rl_qmsg_free(m);
 		return -1;
 	}
@@ -692,6 +735,19 @@ rq_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 	return integer(q, call(q, &lua_push, &a), "push", &added);
 }
 
+/* 1 if the n replies at e are all strings (a message's, as pop and
+ * list give them: lease, expiry, id, record). */
+static int
+strings(redisReply **e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i]->type != REDIS_REPLY_STRING)
+			return 0;
+	return 1;
+}
+
 /* A message whose record cannot be read goes to the dead letters. */
 static void
 corrupt(struct rl_queue *q, const char *lease)
@@ -723,11 +779,10 @@ rq_pop(struct rl_queue *q, size_t max, long long lease_ms, struct rl_qmsg *out,
 		return bad_reply(q, rep, "pop");
 	for (i = 0; i < rep->elements; i += 4) {
 		e = rep->element + i;
-		if (e[0]->type != REDIS_REPLY_STRING || e[3]->type !=
-		    REDIS_REPLY_STRING || parse(e[2]->str, e[3]->str, e[3]->len,
-		    &out[*n]) < 0) {
-			if (e[0]->type == REDIS_REPLY_STRING)
-				corrupt(q, e[0]->str);
+		if (!strings(e, 4))
+			continue;
+		if (parse(e[2]->str, e[3]->str, e[3]->len, &out[*n]) < 0) {
+			corrupt(q, e[0]->str);
 			continue;
 		}
 		snprintf(out[*n].lease, sizeof out[*n].lease, "%s", e[0]->str);
@@ -859,6 +914,8 @@ list_state(struct rl_queue *q, const char *state,
 		return bad_reply(q, rep, "ls");
 	for (i = 0; i < rep->elements && !stop; i += 4) {
 		e = rep->element + i;
+		if (!strings(e, 4))
+			continue;
 		if (parse(e[2]->str, e[3]->str, e[3]->len, &m) < 0) {
 			/* a message that is not one is still in this state */
 			memset(&m, 0, sizeof m);
@@ -990,9 +1047,12 @@ rq_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks)
 	if (p.config_refused) {
 		cJSON_AddNullToObject(report, "appendfsync");
 		cJSON_AddNullToObject(report, "save");
+		cJSON_AddNullToObject(report, "maxmemory_policy");
 	} else {
 		cJSON_AddStringToObject(report, "appendfsync", p.appendfsync);
 		cJSON_AddStringToObject(report, "save", p.save);
+		cJSON_AddStringToObject(report, "maxmemory_policy",
+		    p.maxmemory_policy);
 	}
 	return rl_redis_persistence_risks(rq->r, &p, risks);
 }

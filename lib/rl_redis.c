@@ -357,6 +357,9 @@ reply_error(struct rl_redis *r, const redisReply *rep, const char *what,
 	for (i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (is_code(rep, map[i].word))
 			code = map[i].code;
+	/* Redis 7.0 says so of a command a script may not run */
+	if (memmem(rep->str, rep->len, "can't run this command", 22))
+		code = "redis.denied";
 	return rl_error_set(e, code, "%s: %s: %.*s%s", r->u.shown, what,
 	    (int)(rep->len > 300 ? 300 : rep->len), rep->str,
 	    !strcmp(code, "redis.denied") ? " (the ACL line the queue needs "
@@ -615,7 +618,8 @@ run(struct rl_redis *r, int argc, const char **argv, const size_t *len,
 		if (rep)
 			return rep;
 		timed_out = r->c->err == REDIS_ERR_IO &&
-		    (errno == EAGAIN || errno == EWOULDBLOCK);
+		    (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    strstr(r->c->errstr, "temporarily unavailable"));
 		if (timed_out)
 			rl_error_set(e, "redis.timeout", "%s: %s: no reply within "
 			    "%lld ms (redis.command_timeout)%s", r->u.shown, what,
@@ -773,7 +777,12 @@ int
 rl_redis_persistence(struct rl_redis *r, struct rl_redis_persistence *p,
 	struct rl_error *e)
 {
-	static const char *names[] = {"appendfsync", "save"};
+	static const char *names[] = {"appendfsync", "save", "maxmemory-policy"};
+	struct {
+		char *v;
+		size_t n;
+	} out[] = {{p->appendfsync, sizeof p->appendfsync}, {p->save,
+	    sizeof p->save}, {p->maxmemory_policy, sizeof p->maxmemory_policy}};
 	redisReply *rep;
 	char aof[8];
 	int i;
@@ -790,7 +799,7 @@ rl_redis_persistence(struct rl_redis *r, struct rl_redis_persistence *p,
 		info_field(rep, "aof_enabled", aof, sizeof aof);
 	p->aof = rep->type == REDIS_REPLY_STRING && !strcmp(aof, "1");
 	freeReplyObject(rep);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		rep = two(r, "CONFIG", "GET", names[i], e);
 		if (!rep) {
 			if (!strcmp(e->code, "redis.unreachable") ||
@@ -803,9 +812,7 @@ rl_redis_persistence(struct rl_redis *r, struct rl_redis_persistence *p,
 		}
 		if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
 		    rep->element[1]->type == REDIS_REPLY_STRING)
-			snprintf(i ? p->save : p->appendfsync,
-			    i ? sizeof p->save : sizeof p->appendfsync, "%s",
-			    rep->element[1]->str);
+			snprintf(out[i].v, out[i].n, "%s", rep->element[1]->str);
 		freeReplyObject(rep);
 	}
 	return 0;
@@ -847,6 +854,13 @@ rl_redis_persistence_risks(const struct rl_redis *r,
 		cli(r, out);
 		rl_buf_adds(out, " CONFIG GET appendfsync)\n");
 		return n + 1;
+	}
+	if (!strncmp(p->maxmemory_policy, "allkeys-", 8)) {
+		rl_buf_printf(out, "maxmemory-policy %s: when Redis is full it "
+		    "removes any key, messages too (fix: ", p->maxmemory_policy);
+		cli(r, out);
+		rl_buf_adds(out, " CONFIG SET maxmemory-policy noeviction)\n");
+		n++;
 	}
 	if (!strcmp(p->appendfsync, "always"))
 		return n;

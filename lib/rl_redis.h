@@ -171,6 +171,7 @@ struct rl_redis_persistence {
 	int aof;                  /* appendonly: 1 yes, 0 no (from INFO) */
 	char appendfsync[16];     /* "always", "everysec", "no"; "" unknown */
 	char save[128];           /* the RDB schedule; "" none or unknown */
+	char maxmemory_policy[32];   /* "noeviction"...; "" unknown */
 	int config_refused;       /* CONFIG GET was refused */
 	char refused[256];        /* what the server said then */
 };

@@ -1048,7 +1048,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	struct sigaction sa = {0};
 	unsigned long left;
 	size_t len;
-	int i;
+	int i, st = RL_EXIT_USAGE;
 
 	memset(S, 0, sizeof *S);
 	S->cfg = cfg;
@@ -1084,13 +1084,16 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 		goto fail;
 	}
 	rl_buf_printf(&name, "%s-todo", o->journal);
-	S->todo = rl_queue_open(cfg, name.data);
+	S->todo = rl_queue_open(cfg, name.data, &st);
 	rl_buf_reset(&name);
 	rl_buf_printf(&name, "%s-ring", o->journal);
-	S->ring = rl_queue_open(cfg, name.data);
+	if (S->todo)
+		S->ring = rl_queue_open(cfg, name.data, &st);
 	if (!S->todo || !S->ring) {
-		rl_error_set(e, "config.invalid", "the journal %s cannot be opened "
-		    "(said above)", o->journal);
+		/* a queue that cannot be reached now (111) is not a bad setting */
+		rl_error_set(e, S->ring || st != RL_EXIT_TEMP ? "config.invalid" :
+		    "redis.unreachable", "the journal %s cannot be opened (said "
+		    "above)", o->journal);
 		goto fail;
 	}
 	if (!(S->mem = rl_mem_open(cfg, e)))
