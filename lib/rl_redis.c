@@ -362,8 +362,8 @@ reply_error(struct rl_redis *r, const redisReply *rep, const char *what,
 		code = "redis.denied";
 	return rl_error_set(e, code, "%s: %s: %.*s%s", r->u.shown, what,
 	    (int)(rep->len > 300 ? 300 : rep->len), rep->str,
-	    !strcmp(code, "redis.denied") ? " (the ACL line the queue needs "
-	    "is in redline-redis(7))" : "");
+	    !strcmp(code, "redis.denied") ? " (the ACL lines the stores need "
+	    "are in redline-redis(7))" : "");
 }
 
 /* --- connecting --------------------------------------------------------- */
