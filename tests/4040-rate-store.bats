@@ -7,11 +7,15 @@ load helpers/common
 
 setup_file() {
 	redis_start
-	export FILE_REDIS_PID=$REDIS_PID
 }
 
 teardown_file() {
 	redis_stop
+}
+
+setup() {
+	rl_setup
+	redis_cli flushall > /dev/null
 }
 
 # machines N [env...]: run rl-provider ask on N machines at once, each
@@ -41,7 +45,6 @@ over() {
 }
 
 @test "four machines sharing a rate limit through Redis never exceed it together, whatever their clocks say" {
-	redis_cli flushall > /dev/null
 	mock_start
 	start=$(date +%s%3N)
 	# each machine's clock is off by a different hour
