@@ -9,8 +9,10 @@ load helpers/common
 # redis:// URL), each test on an empty database.
 if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
 	setup_file() {
+		export BATS_TEST_NAME_PREFIX="redis: "
+		redis_installed || return 0     # each test skips, saying why
 		redis_start
-		export RL_QUEUE_BACKEND="$REDIS_URL" BATS_TEST_NAME_PREFIX="redis: "
+		export RL_QUEUE_BACKEND="$REDIS_URL"
 		# the drain's cost is mostly a command started per message,
 		# which the spool's run pays in full already
 		export QUEUE_DRAIN=2000
@@ -20,6 +22,7 @@ if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
 	}
 	setup() {
 		rl_setup
+		skip_without_redis
 		redis_cli FLUSHALL > /dev/null
 	}
 fi
