@@ -12,9 +12,10 @@ load helpers/common
 setup_file() {
 	case "$BATS_TEST_FILENAME" in
 	*-redis.bats)
+		export BATS_TEST_NAME_PREFIX="redis: "
+		redis_installed || return 0     # each test skips, saying why
 		redis_start
-		export RL_MEM_BACKEND=$REDIS_URL FILE_REDIS_PID=$REDIS_PID \
-		    BATS_TEST_NAME_PREFIX="redis: " ;;
+		export RL_MEM_BACKEND=$REDIS_URL FILE_REDIS_PID=$REDIS_PID ;;
 	esac
 }
 
@@ -24,7 +25,10 @@ teardown_file() {
 
 setup() {
 	rl_setup
-	if on_redis; then redis_cli flushall > /dev/null; fi
+	if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
+		skip_without_redis
+		redis_cli flushall > /dev/null
+	fi
 }
 
 eval "common_$(declare -f teardown)"
