@@ -44,8 +44,7 @@
 #define NSSET PREFIX "namespaces"
 #define CHUNK 256          /* keys per step of a walk */
 #define BLOCK 1024         /* operations per EVALSHA, at most */
-#define ARGS_PER_OP 7
-#define KEYS_PER_OP 3
+#define KEYS_PER_OP 3      /* and seven arguments: see OPS */
 
 /*
  * KEYS[1] the set of namespaces, then per operation: its entry, its
@@ -214,7 +213,8 @@ call_add(struct call *c, const char *what, const char *ns, const char *key,
 	rl_redis_arg(&c->args, a2 ? a2 : "");
 	rl_redis_arg(&c->args, a3 ? a3 : "");
 	rl_redis_arg(&c->args, a4 ? a4 : "");
-	/* a get run twice counts a hit twice; nothing else changes */
+	/* a put, a get or a meta run twice does what it did once (but for
+	 * a hit counted twice); an incr or a drop does not */
 	if (strcmp(what, "put") && strcmp(what, "get") && strcmp(what, "meta"))
 		c->resend = 0;
 	c->n++;

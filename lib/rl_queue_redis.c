@@ -68,6 +68,7 @@
 
 #define LUA_COMMON \
 	"local K = KEYS[1]\n" \
+	"-- H: the lease horizon, ten years in ms (see rl_queue_redis.c)\n" \
 	"local H = 315360000000\n" \
 	"local G = 'rl'\n" \
 	"local function fmt(x) return string.format('%d', x) end\n" \
@@ -170,7 +171,7 @@
 	"local function once(nonce)\n" \
 	"  return K .. 'once:' .. nonce\n" \
 	"end\n" \
-	"local function delays(csv)\n" \
+	"local function parse_delays(csv)\n" \
 	"  local d = {}\n" \
 	"  for v in string.gmatch(csv, '%d+') do d[#d + 1] = tonumber(v) end\n" \
 	"  return d\n" \
@@ -328,7 +329,11 @@ static struct rl_redis_script lua_pop = {"queue pop", LUA_COMMON
 	"    out[#out + 1] = recs[i] or ''\n"
 	"  end\n"
 	"end\n"
-	"redis.call('SET', key, table.concat(tokens, ' '), 'PX', ttl)\n"
+	"-- a pop that leased nothing, run again, loses nothing: no reply kept\n"
+	"-- (an idle worker's polls write nothing, so cost no fsync)\n"
+	"if #tokens > 0 then\n"
+	"  redis.call('SET', key, table.concat(tokens, ' '), 'PX', ttl)\n"
+	"end\n"
 	"return out\n", ""
 };
 
@@ -372,7 +377,7 @@ static struct rl_redis_script lua_nack = {"queue nack", LUA_COMMON
 	"local id = p and settle(p, sid)\n"
 	"if id then\n"
 	"  move_on(id, now, ARGV[5], ARGV[6] == '1', ARGV[7], ARGV[8] == '1',\n"
-	"    tonumber(ARGV[9]), delays(ARGV[10]))\n"
+	"    tonumber(ARGV[9]), parse_delays(ARGV[10]))\n"
 	"end\n"
 	"tidy()\n"
 	"redis.call('SET', key, id and '0' or '1', 'PX', ARGV[3])\n"
@@ -645,6 +650,7 @@ valid_lease(const char *l)
 static int
 parse(const char *id, const char *rec, size_t len, struct rl_qmsg *m)
 {
+	struct rl_json_err je;
 	const char *e, *b;
 	long long pushed, nb;
 	int prio, attempts;
@@ -657,9 +663,11 @@ parse(const char *id, const char *rec, size_t len, struct rl_qmsg *m)
 		return -1;
 	e++;
 	b++;
-	m->errors = cJSON_ParseWithLength(e, (size_t)(b - 1 - e));
-	m->body = cJSON_ParseWithLength(b, len - (size_t)(b - rec));
-	if (!cJSON_IsArray(m->errors) || !m->body) {
+	/* as strict as the spool's reading of a message file */
+	if (rl_json_parse(e, (size_t)(b - 1 - e), RL_JSON_DEPTH_MAX, &m->errors,
+	    &je) < 0 || !cJSON_IsArray(m->errors) ||
+	    rl_json_parse(b, len - (size_t)(b - rec), RL_JSON_DEPTH_MAX, &m->body,
+	    &je) < 0) {
 		rl_qmsg_free(m);
 		return -1;
 	}
@@ -727,6 +735,19 @@ rq_push(struct rl_queue *q, struct rl_qmsg *m, size_t n)
 	return integer(q, call(q, &lua_push, &a), "push", &added);
 }
 
+/* 1 if the n replies at e are all strings (a message's, as pop and
+ * list give them: lease, expiry, id, record). */
+static int
+strings(redisReply **e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i]->type != REDIS_REPLY_STRING)
+			return 0;
+	return 1;
+}
+
 /* A message whose record cannot be read goes to the dead letters. */
 static void
 corrupt(struct rl_queue *q, const char *lease)
@@ -758,11 +779,10 @@ rq_pop(struct rl_queue *q, size_t max, long long lease_ms, struct rl_qmsg *out,
 		return bad_reply(q, rep, "pop");
 	for (i = 0; i < rep->elements; i += 4) {
 		e = rep->element + i;
-		if (e[0]->type != REDIS_REPLY_STRING || e[3]->type !=
-		    REDIS_REPLY_STRING || parse(e[2]->str, e[3]->str, e[3]->len,
-		    &out[*n]) < 0) {
-			if (e[0]->type == REDIS_REPLY_STRING)
-				corrupt(q, e[0]->str);
+		if (!strings(e, 4))
+			continue;
+		if (parse(e[2]->str, e[3]->str, e[3]->len, &out[*n]) < 0) {
+			corrupt(q, e[0]->str);
 			continue;
 		}
 		snprintf(out[*n].lease, sizeof out[*n].lease, "%s", e[0]->str);
@@ -894,6 +914,8 @@ list_state(struct rl_queue *q, const char *state,
 		return bad_reply(q, rep, "ls");
 	for (i = 0; i < rep->elements && !stop; i += 4) {
 		e = rep->element + i;
+		if (!strings(e, 4))
+			continue;
 		if (parse(e[2]->str, e[3]->str, e[3]->len, &m) < 0) {
 			/* a message that is not one is still in this state */
 			memset(&m, 0, sizeof m);

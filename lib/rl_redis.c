@@ -42,6 +42,7 @@ struct rl_redis {
 
 /* The connections of this process. */
 static struct rl_redis *open_list;
+static int registered;          /* close_all is an atexit handler */
 
 /* --- URLs --------------------------------------------------------------- */
 
@@ -362,8 +363,8 @@ reply_error(struct rl_redis *r, const redisReply *rep, const char *what,
 		code = "redis.denied";
 	return rl_error_set(e, code, "%s: %s: %.*s%s", r->u.shown, what,
 	    (int)(rep->len > 300 ? 300 : rep->len), rep->str,
-	    !strcmp(code, "redis.denied") ? " (the ACL line the queue needs "
-	    "is in redline-redis(7))" : "");
+	    !strcmp(code, "redis.denied") ? " (the ACL lines the stores need "
+	    "are in redline-redis(7))" : "");
 }
 
 /* --- connecting --------------------------------------------------------- */
@@ -516,6 +517,31 @@ ensure(struct rl_redis *r, long long *since, int *tries, struct rl_error *e)
 	return rc == 0 ? 0 : -1;
 }
 
+static void
+release(struct rl_redis *r)
+{
+	drop(r);
+	if (r->url) {
+		explicit_bzero(r->url, strlen(r->url));
+		free(r->url);
+	}
+	explicit_bzero(&r->u, sizeof r->u);
+	free(r);
+}
+
+/* At exit, the connections a command did not close (it died on an
+ * error): closed, so nothing of them is left for valgrind to report. */
+static void
+close_all(void)
+{
+	struct rl_redis *r;
+
+	while ((r = open_list)) {
+		open_list = r->next;
+		release(r);
+	}
+}
+
 /* A setting in seconds, as ms; cfg may be NULL. */
 static long long
 setting(const struct rl_config *cfg, const char *key, double dflt)
@@ -537,8 +563,7 @@ rl_redis_open(const struct rl_config *cfg, const char *url, struct rl_error *e)
 		}
 	r = rl_xcalloc(1, sizeof *r);
 	if (rl_redis_url_parse(url, &r->u, e) < 0) {
-		explicit_bzero(&r->u, sizeof r->u);
-		free(r);
+		release(r);
 		return NULL;
 	}
 	r->connect_ms = setting(cfg, "redis.connect_timeout", 5);
@@ -549,12 +574,13 @@ rl_redis_open(const struct rl_config *cfg, const char *url, struct rl_error *e)
 	if (r->command_ms <= 0)
 		r->command_ms = 10000;
 	if (ensure(r, &since, &tries, e) < 0) {
-		explicit_bzero(&r->u, sizeof r->u);
-		free(r);
+		release(r);
 		return NULL;
 	}
 	r->url = rl_xstrdup(url);
 	r->refs = 1;
+	if (!registered)
+		registered = atexit(close_all) == 0;
 	r->next = open_list;
 	open_list = r;
 	return r;
@@ -584,11 +610,7 @@ rl_redis_close(struct rl_redis *r)
 			*p = r->next;
 			break;
 		}
-	drop(r);
-	explicit_bzero(r->url, strlen(r->url));
-	free(r->url);
-	explicit_bzero(&r->u, sizeof r->u);
-	free(r);
+	release(r);
 }
 
 /* --- commands ----------------------------------------------------------- */
@@ -618,7 +640,8 @@ run(struct rl_redis *r, int argc, const char **argv, const size_t *len,
 		if (rep)
 			return rep;
 		timed_out = r->c->err == REDIS_ERR_IO &&
-		    (errno == EAGAIN || errno == EWOULDBLOCK);
+		    (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    strstr(r->c->errstr, "temporarily unavailable"));
 		if (timed_out)
 			rl_error_set(e, "redis.timeout", "%s: %s: no reply within "
 			    "%lld ms (redis.command_timeout)%s", r->u.shown, what,

@@ -25,8 +25,8 @@
  *
  * One connection per process and URL: rl_redis_open hands out the same
  * connection to every caller that names the same URL (counted; the last
- * rl_redis_close closes it).  Its socket is close-on-exec, so programs a
- * worker starts never hold it.
+ * rl_redis_close closes it, and exit closes what is left).  Its socket
+ * is close-on-exec, so programs a worker starts never hold it.
  *
  * Settings, from the configuration (redline-config(5)):
  *   redis.connect_timeout   seconds a connection may take (default 5)

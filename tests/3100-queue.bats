@@ -9,14 +9,20 @@ load helpers/common
 # redis:// URL), each test on an empty database.
 if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
 	setup_file() {
+		export BATS_TEST_NAME_PREFIX="redis: "
+		redis_installed || return 0     # each test skips, saying why
 		redis_start
-		export RL_QUEUE_BACKEND="$REDIS_URL" BATS_TEST_NAME_PREFIX="redis: "
+		export RL_QUEUE_BACKEND="$REDIS_URL"
+		# the drain's cost is mostly a command started per message,
+		# which the spool's run pays in full already
+		export QUEUE_DRAIN=2000
 	}
 	teardown_file() {
 		redis_stop
 	}
 	setup() {
 		rl_setup
+		skip_without_redis
 		redis_cli FLUSHALL > /dev/null
 	}
 fi
@@ -328,19 +334,20 @@ low2"
 	expect '[2,0,1]'
 }
 
-@test "8 workers drain 10,000 messages, each processed once" {
-	seq 10000 | jq -c '{k: .}' | rl-queue push
+@test "8 workers drain 10,000 messages (2,000 on Redis), each processed once" {
+	n=${QUEUE_DRAIN:-10000}
+	seq "$n" | jq -c '{k: .}' | rl-queue push
 	for w in 1 2 3 4 5 6 7 8; do
 		rl-queue work -- cat > "out$w" &
 	done
 	wait
 	run sh -c 'cat out? | jq -r .k | sort -n | uniq | wc -l'
-	expect 10000
+	expect "$n"
 	run sh -c 'cat out? | wc -l'
-	expect 10000
+	expect "$n"
 	run rl-queue stats
-	jqo '[.ready, .leased, .done]'
-	expect '[0,0,10000]'
+	jqo -c '[.ready, .leased, .done]'
+	expect "[0,0,$n]"
 }
 
 @test "pushers, poppers and workers killed at random points lose nothing" {

@@ -67,7 +67,7 @@ acl_line() {
 	run rl-queue requeue --all-dead
 	expect 1
 	# work renews its leases (every third of one)
-	run rl-queue work --lease 0.3s -- sh -c 'sleep 0.3; cat'
+	run rl-queue work --lease 1s -- sh -c 'sleep 0.5; cat'
 	[ "$status" -eq 0 ]
 	run rl-queue stats
 	jqo -c '[.ready, .delayed, .done, .dead]'

@@ -6,12 +6,18 @@
 load helpers/common
 
 setup_file() {
+	redis_installed || return 0     # each test skips, saying why
 	redis_start
-	export FILE_REDIS_PID=$REDIS_PID
 }
 
 teardown_file() {
 	redis_stop
+}
+
+setup() {
+	rl_setup
+	skip_without_redis
+	redis_cli flushall > /dev/null
 }
 
 # machines N [env...]: run rl-provider ask on N machines at once, each
@@ -41,7 +47,6 @@ over() {
 }
 
 @test "four machines sharing a rate limit through Redis never exceed it together, whatever their clocks say" {
-	redis_cli flushall > /dev/null
 	mock_start
 	start=$(date +%s%3N)
 	# each machine's clock is off by a different hour
@@ -85,4 +90,24 @@ over() {
 	[[ "$stderr" == *"config.forbidden: provider.rate_store"* ]]
 	run redis_cli --scan --pattern 'rl:ratelimit:*'
 	[ -z "$output" ]
+}
+
+@test "a user with only the memory and rate limits' ACL line of redline-redis(7) shares the rate limit" {
+	line=$(grep -m1 "^redis-cli ACL SETUSER w1 '~rl:mem:\*'" "$TOP/man/man7/redline-redis.7")
+	[ -n "$line" ]
+	for c in $(grep -oE "redis\.p?call\('[A-Z]+'" "$TOP/lib/rl_prov_ratelimit.c" | grep -oE '[A-Z]+' | sort -u) EVALSHA; do
+		[[ "$line" == *" +${c,,} "* || "$line" == *" +${c,,}" ]] ||
+		    { echo "$c is not in the ACL line of redline-redis(7)"; return 1; }
+	done
+	redis_cli ACL SETUSER w1 on '>s3cret' resetchannels -@all > /dev/null
+	run sh -c "${line/redis-cli/redis-cli -p $REDIS_PORT}"
+	expect OK
+	mock_start
+	RL_RPM=600 RL_RATE_STORE="redis://w1:s3cret@127.0.0.1:$REDIS_PORT/0" \
+	    run --separate-stderr rl-provider ask -p "$MOCK_URL" -m m hello
+	mock_stop
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run redis_cli --scan --pattern 'rl:ratelimit:*'
+	[ "${#lines[@]}" -eq 1 ]
 }

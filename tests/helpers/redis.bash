@@ -2,7 +2,8 @@
 # common.bash): Debian's redis-server on a free loopback port, with a
 # temporary directory, started in the background and stopped by its PID.
 #
-#   redis_start [redis-server options]   start one; sets REDIS_PID,
+#   redis_start [redis-server options]   start one (in a test: skip if
+#       there is no redis-server, see skip_without_redis); sets REDIS_PID,
 #       REDIS_PORT, REDIS_DIR (its files: log, AOF, socket), REDIS_URL
 #       (redis://127.0.0.1:PORT) and REDIS_SOCK (its Unix socket).
 #       Options go after the defaults (--save '' --appendonly no), so
@@ -16,9 +17,16 @@
 # A test that needs Redis skips, saying why, where redis-server is not
 # installed (`make deps` installs it).
 
-# skip_without_redis: skip the test (or, in setup_file, the file)
+# redis_installed: 0 if redis-server and redis-cli are there
+redis_installed() {
+	command -v redis-server > /dev/null && command -v redis-cli > /dev/null
+}
+
+# skip_without_redis: skip the test, saying why (bats 1.8 cannot skip in
+# setup_file: a file-wide server starts there only if redis_installed,
+# and each test's setup calls this)
 skip_without_redis() {
-	command -v redis-server > /dev/null && command -v redis-cli > /dev/null ||
+	redis_installed ||
 	    skip "redis-server and redis-cli are not installed (make deps installs them)"
 }
 
