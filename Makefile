@@ -46,7 +46,7 @@ NET_CMDS = rl-provider
 AGENT_CMDS = rl-reason rl-plan rl-act rl-feedback rl-complete
 # Commands that use a store that may live on Redis link hiredis: the
 # queue, the memory, and the providers' rate limits.
-REDIS_CMDS = rl-queue redline rl-mem rl-reward $(NET_CMDS) $(AGENT_CMDS)
+REDIS_CMDS = rl-queue redline rl-mem rl-config rl-reward $(NET_CMDS) $(AGENT_CMDS)
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)

@@ -20,6 +20,7 @@
 #include "rl_fs.h"
 #include "rl_json.h"
 #include "rl_out.h"
+#include "rl_redis.h"
 #include "rl_trust.h"
 
 static const char usage[] =
@@ -53,6 +54,35 @@ static struct {
 	const char *scope;
 	int origin, dry_run;
 } O = {.scope = "user"};
+
+/* Every Redis URL in v with its password as "***". */
+static void
+redact(cJSON *v)
+{
+	char url[640];
+
+	if (cJSON_IsString(v) && rl_redis_is_url(v->valuestring)) {
+		rl_redis_redact(v->valuestring, url, sizeof url);
+		cJSON_SetValuestring(v, url);
+	}
+	for (v = v->child; v; v = v->next)
+		redact(v);
+}
+
+/* A copy of v to print, redacted, so what show and get print can go to a
+ * terminal, a log or a ticket. */
+static cJSON *
+shown(const cJSON *v)
+{
+	cJSON *d = cJSON_Duplicate(v, 1);
+
+	if (!d) {
+		rl_diag(NULL, 0, "internal.nomem", "out of memory");
+		exit(RL_EXIT_TEMP);
+	}
+	redact(d);
+	return d;
+}
 
 /* Print a value: strings as they are, the rest as compact JSON. */
 static void
@@ -95,6 +125,7 @@ static int
 show(int argc, char **argv)
 {
 	struct rl_buf key = {0};
+	cJSON *t;
 	char *s;
 
 	(void)argc;
@@ -102,13 +133,17 @@ show(int argc, char **argv)
 	if (!loaded)
 		return RL_EXIT_USAGE;
 	if (O.origin) {
-		origins(&cfg, cfg.tree, &key);
+		t = shown(cfg.tree);
+		origins(&cfg, t, &key);
+		cJSON_Delete(t);
 		rl_buf_free(&key);
 		return RL_EXIT_OK;
 	}
-	s = cJSON_Print(cfg.tree);
+	t = shown(cfg.tree);
+	s = cJSON_Print(t);
 	printf("%s\n", s);
 	cJSON_free(s);
+	cJSON_Delete(t);
 	return RL_EXIT_OK;
 }
 
@@ -118,6 +153,7 @@ get(int argc, char **argv)
 	const char *key = argv[1];
 	struct rl_buf near = {0};
 	const cJSON *v;
+	cJSON *t;
 
 	(void)argc;
 	if (!loaded)
@@ -131,7 +167,8 @@ get(int argc, char **argv)
 	}
 	if (!(v = rl_config_get(&cfg, key)))
 		return RL_EXIT_FAIL;
-	print_value(v);
+	print_value(t = shown(v));
+	cJSON_Delete(t);
 	return RL_EXIT_OK;
 }
 
@@ -149,10 +186,16 @@ read_doc(const char *path)
 static int
 write_doc(const char *path, const cJSON *doc)
 {
-	char *s = cJSON_Print(doc), *slash;
+	char *s = cJSON_Print(doc), *slash, *r;
 	struct rl_buf text = {0}, dir = {0};
-	int rc;
+	cJSON *t = shown(doc);
+	int rc, secret;
 
+	/* a file that holds a password is its owner's alone */
+	r = cJSON_Print(t);
+	secret = strcmp(s, r) != 0;
+	cJSON_free(r);
+	cJSON_Delete(t);
 	rl_buf_printf(&text, "%s\n", s);
 	cJSON_free(s);
 	rl_buf_adds(&dir, path);
@@ -160,7 +203,7 @@ write_doc(const char *path, const cJSON *doc)
 		*slash = 0;
 		rl_fs_mkdirs(dir.data, 0755);
 	}
-	rc = rl_fs_replace(path, text.data, text.len, 0644);
+	rc = rl_fs_replace(path, text.data, text.len, secret ? 0600 : 0644);
 	if (rc < 0)
 		rl_diag(path, 0, "io.write", "cannot write: %s", strerror(errno));
 	rl_buf_free(&text);

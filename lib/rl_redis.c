@@ -73,9 +73,8 @@ user_end(const char *url)
 	return at;
 }
 
-/* url with the password of its user information as "***". */
-static void
-redact(const char *url, char *out, size_t n)
+void
+rl_redis_redact(const char *url, char *out, size_t n)
 {
 	const char *at = user_end(url), *auth = strstr(url, "://"), *colon;
 
@@ -246,7 +245,7 @@ int
 rl_redis_url_parse(const char *url, struct rl_redis_url *u, struct rl_error *e)
 {
 	memset(u, 0, sizeof *u);
-	redact(url ? url : "", u->shown, sizeof u->shown);
+	rl_redis_redact(url ? url : "", u->shown, sizeof u->shown);
 	if (url && !strncmp(url, "rediss://", 9))
 		return bad_url(e, u, "TLS is not available: Debian's hiredis "
 		    "0.14 is built without it (tunnel the connection instead: "

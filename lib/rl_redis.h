@@ -87,6 +87,10 @@ struct rl_redis_url {
  * than a backend by name; the URL may still be malformed. */
 int rl_redis_is_url(const char *s);
 
+/* url with the password of its user information as "***" (redis://u:***@h,
+ * unix://u:***@/path), cut to n bytes; a URL without one as it is. */
+void rl_redis_redact(const char *url, char *out, size_t n);
+
 /* Parse url into u.  Returns 0, or -1 with e set (redis.bad_url; the
  * message says what is wrong and never holds the password). */
 int rl_redis_url_parse(const char *url, struct rl_redis_url *u,

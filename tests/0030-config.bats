@@ -107,6 +107,24 @@ state	$RL_HOME	present"
 	expect '{"version":1,"limits":{"max_depth":64}}'
 }
 
+@test "a Redis URL's password is never printed, and the file that holds it is the user's alone" {
+	run rl-config set queue.backend 'redis://w1:s3cret@127.0.0.1:6379/2'
+	[ "$status" -eq 0 ]
+	run rl-config get queue.backend
+	expect 'redis://w1:***@127.0.0.1:6379/2'
+	run rl-config show
+	[[ "$output" == *'"redis://w1:***@127.0.0.1:6379/2"'* ]]
+	[[ "$output" != *s3cret* ]]
+	run rl-config show --origin
+	[[ "$output" == *'queue.backend	"redis://w1:***@127.0.0.1:6379/2"'* ]]
+	[[ "$output" != *s3cret* ]]
+	# the file keeps the password for the commands that connect
+	run jq -r .queue.backend "$XDG_CONFIG_HOME/redline/config.json"
+	expect 'redis://w1:s3cret@127.0.0.1:6379/2'
+	run stat -c %a "$XDG_CONFIG_HOME/redline/config.json"
+	expect 600
+}
+
 @test "set --scope project writes ./.redline/config.json" {
 	run rl-config set metrics.enabled false --scope project
 	[ "$status" -eq 0 ]
