@@ -19,6 +19,17 @@
 static const struct rl_mem_backend *backends[] = {&rl_mem_dir};
 
 
+void
+rl_mem_stats_add(struct rl_mem_stats *s, const struct rl_mem_meta *meta)
+{
+	s->entries++;
+	s->bytes += meta->size;
+	if (!s->oldest || meta->created < s->oldest)
+		s->oldest = meta->created;
+	if (meta->created > s->newest)
+		s->newest = meta->created;
+}
+
 int
 rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 {

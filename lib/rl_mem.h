@@ -204,6 +204,10 @@ int rl_mem_check(struct rl_mem *m, cJSON *report, struct rl_buf *risks);
 int rl_mem_fail(struct rl_mem *m, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Count one whole entry into s: entries, bytes, oldest and newest.  For
+ * backends' stats. */
+void rl_mem_stats_add(struct rl_mem_stats *s, const struct rl_mem_meta *meta);
+
 /* Log a "memory" metrics event with the counts, save the backend's own
  * counters and free m. */
 void rl_mem_close(struct rl_mem *m);

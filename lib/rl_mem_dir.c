@@ -666,12 +666,7 @@ d_stats(struct rl_mem *m, const char *ns,
 				s.corrupt++;
 				continue;
 			}
-			s.entries++;
-			s.bytes += items[i].meta.size;
-			if (!s.oldest || items[i].meta.created < s.oldest)
-				s.oldest = items[i].meta.created;
-			if (items[i].meta.created > s.newest)
-				s.newest = items[i].meta.created;
+			rl_mem_stats_add(&s, &items[i].meta);
 		}
 		free_items(items, n);
 		rc = fn(&s, arg);

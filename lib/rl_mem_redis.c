@@ -689,12 +689,7 @@ r_stats(struct rl_mem *m, const char *ns,
 				s.corrupt++;
 			if (items[i].state != 1)
 				continue;
-			s.entries++;
-			s.bytes += items[i].meta.size;
-			if (!s.oldest || items[i].meta.created < s.oldest)
-				s.oldest = items[i].meta.created;
-			if (items[i].meta.created > s.newest)
-				s.newest = items[i].meta.created;
+			rl_mem_stats_add(&s, &items[i].meta);
 		}
 		free_items(items, n);
 		if (fn(&s, arg) != 0)
