@@ -1007,6 +1007,7 @@ rl_context_add(const struct rl_context_settings *S,
 	size_t map, budget;
 	int ctags;
 	struct file *f;
+	struct rl_buf tag = {0};
 
 	if (!q->room || !q->dir)
 		return 0;
@@ -1018,6 +1019,10 @@ rl_context_add(const struct rl_context_settings *S,
 	X.n = X.T.n < FILES_MAX ? X.T.n : FILES_MAX;
 	X.f = rl_xcalloc(X.n, sizeof *X.f);
 	ctags = S->ctags && !ctags_broken && rl_proc_findable("ctags");
+	/* definitions found by another ctags are not this one's */
+	rl_buf_adds(&tag, ctags ? "ctags " : "scan");
+	if (ctags)
+		rl_proc_identity("ctags", &tag);
 	for (i = 0; i < X.n; i++) {
 		f = &X.f[i];
 		f->path = X.T.v[i];
@@ -1025,7 +1030,7 @@ rl_context_add(const struct rl_context_settings *S,
 		if (!f->text)
 			continue;
 		index_lines(f);
-		rl_cache_key(ctags ? "ctags" : "scan", f->text, f->len, f->key);
+		rl_cache_key(tag.data, f->text, f->len, f->key);
 	}
 	rl_cache_open(&C, S->cache_dir, X.dir, "defs", CACHE_MAGIC);
 	cache_load(&X, &C);
@@ -1062,6 +1067,7 @@ rl_context_add(const struct rl_context_settings *S,
 	}
 out:
 	ctx_free(&X);
+	rl_buf_free(&tag);
 	return mapout == out ? out->len - start :
 	    out->len - start + mapout->len - mstart;
 }

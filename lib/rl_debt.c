@@ -713,17 +713,13 @@ cmp_name(const void *a, const void *b)
 static void
 identity(struct analyzer *A, const char *program)
 {
-	struct rl_buf b = {0}, path = {0};
-	struct stat st;
+	struct rl_buf b = {0};
 
 	rl_json_print(A->a, &b);
-	if (rl_proc_which(program, &path) == 0 && stat(path.data, &st) == 0)
-		rl_buf_printf(&b, "\n%s %lld %lld.%09ld %llu", path.data,
-		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		    (long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+	rl_buf_adds(&b, "\n");
+	rl_proc_identity(program, &b);
 	rl_cache_key("analyzer", b.data, b.len, A->id);
 	rl_buf_free(&b);
-	rl_buf_free(&path);
 }
 
 /* One manifest of SHARE/debt.d, into A: whether it runs, its identity,

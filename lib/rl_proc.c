@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,6 +323,19 @@ rl_proc_which(const char *argv0, struct rl_buf *out)
 		}
 	}
 	return -1;
+}
+
+void
+rl_proc_identity(const char *argv0, struct rl_buf *out)
+{
+	struct rl_buf path = {0};
+	struct stat st;
+
+	if (rl_proc_which(argv0, &path) == 0 && stat(path.data, &st) == 0)
+		rl_buf_printf(out, "%s %lld %lld.%09ld %llu", path.data,
+		    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		    (long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+	rl_buf_free(&path);
 }
 
 int

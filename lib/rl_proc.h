@@ -84,6 +84,11 @@ int rl_proc_findable(const char *argv0);
 /* The path of that program, appended to out: 0, or -1 when there is none. */
 int rl_proc_which(const char *argv0, struct rl_buf *out);
 
+/* What tells one build of that program from another, for cache keys:
+ * its path, size, modification time and inode (a package upgrade changes
+ * them), appended to out; nothing when it is not found. */
+void rl_proc_identity(const char *argv0, struct rl_buf *out);
+
 /* "exit 3", "killed by signal 9" for a wait status, in out (size bytes). */
 void rl_proc_status(int status, char *out, size_t size);
 

@@ -144,7 +144,7 @@ big.c:
 	[[ "$output" == *"Code:"* ]]
 }
 
-@test "ctags finds the definitions, run without option files on absolute paths; the cache spares unchanged files" {
+@test "ctags finds the definitions, run without option files on absolute paths; the cache spares unchanged files, not another ctags's" {
 	wordstat
 	fake_ctags ok
 	prompt reason "tidy wordstat.c"
@@ -163,6 +163,12 @@ $S/repo/wordstat.c" ]
 	echo "/* more */" >> wordstat.c
 	prompt reason "tidy wordstat.c"
 	[ "$(cat "$S/ctags.log")" = "$S/repo/wordstat.c" ]
+	# another ctags (an upgrade): what the old one found is not reused
+	: > "$S/ctags.log"
+	touch -d '2001-01-01' "$S/fakebin/ctags"
+	prompt reason "tidy wordstat.c"
+	[ "$(sort "$S/ctags.log")" = "$S/repo/Makefile
+$S/repo/wordstat.c" ]
 	# context.ctags false: the built-in scanner, no ctags
 	: > "$S/ctags.log"
 	RL_CONTEXT_CTAGS=false prompt reason "tidy wordstat.c"
