@@ -86,27 +86,62 @@ rl_config_state_dir(const struct rl_config *cfg, struct rl_buf *out)
 		xdg("XDG_STATE_HOME", ".local/state", "redline", out);
 }
 
-/* Dotted key -> schema, walking "properties". */
+/* The schema of a member named seg of an object whose schema is s: its
+ * own in "properties", else the one of "additionalProperties" (the
+ * members named by the user, as providers.NAME) when "propertyNames"
+ * allows the name; NULL when there is none. */
+static const cJSON *
+member_schema(const cJSON *s, const char *seg)
+{
+	const cJSON *m, *names, *v;
+
+	m = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s, "properties"), seg);
+	if (m)
+		return m;
+	m = cJSON_GetObjectItemCaseSensitive(s, "additionalProperties");
+	if (!cJSON_IsObject(m))
+		return NULL;
+	names = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s, "propertyNames"), "enum");
+	if (!names)
+		return m;
+	cJSON_ArrayForEach(v, names)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, seg) == 0)
+			return m;
+	return NULL;
+}
+
+/* Dotted key -> schema, walking "properties" (and "additionalProperties"
+ * for members named by the user). */
 static const cJSON *
 key_schema(const cJSON *schema, const char *key, const cJSON **parent,
-	char **last)
+	char **last, size_t *at)
 {
 	const cJSON *s = schema, *props;
-	char *copy = rl_xstrdup(key), *seg, *save = NULL;
+	const char *p, *dot;
+	char *seg;
 
 	*parent = NULL;
 	*last = NULL;
-	for (seg = strtok_r(copy, ".", &save); s && seg;
-	    seg = strtok_r(NULL, ".", &save)) {
+	for (p = key; s && *p; p = dot + 1) {
+		dot = p + strcspn(p, ".");
+		seg = rl_xstrndup(p, (size_t)(dot - p));
 		props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-		*parent = props;
-		s = cJSON_GetObjectItemCaseSensitive(props, seg);
+		/* the names to suggest from: the members', or those allowed */
+		*parent = props ? props : cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(s, "propertyNames"),
+		    "enum");
+		s = member_schema(s, seg);
 		if (!s) {
-			*last = rl_xstrdup(seg);
+			*last = seg;
+			*at = (size_t)(p - key);
 			break;
 		}
+		free(seg);
+		if (!*dot)
+			break;
 	}
-	free(copy);
 	return s;
 }
 
@@ -141,28 +176,27 @@ const cJSON *
 rl_config_key_schema(const struct rl_config *cfg, const char *key,
 	struct rl_buf *suggest)
 {
-	const cJSON *parent, *s, *c, *best = NULL;
-	size_t d, bestd = (size_t)-1, keep;
+	const cJSON *parent, *s, *c;
+	const char *best = NULL, *name;
+	size_t d, bestd = (size_t)-1, keep = 0;
 	char *last;
 
-	s = key_schema(rl_schema_doc(cfg->schema), key, &parent, &last);
+	s = key_schema(rl_schema_doc(cfg->schema), key, &parent, &last, &keep);
 	if (s && !last)
 		return s;
 	if (suggest && last) {
 		cJSON_ArrayForEach(c, parent) {
-			if (strcmp(c->string, "env") == 0)
+			name = c->string ? c->string : c->valuestring;
+			if (!name || strcmp(name, "env") == 0)
 				continue;
-			d = distance(last, c->string);
+			d = distance(last, name);
 			if (d < bestd) {
 				bestd = d;
-				best = c;
+				best = name;
 			}
 		}
-		if (best && bestd <= (strlen(last) + 2) / 3 + 1) {
-			keep = strlen(key) - strlen(last);
-			rl_buf_printf(suggest, "%.*s%s", (int)keep, key,
-			    best->string);
-		}
+		if (best && bestd <= (strlen(last) + 2) / 3 + 1)
+			rl_buf_printf(suggest, "%.*s%s", (int)keep, key, best);
 	}
 	free(last);
 	return NULL;

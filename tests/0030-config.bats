@@ -125,6 +125,26 @@ state	$RL_HOME	present"
 	expect 600
 }
 
+@test "keys under names the user chooses (providers.NAME, agents.NAME) are set and read like the others" {
+	run rl-config set providers.mine.base_url http://127.0.0.1:9/v1
+	[ "$status" -eq 0 ]
+	run rl-config get providers.mine.base_url
+	expect http://127.0.0.1:9/v1
+	run rl-config set agents.plan.model qwen2.5-coder:32b
+	[ "$status" -eq 0 ]
+	run rl-config get agents.plan.model
+	expect qwen2.5-coder:32b
+	run jq -c '{providers, agents}' "$XDG_CONFIG_HOME/redline/config.json"
+	expect '{"providers":{"mine":{"base_url":"http://127.0.0.1:9/v1"}},"agents":{"plan":{"model":"qwen2.5-coder:32b"}}}'
+	# an agent that does not exist, a setting a provider does not have
+	run --separate-stderr rl-config set agents.plann.model x
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"agents.plann.model: unknown key (did you mean 'agents.plan'?)"* ]]
+	run --separate-stderr rl-config get providers.mine.bse_url
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"(did you mean 'providers.mine.base_url'?)"* ]]
+}
+
 @test "set --scope project writes ./.redline/config.json" {
 	run rl-config set metrics.enabled false --scope project
 	[ "$status" -eq 0 ]
