@@ -475,6 +475,11 @@ add_usage(cJSON *o, const struct rl_call *c)
 	}
 	for (i = 0; i < 4; i++)
 		rl_json_set(u, k[i], cJSON_CreateNumber(rl_json_num(u, k[i], 0) + d[i]));
+	/* of prompt_tokens, those the service read from its cache: there
+	 * once a service said so, as they cost a fraction of the others */
+	if (c->usage.cached_tokens > 0 || cJSON_HasObjectItem(u, "cached_tokens"))
+		rl_json_set(u, "cached_tokens", cJSON_CreateNumber(rl_json_num(u,
+		    "cached_tokens", 0) + (double)c->usage.cached_tokens));
 }
 
 static void

@@ -237,6 +237,15 @@ null'
 	RL_METRICS=0 command script -qec "rl-stats" /dev/null > tty
 	grep -aq 'CACHED' tty
 	grep -aq 'qwen-plus .* 1500 \+900 ' tty
+	# and the task's baton, summed over its requests
+	fixture_repo
+	script '{"reply":"{\"explanation\":\"e\",\"gaps\":[],\"findings\":[]}","usage":{"prompt_tokens":900,"completion_tokens":10,"prompt_tokens_details":{"cached_tokens":700}}}'
+	mock_start -s "$S/mock.script"
+	run --separate-stderr rl-reason -p "$MOCK_URL" -m m <<< "$(baton reason '{"usage":{"prompt_tokens":100,"completion_tokens":5,"requests":1,"ms":3,"cached_tokens":50}}')"
+	mock_stop
+	[ "$status" -eq 0 ]
+	jqo -c '[.usage.prompt_tokens, .usage.cached_tokens]'
+	expect '[1000,750]'
 }
 
 @test "check reports the context window each server tells; a prompt that cannot fit is not sent" {
