@@ -135,6 +135,8 @@ static const struct code codes[] = {
 	{"internal.curl", "internal", 0, RL_EXIT_TEMP},
 	{"internal.stage_crash", "internal", 1, RL_EXIT_TEMP},
 	{"internal.stage_refused", "internal", 0, RL_EXIT_USAGE},
+	/* ring: redline run on a shared journal */
+	{"ring.elsewhere", "conflict", 0, RL_EXIT_FAIL},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},
 };
 

@@ -35,6 +35,7 @@
 #include "rl_queue.h"
 #include "rl_reward.h"
 #include "rl_ring.h"
+#include "rl_ring_share.h"
 #include "rl_stats.h"
 #include "rl_tty.h"
 
@@ -66,6 +67,7 @@ struct flight {                /* a baton the ring holds */
 	long long t0;              /* mono ms it entered this run */
 	unsigned long seq;         /* when it was sent to its stage */
 	double iter, tokens;
+	int lost;                  /* shared: the lease ran out, taken over */
 };
 
 struct rl_ring {
@@ -87,6 +89,10 @@ struct rl_ring {
 	int status;
 	unsigned long finished, dead;
 	unsigned long seq;         /* batons sent to stages so far */
+	int shared;                /* the journal is on a server (rl_ring_share.h) */
+	long long lease_ms;        /* how long a baton is leased */
+	long long renewed;         /* shared: mono ms of the last renewal */
+	char machine[RL_RING_MACHINE_MAX + 1];   /* shared: this one's id */
 };
 
 static volatile sig_atomic_t stop_sig, signals;
@@ -257,15 +263,29 @@ clamp(int prio)
 	return prio < -1000 ? -1000 : prio > 1000 ? 1000 : prio;
 }
 
-/* The task's state as handed off: durable before the old one goes. */
+/* Shared: f's lease ran out and another supervisor has its task now;
+ * what this one made of it since the last handoff is dropped. */
+static void
+taken_over(struct rl_ring *S, struct flight *f)
+{
+	say("%s: its lease ran out (not renewed within run.lease_seconds) and "
+	    "another supervisor took the task over; this one's work on it since "
+	    "its last handoff is dropped", f->id);
+	rl_board_drop(S->board, f->id);
+}
+
+/* The task's state as handed off: durable before the old one goes (one
+ * step on a shared journal, where a lease that ran out pushes nothing). */
 static void
 journal(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
-	int prio = (int)rl_json_num(baton, "priority", 0);
+	int prio = (int)rl_json_num(baton, "priority", 0), found;
 
-	if (rl_queue_push(S->ring, &baton, 1, clamp(prio), 0, NULL) < 0)
+	if (rl_queue_move(S->ring, f->lease, S->ring, &baton, clamp(prio),
+	    &found) < 0)
 		queue_fail(S->ring);
-	ack(S, f);
+	if (S->shared && !found)
+		taken_over(S, f);
 	drop_flight(S, f);
 }
 
@@ -332,7 +352,17 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
 	const cJSON *err = NULL;
+	int rc;
 
+	/* shared: written out only while this supervisor holds the task */
+	if (S->shared && (rc = rl_queue_renew(S->ring, f->lease, S->lease_ms))) {
+		if (rc < 0)
+			queue_fail(S->ring);
+		taken_over(S, f);
+		cJSON_Delete(baton);
+		drop_flight(S, f);
+		return;
+	}
 	if (S->verbose)
 		say("%s: %s", f->id, st ? st : "ended with an error");
 	/* a scored run teaches the arms of the models it used */
@@ -367,11 +397,15 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 static void
 retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 {
+	int rc;
+
 	if (f->attempts + 1 >= S->ring->max_attempts)
 		log_run_end(S, f->id, NULL, err);
-	if (rl_queue_nack(S->ring, f->lease, err, 0) < 0)
+	if ((rc = rl_queue_nack(S->ring, f->lease, err, 0)) < 0)
 		queue_fail(S->ring);
-	if (f->attempts + 1 >= S->ring->max_attempts) {
+	if (rc == 1 && S->shared) {
+		taken_over(S, f);
+	} else if (f->attempts + 1 >= S->ring->max_attempts) {
 		rl_diag(f->id, 0, rl_json_str(err, "code"), "%s; after %d attempts "
 		    "the baton is in the dead letters (rl-queue -q %s dead)",
 		    rl_json_str(err, "message"), f->attempts + 1, S->ring->name);
@@ -450,6 +484,7 @@ bias_request(struct rl_ring *S, cJSON *baton)
 
 static void read_err(struct rl_ring *S, int s, int drain);
 static void draw(struct rl_ring *S);
+static void renew(struct rl_ring *S);
 
 static void
 start_stage(struct rl_ring *S, int s)
@@ -466,6 +501,7 @@ start_stage(struct rl_ring *S, int s)
 	 * keep time meanwhile */
 	while (wait > 0) {
 		draw(S);
+		renew(S);
 		usleep((useconds_t)((wait < 250 ? wait : 250) * 1000));
 		wait = S->st[s].not_before - rl_proc_mono_ms();
 	}
@@ -723,22 +759,25 @@ static int
 admit(struct rl_ring *S)
 {
 	struct rl_qmsg m;
-	const char *l;
 	size_t n;
 	int found, let = 0;
 
-	while (!stopping(S) && S->tasks < S->max_tasks) {
-		if (rl_queue_pop(S->todo, 1, LEASE_MS, &m, &n) < 0)
+	/* shared: the ring is every machine's; this one lets in what it has
+	 * room for among the batons it holds */
+	while (!stopping(S) && (S->shared ? (long)S->nf + let < S->max_tasks :
+	    S->tasks < S->max_tasks)) {
+		if (rl_queue_pop(S->todo, 1, S->lease_ms, &m, &n) < 0)
 			queue_fail(S->todo);
 		if (!n)
 			break;
-		if (rl_queue_push(S->ring, &m.body, 1, m.priority, 0, NULL) < 0)
-			queue_fail(S->ring);
-		m.body = NULL;
-		l = m.lease;
-		if (rl_queue_ack(S->todo, &l, 1, &found) < 0)
+		if (S->shared)
+			rl_ring_stamp(m.body, S->machine);
+		if (rl_queue_move(S->todo, m.lease, S->ring, &m.body, m.priority,
+		    &found) < 0)
 			queue_fail(S->todo);
 		rl_qmsg_free(&m);
+		if (S->shared && !found)
+			continue;   /* its lease ran out: another let it in */
 		S->tasks++;
 		let++;
 		if (S->waiting)
@@ -747,6 +786,26 @@ admit(struct rl_ring *S)
 	if (let)
 		log_depth(S);
 	return let;
+}
+
+/* Shared: a baton of a local-path task of another machine cannot run
+ * here (its repository is there): to the dead letters, saying where. */
+static void
+elsewhere(struct rl_ring *S, struct rl_qmsg *m, const char *id)
+{
+	cJSON *err = rl_ring_elsewhere_error(rl_ring_share_elsewhere(m->body,
+	    S->machine), S->machine, S->ring->name, m->id);
+	cJSON *b = cJSON_Duplicate(m->body, 1);
+
+	rl_diag(id, 0, "ring.elsewhere", "%s", rl_json_str(err, "message"));
+	rl_json_set(b, "error", cJSON_Duplicate(err, 1));
+	rl_stats_log_run(b);
+	cJSON_Delete(b);
+	if (rl_queue_nack(S->ring, m->lease, err, 1) < 0)
+		queue_fail(S->ring);
+	cJSON_Delete(err);
+	S->dead++;
+	S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
 }
 
 /* Route a message of the ring: one flight per task. */
@@ -764,6 +823,12 @@ take(struct rl_ring *S, struct rl_qmsg *m)
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
 		return;
 	}
+	if (S->shared && rl_ring_share_elsewhere(m->body, S->machine)) {
+		elsewhere(S, m, id);
+		return;
+	}
+	if (S->shared)
+		rl_ring_stamp(m->body, S->machine);
 	f = add_flight(S, m, id);
 	route(S, f, m->body);
 	m->body = NULL;
@@ -773,16 +838,27 @@ static void
 collect(struct rl_ring *S)
 {
 	struct rl_qmsg m[POP_MAX];
-	size_t n, i;
+	size_t n, i, max;
 
 	do {
-		if (rl_queue_pop(S->ring, POP_MAX, LEASE_MS, m, &n) < 0)
+		/* shared: no more than this supervisor has room for */
+		max = POP_MAX;
+		if (S->shared)
+			max = S->nf >= (size_t)S->max_tasks ? 0 :
+			    (size_t)S->max_tasks - S->nf;
+		if (max > POP_MAX)
+			max = POP_MAX;
+		if (!max)
+			break;
+		if (rl_queue_pop(S->ring, max, S->lease_ms, m, &n) < 0)
 			queue_fail(S->ring);
 		for (i = 0; i < n; i++) {
 			take(S, &m[i]);
 			rl_qmsg_free(&m[i]);
 		}
-	} while (n == POP_MAX);
+	} while (n == max);
+	if (S->shared)
+		S->tasks = (long)S->nf;
 }
 
 /* --- resuming ------------------------------------------------------------ */
@@ -1081,6 +1157,44 @@ in_stages(const struct rl_ring *S)
 	return n;
 }
 
+/* Shared: every third of a lease, the leases of the batons this
+ * supervisor holds are renewed; one that ran out is another's now. */
+static void
+renew(struct rl_ring *S)
+{
+	long long now = rl_proc_mono_ms();
+	size_t i;
+	int rc;
+
+	if (!S->shared || now - S->renewed < S->lease_ms / 3)
+		return;
+	S->renewed = now;
+	for (i = 0; i < S->nf; i++) {
+		if (S->f[i].lost)
+			continue;
+		if ((rc = rl_queue_renew(S->ring, S->f[i].lease, S->lease_ms)) < 0)
+			queue_fail(S->ring);
+		if (rc == 1)
+			S->f[i].lost = 1;   /* said when its stage answers */
+	}
+}
+
+/* Whether the run has nothing more to do without input: every task it
+ * let in has ended; shared, every machine's (the journal is empty). */
+static int
+all_done(struct rl_ring *S)
+{
+	long n;
+
+	if (!S->shared)
+		return S->tasks == 0 && S->waiting == 0;
+	if (S->nf)
+		return 0;
+	if ((n = rl_ring_share_left(S->todo, S->ring, &S->waiting)) < 0)
+		queue_fail(S->todo->err.code ? S->todo : S->ring);
+	return n == 0;
+}
+
 /*
  * One turn of the ring: signals, journal, status lines, then one poll of
  * the stages (and of fd, input, when fd >= 0) and what it found.
@@ -1102,6 +1216,7 @@ turn(struct rl_ring *S, int fd)
 			if (S->st[s].pid)
 				kill(-S->st[s].pid, SIGKILL);
 	}
+	renew(S);
 	if (!stopping(S)) {
 		/* a task that ends in collect makes room at once */
 		do
@@ -1109,8 +1224,7 @@ turn(struct rl_ring *S, int fd)
 		while (admit(S) > 0);
 	}
 	draw(S);
-	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 :
-	    S->tasks == 0 && S->waiting == 0))
+	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 : all_done(S)))
 		return -1;
 	if (fd >= 0) {
 		p[np] = (struct pollfd){fd, POLLIN, 0};
@@ -1181,6 +1295,8 @@ input(struct rl_rec *r, void *arg)
 		return rl_loop_reject(L, r, "validate.schema", "a baton needs a "
 		    "string id of at most 128 bytes", NULL);
 	b = cJSON_Duplicate(r->json, 1);
+	if (S->shared)
+		rl_ring_stamp(b, S->machine);
 	if (rl_queue_push(S->todo, &b, 1, clamp((int)rl_json_num(b, "priority",
 	    0)), 0, NULL) < 0)
 		queue_fail(S->todo);
@@ -1298,12 +1414,29 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	}
 	if (!(S->mem = rl_mem_open(cfg, e)))
 		goto fail;
+	/* on a server, every machine's supervisor shares the journal */
+	S->shared = rl_queue_shared(S->ring);
+	S->lease_ms = LEASE_MS;
+	if (S->shared) {
+		S->lease_ms = (long long)(rl_config_num(cfg, "run.lease_seconds",
+		    30) * 1000);
+		if (rl_ring_machine(cfg, S->machine, e) < 0)
+			goto fail;
+		if (o->discard) {
+			rl_error_set(e, "config.invalid", "journal %s is shared: "
+			    "--discard would take the batons other machines work on "
+			    "(a baton no machine renews is taken over by the next "
+			    "run after run.lease_seconds)", o->journal);
+			goto fail;
+		}
+	}
 	if (o->discard && discard(S) < 0) {
 		rl_error_set(e, "io.write", "journal %s: %s", o->journal,
 		    S->ring->err.code ? S->ring->err.message : S->todo->err.message);
 		goto fail;
 	}
-	if (!o->resume && (left = pending(S->ring) + pending(S->todo)) > 0) {
+	if (!S->shared && !o->resume &&
+	    (left = pending(S->ring) + pending(S->todo)) > 0) {
 		rl_error_set(e, "queue.unfinished", "journal %s holds %lu baton%s of "
 		    "a run that did not finish (fix: redline run --resume finishes "
 		    "them; redline run --discard moves them to the dead letters, "
@@ -1317,7 +1450,9 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	signal(SIGPIPE, SIG_IGN);
 	S->board = rl_board_open();
 	S->tty = S->board != NULL;
-	if (o->resume) {
+	/* shared: what a dead run left is taken over by the pops, when its
+	 * leases run out */
+	if (o->resume && !S->shared) {
 		resume(S);
 		S->waiting = pending(S->todo);
 	}
