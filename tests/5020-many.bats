@@ -26,6 +26,7 @@ setup() {
 
 teardown() {
 	local p
+	netns_clean
 	for p in $PIDS; do
 		pkill -9 -P "$p" 2> /dev/null || true
 		kill -9 "$p" 2> /dev/null || true
@@ -123,4 +124,156 @@ kill_machine() {
 	jqo -r .status
 	expect FINISH
 	[ "$(grep -o 'sum_sign(' sum.c | wc -l)" -eq 3 ]
+}
+
+# origin: the fixture project as a bare repository at $S/origin.git (its
+# URL in $URL, its commit in $REV); the work tree stays at $S/repo
+origin() {
+	fixture_repo
+	git clone -q --bare "$S/repo" "$S/origin.git"
+	URL="file://$S/origin.git"
+	REV=$(git rev-parse HEAD)
+}
+
+# git_tasks N: N tasks t01... on the remote, pushed to redline-todo
+git_tasks() {
+	local i
+	for i in $(seq -w "$1"); do
+		jq -cn --arg id "t$i" --arg url "$URL" --arg rev "$REV" \
+		    '{rl: 1, id: $id, task: "merge the duplicated loops in sum.c",
+		      git: {url: $url, rev: $rev}, next: "reason", iter: 1,
+		      budget: {tokens: 60000, steps: 20, seconds: 900}}'
+	done | rl-queue -q redline-todo push
+}
+
+# supervisor NAME [env...]: redline run on machine NAME (state directory
+# $S/NAME), in the background, its output in out.NAME, its diagnostics
+# in err.NAME; its PID added to PIDS and in PID_NAME
+supervisor() {
+	local name=$1
+	shift
+	env RL_HOME="$S/$name" "$@" redline run --no-sandbox -j 3 -p script:c \
+	    --push 'fix/{id}' < /dev/null > "$S/out.$name" 2> "$S/err.$name" &
+	PIDS="$PIDS $!"
+	eval "PID_$name=$!"
+}
+
+# holds NAME: machine NAME is working on a task (a work tree of one, and
+# a baton of the journal leased)
+holds() {
+	[ -n "$(ls "$S/$1/work" 2> /dev/null)" ] && [ "$(leased)" -gt 0 ]
+}
+
+# each_once N: every task finished at least once across the machines'
+# outputs, and each one's final change, applied to a clean checkout of
+# the revision, holds the edit exactly once, as the branch pushed does
+each_once() {
+	local ids id
+	ids=$(cat "$S"/out.* | jq -r 'select(.status == "FINISH") | .id' | sort -u)
+	[ "$(printf '%s\n' "$ids" | grep -c .)" -eq "$1" ] || {
+		echo "finished: $(printf '%s\n' "$ids" | grep -c .) of $1"; cat "$S"/err.*; return 1; }
+	rm -rf "$S/check"
+	git clone -q "$S/origin.git" "$S/check"
+	for id in $ids; do
+		git -C "$S/check" checkout -q --detach "$REV"
+		git -C "$S/check" reset -q --hard
+		cat "$S"/out.* | jq -rj --arg id "$id" \
+		    'select(.id == $id and .status == "FINISH") | .change' | head -c 1000000 > "$S/change"
+		# every copy of the final baton carries one change
+		[ "$(cat "$S"/out.* | jq -r --arg id "$id" 'select(.id == $id) | .change' | sort -u | wc -l)" -eq 1 ]
+		git -C "$S/check" apply --check "$S/change"
+		git -C "$S/check" apply "$S/change"
+		[ "$(grep -o 'sum_sign(' "$S/check/sum.c" | wc -l)" -eq 3 ] || { echo "$id: the edit is not there once"; return 1; }
+		# pushed: the branch holds the same tree
+		git -C "$S/check" fetch -q origin "fix/$id"
+		git -C "$S/check" diff --quiet FETCH_HEAD -- sum.c
+		[ "$(cat "$S"/out.* | jq -r --arg id "$id" 'select(.id == $id) | .pushed.branch' | sort -u)" = "fix/$id" ]
+	done
+}
+
+@test "three machines on one Redis finish 30 git tasks while one is killed -9: each once, no patch applied twice" {
+	origin
+	# under valgrind every command runs many times slower
+	n=30
+	[ -z "${RL_VALGRIND:-}" ] || n=6
+	git_tasks "$n"
+	ring_with '{"latency_ms":100,"times":0}' > c
+	supervisor m1
+	supervisor m2
+	supervisor m3
+	for _ in $(seq 1200); do holds m2 && break; sleep 0.05; done
+	holds m2
+	kill_machine "$PID_m2"
+	timeout 600 sh -c "while kill -0 $PID_m1 2> /dev/null || kill -0 $PID_m3 2> /dev/null; do sleep 0.2; done"
+	wait "$PID_m1"
+	wait "$PID_m3"
+	each_once "$n"
+	[ "$(left)" -eq 0 ]
+	# m2's batons were taken over after their leases
+	cat "$S"/out.* | jq -e -s 'map(.trail | length) | min > 0' > /dev/null
+	[ "$(rl-queue -q redline-ring dead | wc -l)" -eq 0 ]
+	# the work trees went with their tasks
+	[ -z "$(ls "$S/m1/work" "$S/m3/work" 2> /dev/null | grep '^t')" ]
+}
+
+# netns NAME N: a network namespace rl5020-PID-NAME joined to this one by
+# a veth pair, 10.254.N.1 here and 10.254.N.2 there; in NETNS_CUT the
+# command that cuts it off (this side's link down)
+netns() {
+	local ns="rl5020-$$-$1" here="rl$$h$2"
+	ip netns add "$ns"
+	NETNSES="$NETNSES $ns"
+	ip link add "$here" type veth peer name "rl$$n$2"
+	LINKS="$LINKS $here"
+	ip link set "rl$$n$2" netns "$ns"
+	ip addr add "10.254.$2.1/30" dev "$here"
+	ip link set "$here" up
+	ip netns exec "$ns" ip addr add "10.254.$2.2/30" dev "rl$$n$2"
+	ip netns exec "$ns" ip link set "rl$$n$2" up
+	ip netns exec "$ns" ip link set lo up
+}
+
+netns_clean() {
+	local l n
+	for l in ${LINKS:-}; do ip link del "$l" 2> /dev/null || true; done
+	for n in ${NETNSES:-}; do ip netns del "$n" 2> /dev/null || true; done
+	[ -z "${REDIS_PORT:-}" ] || redis_cli CONFIG SET bind 127.0.0.1 > /dev/null 2>&1 || true
+	LINKS= NETNSES=
+}
+
+@test "three machines in network namespaces; one cut off mid-run has its tasks taken over, and all finish" {
+	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
+	command -v ip > /dev/null || skip "iproute2 is not installed (make deps installs it)"
+	ip netns add "rl5020-$$-probe" 2> /dev/null || skip "no network namespaces here (ip netns add failed)"
+	ip netns del "rl5020-$$-probe"
+	origin
+	n=12
+	[ -z "${RL_VALGRIND:-}" ] || n=4
+	git_tasks "$n"
+	ring_with '{"latency_ms":100,"times":0}' > c
+	LINKS= NETNSES=
+	netns m1 1
+	netns m2 2
+	netns m3 3
+	# the server listens on this side of each pair too
+	redis_cli CONFIG SET bind "127.0.0.1 10.254.1.1 10.254.2.1 10.254.3.1" > /dev/null
+	for i in 1 2 3; do
+		supervisor "m$i" RL_QUEUE_BACKEND="redis://10.254.$i.1:$REDIS_PORT" \
+		    RL_REDIS_RETRY=3 RL_REDIS_COMMAND_TIMEOUT=2 RL_REDIS_CONNECT_TIMEOUT=1 \
+		    ip netns exec "rl5020-$$-m$i"
+	done
+	for _ in $(seq 1200); do holds m2 && break; sleep 0.05; done
+	holds m2
+	ip link set "rl$$h2" down
+	timeout 600 sh -c "while kill -0 $PID_m1 2> /dev/null || kill -0 $PID_m3 2> /dev/null; do sleep 0.2; done"
+	wait "$PID_m1"
+	wait "$PID_m3"
+	# m2 cannot reach the server: it gives up (111), its work taken over
+	timeout 120 sh -c "while kill -0 $PID_m2 2> /dev/null; do sleep 0.2; done"
+	run wait "$PID_m2"
+	[ "$status" -eq 111 ]
+	grep -q 'redis' "$S/err.m2"
+	netns_clean
+	each_once "$n"
+	[ "$(left)" -eq 0 ]
 }
