@@ -48,12 +48,11 @@ new_id(char *id)
 		    (unsigned long long)getpid();
 	if (gethostname(host, sizeof host - 1) < 0 || !*host)
 		snprintf(host, sizeof host, "%s", "host");
-	host[24] = 0;
 	for (i = 0; host[i]; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789.-", host[i]))
 			host[i] = '_';
-	snprintf(id, RL_RING_MACHINE_MAX + 1, "%s-%012llx", host,
+	snprintf(id, RL_RING_MACHINE_MAX + 1, "%.24s-%012llx", host,
 	    r & 0xffffffffffffULL);
 }
 
