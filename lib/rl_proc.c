@@ -94,14 +94,38 @@ rl_proc_scrub_env(const char *extra)
 	}
 }
 
+/* env's changes: "NAME=VALUE" sets, a bare "NAME" removes. */
 static void
-child(char *const argv[], int in, int out, int err, int report)
+change_env(const char *const env[])
+{
+	char name[256];
+	const char *eq;
+	size_t n;
+
+	for (; env && *env; env++) {
+		if (!(eq = strchr(*env, '='))) {
+			unsetenv(*env);
+			continue;
+		}
+		n = (size_t)(eq - *env);
+		if (n == 0 || n >= sizeof name)
+			continue;
+		memcpy(name, *env, n);
+		name[n] = 0;
+		setenv(name, eq + 1, 1);
+	}
+}
+
+static void
+child(char *const argv[], const char *const env[], int in, int out, int err,
+	int report)
 {
 	int e;
 
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	rl_proc_scrub_env(NULL);
+	change_env(env);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);
@@ -202,6 +226,15 @@ int
 rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size)
 {
+	return rl_proc_run_env(argv, NULL, text, timeout_ms, out, max, err_line,
+	    size);
+}
+
+int
+rl_proc_run_env(char *const argv[], const char *const env[], const char *text,
+	long long timeout_ms, struct rl_buf *out, size_t max, char *err_line,
+	size_t size)
+{
 	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
 	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
 	int status = 0, e = 0, i, rc;
@@ -222,7 +255,7 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 		return -1;
 	}
 	if (pid == 0)
-		child(argv, pin[0], pout[1], perr[1], rep[1]);
+		child(argv, env, pin[0], pout[1], perr[1], rep[1]);
 	setpgid(pid, pid);
 	close(pin[0]);
 	close(pout[1]);
