@@ -25,6 +25,7 @@
 #include "rl_budget.h"
 #include "rl_dur.h"
 #include "rl_fs.h"
+#include "rl_git.h"
 #include "rl_json.h"
 #include "rl_lines.h"
 #include "rl_mem.h"
@@ -81,6 +82,7 @@ struct rl_ring {
 	unsigned long waiting;     /* tasks in todo, not yet let in */
 	int max_tasks, restarts;
 	const char *pname, *model;
+	const char *push;          /* --push BRANCH; NULL */
 	int no_sandbox, tty, verbose;
 	struct rl_board *board;    /* the status lines; NULL: no terminal */
 	char halt[512];            /* why the run stops, when not a signal */
@@ -272,6 +274,7 @@ taken_over(struct rl_ring *S, struct flight *f)
 	    "another supervisor took the task over; this one's work on it since "
 	    "its last handoff is dropped", f->id);
 	rl_board_drop(S->board, f->id);
+	rl_git_release(S->cfg, f->id);
 }
 
 /* The task's state as handed off: durable before the old one goes (one
@@ -346,6 +349,37 @@ log_discarded(const struct rl_qmsg *m, void *err)
 	return 0;
 }
 
+static void retry(struct rl_ring *S, struct flight *f, const cJSON *err);
+
+/* A git task ends: with --push, a task that finished has its change
+ * pushed (one that cannot reach the remote is tried again: -1, baton
+ * consumed; one the remote refuses ends with the error); then its work
+ * tree goes. */
+static int
+git_end(struct rl_ring *S, struct flight *f, cJSON *baton)
+{
+	const char *st = rl_json_str(baton, "status");
+	struct rl_error e = {0};
+	cJSON *err;
+
+	if (S->push && st && strcmp(st, "FINISH") == 0 &&
+	    !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
+	    rl_ring_git_push(S->cfg, baton, S->push, &e) < 0) {
+		err = rl_ring_git_error(&e);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err,
+		    "retryable"))) {
+			retry(S, f, err);
+			cJSON_Delete(err);
+			cJSON_Delete(baton);
+			return -1;
+		}
+		rl_json_set(baton, "error", err);
+		rl_json_set(baton, "status", cJSON_CreateString("ERROR"));
+	}
+	rl_git_release(S->cfg, f->id);
+	return 0;
+}
+
 /* The end of a task: out on stdout, then gone from the journal. */
 static void
 finish(struct rl_ring *S, struct flight *f, cJSON *baton)
@@ -363,6 +397,9 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 		drop_flight(S, f);
 		return;
 	}
+	if (rl_ring_is_git(baton) && git_end(S, f, baton) < 0)
+		return;
+	st = rl_json_str(baton, "status");
 	if (S->verbose)
 		say("%s: %s", f->id, st ? st : "ended with an error");
 	/* a scored run teaches the arms of the models it used */
@@ -410,6 +447,7 @@ retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 		    "the baton is in the dead letters (rl-queue -q %s dead)",
 		    rl_json_str(err, "message"), f->attempts + 1, S->ring->name);
 		rl_board_drop(S->board, f->id);
+		rl_git_release(S->cfg, f->id);
 		S->tasks--;
 		S->dead++;
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
@@ -580,11 +618,34 @@ rl_ring_next(const struct rl_config *cfg, cJSON *baton, long long now)
 	return (enum rl_ring_stage)s;
 }
 
-/* Decide where a journaled baton goes, and send it. */
+/* A git task's work tree could not be made or read (e): tried again
+ * when that may work (the remote unreachable), else the task ends with
+ * the error.  baton is consumed. */
+static void
+git_failed(struct rl_ring *S, struct flight *f, cJSON *baton,
+	const struct rl_error *e)
+{
+	cJSON *err = rl_ring_git_error(e);
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "retryable"))) {
+		retry(S, f, err);
+		cJSON_Delete(err);
+		cJSON_Delete(baton);
+		return;
+	}
+	rl_diag(f->id, 0, rl_json_str(err, "code"), "%s", rl_json_str(err,
+	    "message"));
+	rl_json_set(baton, "error", err);
+	finish(S, f, baton);
+}
+
+/* Decide where a journaled baton goes, and send it (a git task's work
+ * tree made ready first). */
 static void
 route(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	int had_error = cJSON_GetObjectItemCaseSensitive(baton, "error") != NULL;
+	struct rl_error e = {0};
 	const char *next;
 	enum rl_ring_stage s;
 
@@ -597,6 +658,10 @@ route(struct rl_ring *S, struct flight *f, cJSON *baton)
 		rl_diag(f->id, 0, "input.unknown_stage", "next is %s%s%s: no stage "
 		    "of the ring", next ? "\"" : "", next ? next : "missing",
 		    next ? "\"" : "");
+	if (s != RL_RING_DONE && rl_ring_git_enter(S->cfg, baton, &e) < 0) {
+		git_failed(S, f, baton, &e);
+		return;
+	}
 	if (s == RL_RING_DONE)
 		finish(S, f, baton);
 	else
@@ -663,6 +728,7 @@ static void
 from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 {
 	struct rl_json_err je;
+	struct rl_error e = {0};
 	struct flight *f = NULL;
 	const char *id = NULL;
 	const cJSON *err;
@@ -684,6 +750,16 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 		    "provider.unreachable") == 0 && !S->halt[0])
 			halt(S, s, rl_json_str(err, "message"));
 		retry(S, f, err);
+		cJSON_Delete(b);
+		return;
+	}
+	/* a git task's change so far travels in the baton */
+	if (rl_ring_git_leave(b, &e) < 0) {
+		cJSON_Delete(b);
+		b = rl_ring_git_error(&e);
+		rl_diag(f->id, 0, rl_json_str(b, "code"), "%s", rl_json_str(b,
+		    "message"));
+		retry(S, f, b);
 		cJSON_Delete(b);
 		return;
 	}
@@ -1373,6 +1449,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	S->stop_ms = o->stop_ms;
 	S->pname = o->provider;
 	S->model = o->model;
+	S->push = o->push;
 	S->no_sandbox = o->no_sandbox;
 	S->verbose = o->verbose;
 	S->lockfd = -1;

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include "rl_dur.h"
 #include "rl_fs.h"
+#include "rl_git.h"
 #include "rl_json.h"
 #include "rl_ring_share.h"
 
@@ -178,4 +180,96 @@ rl_ring_share_left(struct rl_queue *todo, struct rl_queue *ring,
 	if ((a = left(todo, waiting)) < 0 || (b = left(ring, NULL)) < 0)
 		return -1;
 	return a + b;
+}
+
+/* --- git tasks ------------------------------------------------------------ */
+
+/* The error object of e, for a baton (the caller owns it). */
+cJSON *
+rl_ring_git_error(const struct rl_error *e)
+{
+	return rl_err_object(e->code ? e->code : "git.failed", e->message,
+	    "run");
+}
+
+int
+rl_ring_git_enter(const struct rl_config *cfg, cJSON *baton,
+	struct rl_error *e)
+{
+	char *dir;
+
+	if (!rl_ring_is_git(baton))
+		return 0;
+	if (!(dir = rl_git_checkout(cfg, baton, e)))
+		return -1;
+	rl_json_set(baton, "repo", cJSON_CreateString(dir));
+	free(dir);
+	return 0;
+}
+
+int
+rl_ring_git_leave(cJSON *baton, struct rl_error *e)
+{
+	const char *dir = rl_json_str(baton, "repo");
+	const char *rev = rl_json_str(cJSON_GetObjectItemCaseSensitive(baton,
+	    "git"), "rev");
+	char *change;
+
+	if (!rl_ring_is_git(baton))
+		return 0;
+	if (!dir || !rev)
+		return rl_error_set(e, "validate.schema", "a git task's baton "
+		    "needs repo and git.rev");
+	if (!(change = rl_git_change(dir, rev, e)))
+		return -1;
+	rl_json_set(baton, "change", cJSON_CreateString(change));
+	free(change);
+	return 0;
+}
+
+/* branch with each "{id}" replaced by id, into b. */
+static void
+branch_name(const char *branch, const char *id, struct rl_buf *b)
+{
+	const char *p;
+
+	while ((p = strstr(branch, "{id}"))) {
+		rl_buf_add(b, branch, (size_t)(p - branch));
+		rl_buf_adds(b, id);
+		branch = p + 4;
+	}
+	rl_buf_adds(b, branch);
+}
+
+int
+rl_ring_git_push(const struct rl_config *cfg, cJSON *baton,
+	const char *branch, struct rl_error *e)
+{
+	const char *id = rl_json_str(baton, "id");
+	const char *url = rl_json_str(cJSON_GetObjectItemCaseSensitive(baton,
+	    "git"), "url");
+	const char *task = rl_json_str(baton, "task");
+	struct rl_buf name = {0}, msg = {0};
+	char sha[41], *dir;
+	cJSON *pushed;
+	int rc = -1;
+
+	if (!rl_ring_is_git(baton) || !id)
+		return 0;
+	/* the work tree, on a machine that took the finished task over too */
+	if (!(dir = rl_git_checkout(cfg, baton, e)))
+		return -1;
+	branch_name(branch, id, &name);
+	rl_buf_printf(&msg, "%.72s\n\nredline task %s\n", task ? task : id, id);
+	if (rl_git_push(cfg, dir, url, name.data, msg.data, sha, e) == 0) {
+		pushed = cJSON_CreateObject();
+		cJSON_AddStringToObject(pushed, "branch", name.data);
+		cJSON_AddStringToObject(pushed, "commit", sha);
+		rl_json_set(baton, "pushed", pushed);
+		rc = 0;
+	}
+	free(dir);
+	rl_buf_free(&name);
+	rl_buf_free(&msg);
+	return rc;
 }

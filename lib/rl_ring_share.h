@@ -79,4 +79,27 @@ cJSON *rl_ring_elsewhere_error(const char *owner, const char *here,
 long rl_ring_share_left(struct rl_queue *todo, struct rl_queue *ring,
 	unsigned long *waiting);
 
+/* --- git tasks (rl_git.h); a baton of another task is left alone --- */
+
+/* Before a git task's baton goes to a stage: this machine's work tree of
+ * it (rl_git_checkout: at git.rev with change applied) in baton.repo.
+ * Returns 0, or -1 with e set (git.*). */
+int rl_ring_git_enter(const struct rl_config *cfg, cJSON *baton,
+	struct rl_error *e);
+
+/* After a stage hands a git task's baton back: baton.change is the
+ * change in its work tree (baton.repo) against git.rev, made before the
+ * baton is journaled.  Returns 0, or -1 with e set. */
+int rl_ring_git_leave(cJSON *baton, struct rl_error *e);
+
+/* At the end of a git task that finished: its change committed on top
+ * of git.rev and pushed as branch ("{id}" in it replaced by the task's
+ * id), recorded in baton.pushed as {"branch", "commit"}.  Returns 0, or
+ * -1 with e set (git.push, git.unreachable...). */
+int rl_ring_git_push(const struct rl_config *cfg, cJSON *baton,
+	const char *branch, struct rl_error *e);
+
+/* e as a baton's error object (the caller owns it). */
+cJSON *rl_ring_git_error(const struct rl_error *e);
+
 #endif
