@@ -69,6 +69,10 @@ struct flight {                /* a baton the ring holds */
 	unsigned long seq;         /* when it was sent to its stage */
 	double iter, tokens;
 	int lost;                  /* shared: the lease ran out, taken over */
+	int crashed;               /* its stage died holding it */
+	cJSON *wait;               /* shared: the task's newer state, popped
+	                              while a stale flight of it is in a
+	                              stage; routed once that one is gone */
 };
 
 struct rl_ring {
@@ -95,6 +99,8 @@ struct rl_ring {
 	long long lease_ms;        /* how long a baton is leased */
 	long long renewed;         /* shared: mono ms of the last renewal */
 	char machine[RL_RING_MACHINE_MAX + 1];   /* shared: this one's id */
+	char **trees;              /* ids of the git tasks given a work tree */
+	size_t ntrees;
 };
 
 static volatile sig_atomic_t stop_sig, signals;
@@ -204,6 +210,20 @@ find(struct rl_ring *S, const char *id)
 	return NULL;
 }
 
+/* The flight of id that stage s was given first, or NULL. */
+static struct flight *
+find_at(struct rl_ring *S, const char *id, int s)
+{
+	struct flight *o = NULL;
+	size_t i;
+
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].stage == s && strcmp(S->f[i].id, id) == 0 &&
+		    (!o || S->f[i].seq < o->seq))
+			o = &S->f[i];
+	return o;
+}
+
 static struct flight *
 add_flight(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
 {
@@ -265,16 +285,36 @@ clamp(int prio)
 	return prio < -1000 ? -1000 : prio > 1000 ? 1000 : prio;
 }
 
-/* Shared: f's lease ran out and another supervisor has its task now;
- * what this one made of it since the last handoff is dropped. */
+static void route(struct rl_ring *S, struct flight *f, cJSON *baton);
+
+/* Shared: f's lease ran out and another pop has its task now; what this
+ * supervisor made of it since the last handoff is dropped, with f.  If
+ * the pop was this supervisor's own, the newer state it took waits in
+ * another flight of the task, and goes on now. */
 static void
 taken_over(struct rl_ring *S, struct flight *f)
 {
+	char id[ID_MAX + 1];
+	struct flight *w = NULL;
+	cJSON *b;
+	size_t i;
+
+	snprintf(id, sizeof id, "%s", f->id);
 	say("%s: its lease ran out (not renewed within run.lease_seconds) and "
-	    "another supervisor took the task over; this one's work on it since "
-	    "its last handoff is dropped", f->id);
-	rl_board_drop(S->board, f->id);
-	rl_git_release(S->cfg, f->id);
+	    "another pop took the task over; the work on it since its last "
+	    "handoff is dropped", id);
+	drop_flight(S, f);
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].wait && strcmp(S->f[i].id, id) == 0)
+			w = &S->f[i];
+	if (!w) {
+		rl_board_drop(S->board, id);
+		rl_git_release(S->cfg, id);
+		return;
+	}
+	b = w->wait;
+	w->wait = NULL;
+	route(S, w, b);
 }
 
 /* The task's state as handed off: durable before the old one goes (one
@@ -289,7 +329,8 @@ journal(struct rl_ring *S, struct flight *f, cJSON *baton)
 		queue_fail(S->ring);
 	if (S->shared && !found)
 		taken_over(S, f);
-	drop_flight(S, f);
+	else
+		drop_flight(S, f);
 }
 
 /* --- runs that end here, for rl-stats ---------------------------------- */
@@ -392,9 +433,8 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 	if (S->shared && (rc = rl_queue_renew(S->ring, f->lease, S->lease_ms))) {
 		if (rc < 0)
 			queue_fail(S->ring);
-		taken_over(S, f);
 		cJSON_Delete(baton);
-		drop_flight(S, f);
+		taken_over(S, f);
 		return;
 	}
 	if (rl_ring_is_git(baton) && git_end(S, f, baton) < 0)
@@ -442,6 +482,7 @@ retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 		queue_fail(S->ring);
 	if (rc == 1 && S->shared) {
 		taken_over(S, f);
+		return;
 	} else if (f->attempts + 1 >= S->ring->max_attempts) {
 		rl_diag(f->id, 0, rl_json_str(err, "code"), "%s; after %d attempts "
 		    "the baton is in the dead letters (rl-queue -q %s dead)",
@@ -618,6 +659,20 @@ rl_ring_next(const struct rl_config *cfg, cJSON *baton, long long now)
 	return (enum rl_ring_stage)s;
 }
 
+/* A work tree of task id was made here: kept while the task comes back
+ * to this machine, removed at the end of the run (rl_ring_run). */
+static void
+tree_made(struct rl_ring *S, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < S->ntrees; i++)
+		if (strcmp(S->trees[i], id) == 0)
+			return;
+	S->trees = rl_xrealloc(S->trees, (S->ntrees + 1) * sizeof *S->trees);
+	S->trees[S->ntrees++] = rl_xstrdup(id);
+}
+
 /* A git task's work tree could not be made or read (e): tried again
  * when that may work (the remote unreachable), else the task ends with
  * the error.  baton is consumed. */
@@ -658,9 +713,13 @@ route(struct rl_ring *S, struct flight *f, cJSON *baton)
 		rl_diag(f->id, 0, "input.unknown_stage", "next is %s%s%s: no stage "
 		    "of the ring", next ? "\"" : "", next ? next : "missing",
 		    next ? "\"" : "");
-	if (s != RL_RING_DONE && rl_ring_git_enter(S->cfg, baton, &e) < 0) {
-		git_failed(S, f, baton, &e);
-		return;
+	renew(S);
+	if (s != RL_RING_DONE && rl_ring_is_git(baton)) {
+		if (rl_ring_git_enter(S->cfg, baton, &e) < 0) {
+			git_failed(S, f, baton, &e);
+			return;
+		}
+		tree_made(S, f->id);
 	}
 	if (s == RL_RING_DONE)
 		finish(S, f, baton);
@@ -734,10 +793,11 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 	const cJSON *err;
 	cJSON *b = NULL;
 
+	renew(S);
 	if (rl_json_parse(line, n, RL_LOOP_MAX_DEPTH, &b, &je) < 0 ||
 	    !cJSON_IsObject(b) || !(id = rl_json_str(b, "id")) ||
-	    !(f = find(S, id)) || f->stage != s) {
-		stranger(S, s, line, n, f != NULL);
+	    !(f = find_at(S, id, s))) {
+		stranger(S, s, line, n, id && find(S, id) != NULL);
 		cJSON_Delete(b);
 		return;
 	}
@@ -815,9 +875,15 @@ stage_ended(struct rl_ring *S, int s)
 	cJSON_AddStringToObject(err, "message", msg.data);
 	rl_diag(names[s], 0, "internal.stage_crash", "%s", msg.data);
 	rl_buf_free(&msg);
-	for (i = S->nf; i-- > 0;)
-		if (S->f[i].stage == s)
+	/* marked first: a retry moves flights, and may route another */
+	for (i = 0; i < S->nf; i++)
+		S->f[i].crashed = S->f[i].stage == s;
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].crashed) {
+			S->f[i].crashed = 0;
 			retry(S, &S->f[i], err);
+			i = (size_t)-1;
+		}
 	cJSON_Delete(err);
 	st->crashes++;
 	st->not_before = rl_proc_mono_ms() + (st->crashes > 4 ? 8000 :
@@ -890,7 +956,29 @@ take(struct rl_ring *S, struct rl_qmsg *m)
 {
 	const char *id = rl_json_str(m->body, "id");
 	struct flight *f;
+	size_t i;
 
+	renew(S);
+	if (id && S->shared && find(S, id)) {
+		/* only a lease that ran out lets a task be popped again: what
+		 * this supervisor holds of it is stale; the new state waits
+		 * until the stage that holds the old one has answered */
+		for (i = S->nf; i-- > 0;) {
+			if (strcmp(S->f[i].id, id) != 0)
+				continue;
+			S->f[i].lost = 1;
+			if (S->f[i].stage < 0) {
+				cJSON_Delete(S->f[i].wait);
+				drop_flight(S, &S->f[i]);
+			}
+		}
+		if (find(S, id)) {
+			f = add_flight(S, m, id);
+			f->wait = m->body;
+			m->body = NULL;
+			return;
+		}
+	}
 	if (!id || find(S, id)) {
 		/* never routed twice: it stays leased in the journal */
 		rl_diag(S->ring->name, 0, "queue.corrupt", "a journaled baton %s%s; "
@@ -1408,6 +1496,11 @@ rl_ring_run(struct rl_ring *S)
 		while (S->st[s].pid)
 			read_stage(S, s);
 	}
+	/* the work trees of tasks that ended here are gone; of those that
+	 * went on elsewhere, once the run is over */
+	for (s = 0; s < (int)S->ntrees; s++)
+		if (!stop_sig && !S->halt[0])
+			rl_git_release(S->cfg, S->trees[s]);
 	/* the status lines go, once, before the summaries */
 	rl_board_close(S->board);
 	S->board = NULL;
@@ -1557,6 +1650,11 @@ rl_ring_close(struct rl_ring *S, int status)
 		rl_lines_free(&S->st[i].e);
 	}
 	rl_board_close(S->board);
+	for (i = 0; i < (int)S->nf; i++)
+		cJSON_Delete(S->f[i].wait);
+	for (i = 0; i < (int)S->ntrees; i++)
+		free(S->trees[i]);
+	free(S->trees);
 	free(S->f);
 	if (S->todo)
 		rl_queue_close(S->todo);

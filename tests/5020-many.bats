@@ -177,10 +177,10 @@ each_once() {
 	for id in $ids; do
 		git -C "$S/check" checkout -q --detach "$REV"
 		git -C "$S/check" reset -q --hard
-		cat "$S"/out.* | jq -rj --arg id "$id" \
-		    'select(.id == $id and .status == "FINISH") | .change' | head -c 1000000 > "$S/change"
+		git -C "$S/check" clean -q -fdx
 		# every copy of the final baton carries one change
-		[ "$(cat "$S"/out.* | jq -r --arg id "$id" 'select(.id == $id) | .change' | sort -u | wc -l)" -eq 1 ]
+		cat "$S"/out.* | jq -sje --arg id "$id" \
+		    'map(select(.id == $id) | .change) | unique | if length == 1 then .[0] else false end' > "$S/change"
 		git -C "$S/check" apply --check "$S/change"
 		git -C "$S/check" apply "$S/change"
 		[ "$(grep -o 'sum_sign(' "$S/check/sum.c" | wc -l)" -eq 3 ] || { echo "$id: the edit is not there once"; return 1; }
@@ -205,8 +205,8 @@ each_once() {
 	holds m2
 	kill_machine "$PID_m2"
 	timeout 600 sh -c "while kill -0 $PID_m1 2> /dev/null || kill -0 $PID_m3 2> /dev/null; do sleep 0.2; done"
-	wait "$PID_m1"
-	wait "$PID_m3"
+	wait "$PID_m1" || { cat "$S/err.m1"; false; }
+	wait "$PID_m3" || { cat "$S/err.m3"; false; }
 	each_once "$n"
 	[ "$(left)" -eq 0 ]
 	# m2's batons were taken over after their leases
@@ -266,8 +266,8 @@ netns_clean() {
 	holds m2
 	ip link set "rl$$h2" down
 	timeout 600 sh -c "while kill -0 $PID_m1 2> /dev/null || kill -0 $PID_m3 2> /dev/null; do sleep 0.2; done"
-	wait "$PID_m1"
-	wait "$PID_m3"
+	wait "$PID_m1" || { cat "$S/err.m1"; false; }
+	wait "$PID_m3" || { cat "$S/err.m3"; false; }
 	# m2 cannot reach the server: it gives up (111), its work taken over
 	timeout 120 sh -c "while kill -0 $PID_m2 2> /dev/null; do sleep 0.2; done"
 	run wait "$PID_m2"
