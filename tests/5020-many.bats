@@ -237,7 +237,10 @@ netns_clean() {
 	local l n
 	for l in ${LINKS:-}; do ip link del "$l" 2> /dev/null || true; done
 	for n in ${NETNSES:-}; do ip netns del "$n" 2> /dev/null || true; done
-	[ -z "${REDIS_PORT:-}" ] || redis_cli CONFIG SET bind 127.0.0.1 > /dev/null 2>&1 || true
+	if [ -n "${REDIS_PORT:-}" ]; then
+		redis_cli CONFIG SET bind 127.0.0.1 > /dev/null 2>&1 || true
+		redis_cli CONFIG SET protected-mode yes > /dev/null 2>&1 || true
+	fi
 	LINKS= NETNSES=
 }
 
@@ -255,8 +258,11 @@ netns_clean() {
 	netns m1 1
 	netns m2 2
 	netns m3 3
-	# the server listens on this side of each pair too
+	# the server listens on this side of each pair too, and answers
+	# there (protected mode answers loopback alone); the pairs lead
+	# nowhere else
 	redis_cli CONFIG SET bind "127.0.0.1 10.254.1.1 10.254.2.1 10.254.3.1" > /dev/null
+	redis_cli CONFIG SET protected-mode no > /dev/null
 	for i in 1 2 3; do
 		supervisor "m$i" RL_QUEUE_BACKEND="redis://10.254.$i.1:$REDIS_PORT" \
 		    RL_REDIS_RETRY=3 RL_REDIS_COMMAND_TIMEOUT=2 RL_REDIS_CONNECT_TIMEOUT=1 \
