@@ -36,71 +36,15 @@
 #include "rl_queue.h"
 #include "rl_reward.h"
 #include "rl_ring.h"
+#include "rl_ring_impl.h"
 #include "rl_ring_share.h"
 #include "rl_stats.h"
 #include "rl_tty.h"
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
 #define POP_MAX 64
-#define ID_MAX 128
-
 static const char *const names[RL_RING_NSTAGES] = {
 	"reason", "plan", "act", "feedback", "complete"
-};
-
-struct stage {
-	pid_t pid;                 /* 0: not running */
-	int in, out;               /* our ends: batons to in, from out */
-	int err;                   /* its stderr, on a terminal; else -1 */
-	struct rl_buf w;           /* to write */
-	size_t woff;
-	struct rl_lines r;         /* read, not yet a whole line */
-	struct rl_lines e;         /* the same of err */
-	int crashes;               /* in a row */
-	long long not_before;      /* mono ms before which it is not restarted */
-};
-
-struct flight {                /* a baton the ring holds */
-	char id[ID_MAX + 1];
-	char lease[64];
-	int stage;                 /* where it is; -1 nowhere yet */
-	int attempts;
-	long long t0;              /* mono ms it entered this run */
-	unsigned long seq;         /* when it was sent to its stage */
-	double iter, tokens;
-	int lost;                  /* shared: the lease ran out, taken over */
-	int crashed;               /* its stage died holding it */
-	cJSON *wait;               /* shared: the task's newer state, popped
-	                              while a stale flight of it is in a
-	                              stage; routed once that one is gone */
-};
-
-struct rl_ring {
-	struct rl_config *cfg;
-	struct rl_queue *todo, *ring;
-	struct rl_mem *mem;
-	struct stage st[RL_RING_NSTAGES];
-	struct flight *f;
-	size_t nf, capf;
-	long tasks;                /* distinct tasks in the ring */
-	unsigned long waiting;     /* tasks in todo, not yet let in */
-	int max_tasks, restarts;
-	const char *pname, *model;
-	const char *push;          /* --push BRANCH; NULL */
-	int no_sandbox, tty, verbose;
-	struct rl_board *board;    /* the status lines; NULL: no terminal */
-	char halt[512];            /* why the run stops, when not a signal */
-	int lockfd;
-	long long stop_ms, stop_at;  /* the stages' time after a signal; when */
-	int status;
-	unsigned long finished, dead;
-	unsigned long seq;         /* batons sent to stages so far */
-	int shared;                /* the journal is on a server (rl_ring_share.h) */
-	long long lease_ms;        /* how long a baton is leased */
-	long long renewed;         /* shared: mono ms of the last renewal */
-	char machine[RL_RING_MACHINE_MAX + 1];   /* shared: this one's id */
-	char **trees;              /* ids of the git tasks given a work tree */
-	size_t ntrees;
 };
 
 static volatile sig_atomic_t stop_sig, signals;
@@ -127,11 +71,8 @@ stopping(const struct rl_ring *S)
 }
 
 /* A line of the ring's own on stderr, clear of the status lines. */
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
+void
+rl_ring_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -199,8 +140,8 @@ spawn(const char *cmd, char **argv, int *in, int *out, int *err)
 
 /* --- the ring's bookkeeping --------------------------------------------- */
 
-static struct flight *
-find(struct rl_ring *S, const char *id)
+struct flight *
+rl_ring_find(struct rl_ring *S, const char *id)
 {
 	size_t i;
 
@@ -224,8 +165,8 @@ find_at(struct rl_ring *S, const char *id, int s)
 	return o;
 }
 
-static struct flight *
-add_flight(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
+struct flight *
+rl_ring_add(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
 {
 	struct flight *f;
 
@@ -243,14 +184,14 @@ add_flight(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
 	return f;
 }
 
-static void
-drop_flight(struct rl_ring *S, struct flight *f)
+void
+rl_ring_drop(struct rl_ring *S, struct flight *f)
 {
 	*f = S->f[--S->nf];
 }
 
-static void
-queue_fail(struct rl_queue *q)
+void
+rl_ring_fail(struct rl_queue *q)
 {
 	rl_die(RL_EXIT_TEMP, q->err.code ? q->err.code : "queue.corrupt",
 	    "journal %s: %s", q->name, q->err.message);
@@ -263,7 +204,7 @@ ack(struct rl_ring *S, struct flight *f)
 	int found;
 
 	if (rl_queue_ack(S->ring, &l, 1, &found) < 0)
-		queue_fail(S->ring);
+		rl_ring_fail(S->ring);
 }
 
 /* The ring's depth, for the dashboard: one "ring" event per change. */
@@ -285,38 +226,6 @@ clamp(int prio)
 	return prio < -1000 ? -1000 : prio > 1000 ? 1000 : prio;
 }
 
-static void route(struct rl_ring *S, struct flight *f, cJSON *baton);
-
-/* Shared: f's lease ran out and another pop has its task now; what this
- * supervisor made of it since the last handoff is dropped, with f.  If
- * the pop was this supervisor's own, the newer state it took waits in
- * another flight of the task, and goes on now. */
-static void
-taken_over(struct rl_ring *S, struct flight *f)
-{
-	char id[ID_MAX + 1];
-	struct flight *w = NULL;
-	cJSON *b;
-	size_t i;
-
-	snprintf(id, sizeof id, "%s", f->id);
-	say("%s: its lease ran out (not renewed within run.lease_seconds) and "
-	    "another pop took the task over; the work on it since its last "
-	    "handoff is dropped", id);
-	drop_flight(S, f);
-	for (i = 0; i < S->nf; i++)
-		if (S->f[i].wait && strcmp(S->f[i].id, id) == 0)
-			w = &S->f[i];
-	if (!w) {
-		rl_board_drop(S->board, id);
-		rl_git_release(S->cfg, id);
-		return;
-	}
-	b = w->wait;
-	w->wait = NULL;
-	route(S, w, b);
-}
-
 /* The task's state as handed off: durable before the old one goes (one
  * step on a shared journal, where a lease that ran out pushes nothing). */
 static void
@@ -326,11 +235,11 @@ journal(struct rl_ring *S, struct flight *f, cJSON *baton)
 
 	if (rl_queue_move(S->ring, f->lease, S->ring, &baton, clamp(prio),
 	    &found) < 0)
-		queue_fail(S->ring);
+		rl_ring_fail(S->ring);
 	if (S->shared && !found)
-		taken_over(S, f);
+		rl_ring_taken_over(S, f);
 	else
-		drop_flight(S, f);
+		rl_ring_drop(S, f);
 }
 
 /* --- runs that end here, for rl-stats ---------------------------------- */
@@ -390,40 +299,9 @@ log_discarded(const struct rl_qmsg *m, void *err)
 	return 0;
 }
 
-static void retry(struct rl_ring *S, struct flight *f, const cJSON *err);
-
-/* A git task ends: with --push, a task that finished has its change
- * pushed (one that cannot reach the remote is tried again: -1, baton
- * consumed; one the remote refuses ends with the error); then its work
- * tree goes. */
-static int
-git_end(struct rl_ring *S, struct flight *f, cJSON *baton)
-{
-	const char *st = rl_json_str(baton, "status");
-	struct rl_error e = {0};
-	cJSON *err;
-
-	if (S->push && st && strcmp(st, "FINISH") == 0 &&
-	    !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
-	    rl_ring_git_push(S->cfg, baton, S->push, &e) < 0) {
-		err = rl_ring_git_error(&e);
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err,
-		    "retryable"))) {
-			retry(S, f, err);
-			cJSON_Delete(err);
-			cJSON_Delete(baton);
-			return -1;
-		}
-		rl_json_set(baton, "error", err);
-		rl_json_set(baton, "status", cJSON_CreateString("ERROR"));
-	}
-	rl_git_release(S->cfg, f->id);
-	return 0;
-}
-
 /* The end of a task: out on stdout, then gone from the journal. */
-static void
-finish(struct rl_ring *S, struct flight *f, cJSON *baton)
+void
+rl_ring_finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
 	const cJSON *err = NULL;
@@ -432,16 +310,16 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 	/* shared: written out only while this supervisor holds the task */
 	if (S->shared && (rc = rl_queue_renew(S->ring, f->lease, S->lease_ms))) {
 		if (rc < 0)
-			queue_fail(S->ring);
+			rl_ring_fail(S->ring);
 		cJSON_Delete(baton);
-		taken_over(S, f);
+		rl_ring_taken_over(S, f);
 		return;
 	}
-	if (rl_ring_is_git(baton) && git_end(S, f, baton) < 0)
+	if (rl_ring_is_git(baton) && rl_ring_git_end(S, f, baton) < 0)
 		return;
 	st = rl_json_str(baton, "status");
 	if (S->verbose)
-		say("%s: %s", f->id, st ? st : "ended with an error");
+		rl_ring_say("%s: %s", f->id, st ? st : "ended with an error");
 	/* a scored run teaches the arms of the models it used */
 	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
 	    rl_reward_score(baton) == 0)
@@ -464,24 +342,24 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
 	cJSON_Delete(baton);
 	ack(S, f);
-	drop_flight(S, f);
+	rl_ring_drop(S, f);
 	S->tasks--;
 	S->finished++;
 	log_depth(S);
 }
 
 /* Back to the journal to be tried again later (or dead letters). */
-static void
-retry(struct rl_ring *S, struct flight *f, const cJSON *err)
+void
+rl_ring_retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 {
 	int rc;
 
 	if (f->attempts + 1 >= S->ring->max_attempts)
 		log_run_end(S, f->id, NULL, err);
 	if ((rc = rl_queue_nack(S->ring, f->lease, err, 0)) < 0)
-		queue_fail(S->ring);
+		rl_ring_fail(S->ring);
 	if (rc == 1 && S->shared) {
-		taken_over(S, f);
+		rl_ring_taken_over(S, f);
 		return;
 	} else if (f->attempts + 1 >= S->ring->max_attempts) {
 		rl_diag(f->id, 0, rl_json_str(err, "code"), "%s; after %d attempts "
@@ -496,7 +374,7 @@ retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 		rl_board_retry(S->board, f->id, err, f->attempts + 1,
 		    S->ring->max_attempts);
 	}
-	drop_flight(S, f);
+	rl_ring_drop(S, f);
 }
 
 /* --- bias requests ------------------------------------------------------ */
@@ -553,7 +431,7 @@ bias_request(struct rl_ring *S, cJSON *baton)
 		rl_json_set(baton, "bias_log", log = cJSON_CreateArray());
 	cJSON_AddItemToArray(log, d);
 	if (S->tty || why)
-		say("%s: bias for %s %s%s", rl_json_str(baton, "id"),
+		rl_ring_say("%s: bias for %s %s%s", rl_json_str(baton, "id"),
 		    agent ? agent : "?", why ? "refused: " : "granted", why ? why : "");
 	rl_buf_free(&text);
 	cJSON_Delete(req);
@@ -563,7 +441,6 @@ bias_request(struct rl_ring *S, cJSON *baton)
 
 static void read_err(struct rl_ring *S, int s, int drain);
 static void draw(struct rl_ring *S);
-static void renew(struct rl_ring *S);
 
 static void
 start_stage(struct rl_ring *S, int s)
@@ -580,7 +457,7 @@ start_stage(struct rl_ring *S, int s)
 	 * keep time meanwhile */
 	while (wait > 0) {
 		draw(S);
-		renew(S);
+		rl_ring_renew(S);
 		usleep((useconds_t)((wait < 250 ? wait : 250) * 1000));
 		wait = S->st[s].not_before - rl_proc_mono_ms();
 	}
@@ -594,7 +471,7 @@ start_stage(struct rl_ring *S, int s)
 	/* no model given: the bandit's, when variants are configured */
 	if (!model && s != RL_RING_COMPLETE &&
 	    (model = rl_reward_pick(S->cfg, S->mem, names[s], &why)) && S->tty)
-		say("%s: %s", names[s], why.data);
+		rl_ring_say("%s: %s", names[s], why.data);
 	rl_buf_free(&why);
 	if (model && s != RL_RING_COMPLETE) {
 		argv[n++] = "-m";
@@ -626,7 +503,7 @@ send_to(struct rl_ring *S, struct flight *f, int s, cJSON *baton)
 	f->tokens = rl_budget_tokens(cJSON_GetObjectItemCaseSensitive(baton,
 	    "usage"));
 	if (S->verbose)
-		say("%s: %s, iteration %.0f, %.0f tokens so far", f->id, names[s],
+		rl_ring_say("%s: %s, iteration %.0f, %.0f tokens so far", f->id, names[s],
 		    f->iter, f->tokens);
 	rl_board_stage(S->board, baton, names[s]);
 	cJSON_Delete(baton);
@@ -659,45 +536,10 @@ rl_ring_next(const struct rl_config *cfg, cJSON *baton, long long now)
 	return (enum rl_ring_stage)s;
 }
 
-/* A work tree of task id was made here: kept while the task comes back
- * to this machine, removed at the end of the run (rl_ring_run). */
-static void
-tree_made(struct rl_ring *S, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < S->ntrees; i++)
-		if (strcmp(S->trees[i], id) == 0)
-			return;
-	S->trees = rl_xrealloc(S->trees, (S->ntrees + 1) * sizeof *S->trees);
-	S->trees[S->ntrees++] = rl_xstrdup(id);
-}
-
-/* A git task's work tree could not be made or read (e): tried again
- * when that may work (the remote unreachable), else the task ends with
- * the error.  baton is consumed. */
-static void
-git_failed(struct rl_ring *S, struct flight *f, cJSON *baton,
-	const struct rl_error *e)
-{
-	cJSON *err = rl_ring_git_error(e);
-
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "retryable"))) {
-		retry(S, f, err);
-		cJSON_Delete(err);
-		cJSON_Delete(baton);
-		return;
-	}
-	rl_diag(f->id, 0, rl_json_str(err, "code"), "%s", rl_json_str(err,
-	    "message"));
-	rl_json_set(baton, "error", err);
-	finish(S, f, baton);
-}
-
 /* Decide where a journaled baton goes, and send it (a git task's work
  * tree made ready first). */
-static void
-route(struct rl_ring *S, struct flight *f, cJSON *baton)
+void
+rl_ring_route(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	int had_error = cJSON_GetObjectItemCaseSensitive(baton, "error") != NULL;
 	struct rl_error e = {0};
@@ -713,16 +555,16 @@ route(struct rl_ring *S, struct flight *f, cJSON *baton)
 		rl_diag(f->id, 0, "input.unknown_stage", "next is %s%s%s: no stage "
 		    "of the ring", next ? "\"" : "", next ? next : "missing",
 		    next ? "\"" : "");
-	renew(S);
+	rl_ring_renew(S);
 	if (s != RL_RING_DONE && rl_ring_is_git(baton)) {
 		if (rl_ring_git_enter(S->cfg, baton, &e) < 0) {
-			git_failed(S, f, baton, &e);
+			rl_ring_git_failed(S, f, baton, &e);
 			return;
 		}
-		tree_made(S, f->id);
+		rl_ring_tree_made(S, f->id);
 	}
 	if (s == RL_RING_DONE)
-		finish(S, f, baton);
+		rl_ring_finish(S, f, baton);
 	else
 		send_to(S, f, (int)s, baton);
 }
@@ -763,7 +605,7 @@ stranger(struct rl_ring *S, int s, const char *line, size_t n, int ours)
 		return;
 	err = rl_err_object("internal.stage_crash", "the stage answered with "
 	    "a line that is not this baton", names[s]);
-	retry(S, f, err);
+	rl_ring_retry(S, f, err);
 	cJSON_Delete(err);
 }
 
@@ -793,11 +635,11 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 	const cJSON *err;
 	cJSON *b = NULL;
 
-	renew(S);
+	rl_ring_renew(S);
 	if (rl_json_parse(line, n, RL_LOOP_MAX_DEPTH, &b, &je) < 0 ||
 	    !cJSON_IsObject(b) || !(id = rl_json_str(b, "id")) ||
 	    !(f = find_at(S, id, s))) {
-		stranger(S, s, line, n, id && find(S, id) != NULL);
+		stranger(S, s, line, n, id && rl_ring_find(S, id) != NULL);
 		cJSON_Delete(b);
 		return;
 	}
@@ -809,7 +651,7 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 		if (strcmp(rl_json_str(err, "code") ? rl_json_str(err, "code") : "",
 		    "provider.unreachable") == 0 && !S->halt[0])
 			halt(S, s, rl_json_str(err, "message"));
-		retry(S, f, err);
+		rl_ring_retry(S, f, err);
 		cJSON_Delete(b);
 		return;
 	}
@@ -819,7 +661,7 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 		b = rl_ring_git_error(&e);
 		rl_diag(f->id, 0, rl_json_str(b, "code"), "%s", rl_json_str(b,
 		    "message"));
-		retry(S, f, b);
+		rl_ring_retry(S, f, b);
 		cJSON_Delete(b);
 		return;
 	}
@@ -881,7 +723,7 @@ stage_ended(struct rl_ring *S, int s)
 	for (i = 0; i < S->nf; i++)
 		if (S->f[i].crashed) {
 			S->f[i].crashed = 0;
-			retry(S, &S->f[i], err);
+			rl_ring_retry(S, &S->f[i], err);
 			i = (size_t)-1;
 		}
 	cJSON_Delete(err);
@@ -909,14 +751,14 @@ admit(struct rl_ring *S)
 	while (!stopping(S) && (S->shared ? (long)S->nf + let < S->max_tasks :
 	    S->tasks < S->max_tasks)) {
 		if (rl_queue_pop(S->todo, 1, S->lease_ms, &m, &n) < 0)
-			queue_fail(S->todo);
+			rl_ring_fail(S->todo);
 		if (!n)
 			break;
 		if (S->shared)
 			rl_ring_stamp(m.body, S->machine);
 		if (rl_queue_move(S->todo, m.lease, S->ring, &m.body, m.priority,
 		    &found) < 0)
-			queue_fail(S->todo);
+			rl_ring_fail(S->todo);
 		rl_qmsg_free(&m);
 		if (S->shared && !found)
 			continue;   /* its lease ran out: another let it in */
@@ -930,56 +772,17 @@ admit(struct rl_ring *S)
 	return let;
 }
 
-/* Shared: a baton of a local-path task of another machine cannot run
- * here (its repository is there): to the dead letters, saying where. */
-static void
-elsewhere(struct rl_ring *S, struct rl_qmsg *m, const char *id)
-{
-	cJSON *err = rl_ring_elsewhere_error(rl_ring_share_elsewhere(m->body,
-	    S->machine), S->machine, S->ring->name, m->id);
-	cJSON *b = cJSON_Duplicate(m->body, 1);
-
-	rl_diag(id, 0, "ring.elsewhere", "%s", rl_json_str(err, "message"));
-	rl_json_set(b, "error", cJSON_Duplicate(err, 1));
-	rl_stats_log_run(b);
-	cJSON_Delete(b);
-	if (rl_queue_nack(S->ring, m->lease, err, 1) < 0)
-		queue_fail(S->ring);
-	cJSON_Delete(err);
-	S->dead++;
-	S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
-}
-
 /* Route a message of the ring: one flight per task. */
 static void
 take(struct rl_ring *S, struct rl_qmsg *m)
 {
 	const char *id = rl_json_str(m->body, "id");
 	struct flight *f;
-	size_t i;
 
-	renew(S);
-	if (id && S->shared && find(S, id)) {
-		/* only a lease that ran out lets a task be popped again: what
-		 * this supervisor holds of it is stale; the new state waits
-		 * until the stage that holds the old one has answered */
-		for (i = S->nf; i-- > 0;) {
-			if (strcmp(S->f[i].id, id) != 0)
-				continue;
-			S->f[i].lost = 1;
-			if (S->f[i].stage < 0) {
-				cJSON_Delete(S->f[i].wait);
-				drop_flight(S, &S->f[i]);
-			}
-		}
-		if (find(S, id)) {
-			f = add_flight(S, m, id);
-			f->wait = m->body;
-			m->body = NULL;
-			return;
-		}
-	}
-	if (!id || find(S, id)) {
+	rl_ring_renew(S);
+	if (id && S->shared && rl_ring_take_again(S, m, id))
+		return;
+	if (!id || rl_ring_find(S, id)) {
 		/* never routed twice: it stays leased in the journal */
 		rl_diag(S->ring->name, 0, "queue.corrupt", "a journaled baton %s%s; "
 		    "left in the journal", id ? "is in flight already: " : "has no id",
@@ -988,13 +791,13 @@ take(struct rl_ring *S, struct rl_qmsg *m)
 		return;
 	}
 	if (S->shared && rl_ring_share_elsewhere(m->body, S->machine)) {
-		elsewhere(S, m, id);
+		rl_ring_elsewhere(S, m, id);
 		return;
 	}
 	if (S->shared)
 		rl_ring_stamp(m->body, S->machine);
-	f = add_flight(S, m, id);
-	route(S, f, m->body);
+	f = rl_ring_add(S, m, id);
+	rl_ring_route(S, f, m->body);
 	m->body = NULL;
 }
 
@@ -1015,7 +818,7 @@ collect(struct rl_ring *S)
 		if (!max)
 			break;
 		if (rl_queue_pop(S->ring, max, S->lease_ms, m, &n) < 0)
-			queue_fail(S->ring);
+			rl_ring_fail(S->ring);
 		for (i = 0; i < n; i++) {
 			take(S, &m[i]);
 			rl_qmsg_free(&m[i]);
@@ -1064,7 +867,7 @@ static void
 list(struct rl_queue *q, const char *state, struct seen *v)
 {
 	if (rl_queue_list(q, state, seen_one, v) < 0)
-		queue_fail(q);
+		rl_ring_fail(q);
 }
 
 /* 1 if id is among ids[0..n) other than at skip. */
@@ -1143,9 +946,9 @@ resume(struct rl_ring *S)
 		if (rf[i] == RL_RING_ACK) {
 			l = ring.m[i].lease;
 			if (rl_queue_ack(S->ring, &l, 1, &found) < 0)
-				queue_fail(S->ring);
+				rl_ring_fail(S->ring);
 		} else if (rf[i] == RL_RING_ROUTE) {
-			route(S, add_flight(S, &ring.m[i], rid[i]), ring.m[i].body);
+			rl_ring_route(S, rl_ring_add(S, &ring.m[i], rid[i]), ring.m[i].body);
 			ring.m[i].body = NULL;
 		}
 	}
@@ -1153,12 +956,12 @@ resume(struct rl_ring *S)
 		if (tf[i] == RL_RING_PUSH) {
 			if (rl_queue_push(S->ring, &todo.m[i].body, 1,
 			    todo.m[i].priority, 0, NULL) < 0)
-				queue_fail(S->ring);
+				rl_ring_fail(S->ring);
 			todo.m[i].body = NULL;
 		}
 		l = todo.m[i].lease;
 		if (rl_queue_ack(S->todo, &l, 1, &found) < 0)
-			queue_fail(S->todo);
+			rl_ring_fail(S->todo);
 	}
 	free(rid);
 	free(leased);
@@ -1208,7 +1011,7 @@ pending(struct rl_queue *q)
 	unsigned long n;
 
 	if (rl_queue_stats(q, &st) < 0)
-		queue_fail(q);
+		rl_ring_fail(q);
 	n = st.count[0] + st.count[1] + st.count[2];   /* ready delayed leased */
 	cJSON_Delete(st.by_priority);
 	cJSON_Delete(st.dead_by_code);
@@ -1321,44 +1124,6 @@ in_stages(const struct rl_ring *S)
 	return n;
 }
 
-/* Shared: every third of a lease, the leases of the batons this
- * supervisor holds are renewed; one that ran out is another's now. */
-static void
-renew(struct rl_ring *S)
-{
-	long long now = rl_proc_mono_ms();
-	size_t i;
-	int rc;
-
-	if (!S->shared || now - S->renewed < S->lease_ms / 3)
-		return;
-	S->renewed = now;
-	for (i = 0; i < S->nf; i++) {
-		if (S->f[i].lost)
-			continue;
-		if ((rc = rl_queue_renew(S->ring, S->f[i].lease, S->lease_ms)) < 0)
-			queue_fail(S->ring);
-		if (rc == 1)
-			S->f[i].lost = 1;   /* said when its stage answers */
-	}
-}
-
-/* Whether the run has nothing more to do without input: every task it
- * let in has ended; shared, every machine's (the journal is empty). */
-static int
-all_done(struct rl_ring *S)
-{
-	long n;
-
-	if (!S->shared)
-		return S->tasks == 0 && S->waiting == 0;
-	if (S->nf)
-		return 0;
-	if ((n = rl_ring_share_left(S->todo, S->ring, &S->waiting)) < 0)
-		queue_fail(S->todo->err.code ? S->todo : S->ring);
-	return n == 0;
-}
-
 /*
  * One turn of the ring: signals, journal, status lines, then one poll of
  * the stages (and of fd, input, when fd >= 0) and what it found.
@@ -1380,7 +1145,7 @@ turn(struct rl_ring *S, int fd)
 			if (S->st[s].pid)
 				kill(-S->st[s].pid, SIGKILL);
 	}
-	renew(S);
+	rl_ring_renew(S);
 	if (!stopping(S)) {
 		/* a task that ends in collect makes room at once */
 		do
@@ -1388,7 +1153,7 @@ turn(struct rl_ring *S, int fd)
 		while (admit(S) > 0);
 	}
 	draw(S);
-	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 : all_done(S)))
+	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 : rl_ring_all_done(S)))
 		return -1;
 	if (fd >= 0) {
 		p[np] = (struct pollfd){fd, POLLIN, 0};
@@ -1463,7 +1228,7 @@ input(struct rl_rec *r, void *arg)
 		rl_ring_stamp(b, S->machine);
 	if (rl_queue_push(S->todo, &b, 1, clamp((int)rl_json_num(b, "priority",
 	    0)), 0, NULL) < 0)
-		queue_fail(S->todo);
+		rl_ring_fail(S->todo);
 	cJSON_Delete(b);
 	S->waiting++;
 	return RL_EXIT_OK;

@@ -1,5 +1,10 @@
 /*
- * rl_ring_share.c - the ring on a shared journal; see rl_ring_share.h.
+ * rl_ring_share.c - the ring on a shared journal; see rl_ring_share.h
+ * for the design.  Its first half is what needs nothing of the ring (the
+ * machine id, the stamp, git tasks' work trees and changes); its second
+ * the ring's steps that only a shared journal or a git task takes
+ * (rl_ring_impl.h): renewing leases, a lease taken over, a baton of
+ * another machine's, a work tree's end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +18,11 @@
 #include "rl_fs.h"
 #include "rl_git.h"
 #include "rl_json.h"
+#include "rl_board.h"
+#include "rl_proc.h"
+#include "rl_ring_impl.h"
 #include "rl_ring_share.h"
+#include "rl_stats.h"
 
 /* An id as STATE/machine holds it: 1 to RL_RING_MACHINE_MAX bytes of
  * [A-Za-z0-9._-], and a newline. */
@@ -272,4 +281,186 @@ rl_ring_git_push(const struct rl_config *cfg, cJSON *baton,
 	rl_buf_free(&name);
 	rl_buf_free(&msg);
 	return rc;
+}
+
+/* --- the ring's steps on a shared journal (rl_ring_impl.h) --------------- */
+
+/* Shared: f's lease ran out and another pop has its task now; what this
+ * supervisor made of it since the last handoff is dropped, with f.  If
+ * the pop was this supervisor's own, the newer state it took waits in
+ * another flight of the task, and goes on now. */
+void
+rl_ring_taken_over(struct rl_ring *S, struct flight *f)
+{
+	char id[ID_MAX + 1];
+	struct flight *w = NULL;
+	cJSON *b;
+	size_t i;
+
+	snprintf(id, sizeof id, "%s", f->id);
+	rl_ring_say("%s: its lease ran out (not renewed within run.lease_seconds) and "
+	    "another pop took the task over; the work on it since its last "
+	    "handoff is dropped", id);
+	rl_ring_drop(S, f);
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].wait && strcmp(S->f[i].id, id) == 0)
+			w = &S->f[i];
+	if (!w) {
+		rl_board_drop(S->board, id);
+		rl_git_release(S->cfg, id);
+		return;
+	}
+	b = w->wait;
+	w->wait = NULL;
+	rl_ring_route(S, w, b);
+}
+
+/* A git task ends: with --push, a task that finished has its change
+ * pushed (one that cannot reach the remote is tried again: -1, baton
+ * consumed; one the remote refuses ends with the error); then its work
+ * tree goes. */
+int
+rl_ring_git_end(struct rl_ring *S, struct flight *f, cJSON *baton)
+{
+	const char *st = rl_json_str(baton, "status");
+	struct rl_error e = {0};
+	cJSON *err;
+
+	if (S->push && st && strcmp(st, "FINISH") == 0 &&
+	    !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
+	    rl_ring_git_push(S->cfg, baton, S->push, &e) < 0) {
+		err = rl_ring_git_error(&e);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err,
+		    "retryable"))) {
+			rl_ring_retry(S, f, err);
+			cJSON_Delete(err);
+			cJSON_Delete(baton);
+			return -1;
+		}
+		rl_json_set(baton, "error", err);
+		rl_json_set(baton, "status", cJSON_CreateString("ERROR"));
+	}
+	rl_git_release(S->cfg, f->id);
+	return 0;
+}
+
+/* A work tree of task id was made here: kept while the task comes back
+ * to this machine, removed at the end of the run (rl_ring_run). */
+void
+rl_ring_tree_made(struct rl_ring *S, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < S->ntrees; i++)
+		if (strcmp(S->trees[i], id) == 0)
+			return;
+	S->trees = rl_xrealloc(S->trees, (S->ntrees + 1) * sizeof *S->trees);
+	S->trees[S->ntrees++] = rl_xstrdup(id);
+}
+
+/* A git task's work tree could not be made or read (e): tried again
+ * when that may work (the remote unreachable), else the task ends with
+ * the error.  baton is consumed. */
+void
+rl_ring_git_failed(struct rl_ring *S, struct flight *f, cJSON *baton,
+	const struct rl_error *e)
+{
+	cJSON *err = rl_ring_git_error(e);
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(err, "retryable"))) {
+		rl_ring_retry(S, f, err);
+		cJSON_Delete(err);
+		cJSON_Delete(baton);
+		return;
+	}
+	rl_diag(f->id, 0, rl_json_str(err, "code"), "%s", rl_json_str(err,
+	    "message"));
+	rl_json_set(baton, "error", err);
+	rl_ring_finish(S, f, baton);
+}
+
+/* Shared: a baton of a local-path task of another machine cannot run
+ * here (its repository is there): to the dead letters, saying where. */
+void
+rl_ring_elsewhere(struct rl_ring *S, struct rl_qmsg *m, const char *id)
+{
+	cJSON *err = rl_ring_elsewhere_error(rl_ring_share_elsewhere(m->body,
+	    S->machine), S->machine, S->ring->name, m->id);
+	cJSON *b = cJSON_Duplicate(m->body, 1);
+
+	rl_diag(id, 0, "ring.elsewhere", "%s", rl_json_str(err, "message"));
+	rl_json_set(b, "error", cJSON_Duplicate(err, 1));
+	rl_stats_log_run(b);
+	cJSON_Delete(b);
+	if (rl_queue_nack(S->ring, m->lease, err, 1) < 0)
+		rl_ring_fail(S->ring);
+	cJSON_Delete(err);
+	S->dead++;
+	S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
+}
+
+/* Shared: every third of a lease, the leases of the batons this
+ * supervisor holds are renewed; one that ran out is another's now. */
+void
+rl_ring_renew(struct rl_ring *S)
+{
+	long long now = rl_proc_mono_ms();
+	size_t i;
+	int rc;
+
+	if (!S->shared || now - S->renewed < S->lease_ms / 3)
+		return;
+	S->renewed = now;
+	for (i = 0; i < S->nf; i++) {
+		if (S->f[i].lost)
+			continue;
+		if ((rc = rl_queue_renew(S->ring, S->f[i].lease, S->lease_ms)) < 0)
+			rl_ring_fail(S->ring);
+		if (rc == 1)
+			S->f[i].lost = 1;   /* said when its stage answers */
+	}
+}
+
+/* Whether the run has nothing more to do without input: every task it
+ * let in has ended; shared, every machine's (the journal is empty). */
+int
+rl_ring_all_done(struct rl_ring *S)
+{
+	long n;
+
+	if (!S->shared)
+		return S->tasks == 0 && S->waiting == 0;
+	if (S->nf)
+		return 0;
+	if ((n = rl_ring_share_left(S->todo, S->ring, &S->waiting)) < 0)
+		rl_ring_fail(S->todo->err.code ? S->todo : S->ring);
+	return n == 0;
+}
+
+int
+rl_ring_take_again(struct rl_ring *S, struct rl_qmsg *m, const char *id)
+{
+	struct flight *f;
+	size_t i;
+
+	if (!rl_ring_find(S, id))
+		return 0;
+	/* only a lease that ran out lets a task be popped again: what this
+	 * supervisor holds of it is stale; the new state waits until the
+	 * stage that holds the old one has answered */
+	for (i = S->nf; i-- > 0;) {
+		if (strcmp(S->f[i].id, id) != 0)
+			continue;
+		S->f[i].lost = 1;
+		if (S->f[i].stage < 0) {
+			cJSON_Delete(S->f[i].wait);
+			rl_ring_drop(S, &S->f[i]);
+		}
+	}
+	if (!rl_ring_find(S, id))
+		return 0;
+	f = rl_ring_add(S, m, id);
+	f->wait = m->body;
+	m->body = NULL;
+	return 1;
 }
