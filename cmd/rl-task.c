@@ -39,8 +39,7 @@
 
 static const char usage[] =
     "usage: rl-task [-C dir] [-P priority] [--tokens n] [--steps n] "
-    "[--seconds duration]\n"
-    "               [--git url[@rev]] [task ...]\n";
+    "[--seconds duration] [--git url[@rev]] [task ...]\n";
 
 static struct rl_config cfg;
 

@@ -506,8 +506,8 @@ rl_git_checkout(const struct rl_config *cfg, const cJSON *baton,
 	if (!change)
 		change = "";
 	if (!id || !rl_fs_safe_name(id) || !url || !rev || !is_sha(rev)) {
-		rl_error_set(e, "validate.schema", "a git task's baton needs an id, "
-		    "git.url and git.rev (a full commit id)");
+		rl_error_set(e, "validate.schema", "a git task's baton needs an id "
+		    "(" RL_FS_NAME_RULE "), git.url and git.rev (a full commit id)");
 		return NULL;
 	}
 	if (check_url(url, e) < 0 || cache_open(cfg, url, &c, e) < 0)
