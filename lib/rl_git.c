@@ -630,7 +630,8 @@ refused(struct rl_buf *out, char *why, size_t size)
 		if (!end)
 			end = p + strlen(p);
 		if (*p == '!') {
-			tab = memchr(p + 2, '\t', (size_t)(end - p) - (end > p + 2 ? 2 : 0));
+			/* "!\tFROM:TO\tREASON" */
+			tab = end - p > 2 ? memchr(p + 2, '\t', (size_t)(end - p - 2)) : NULL;
 			tab = tab ? tab + 1 : p + 1;
 			snprintf(why, size, "%.*s", (int)(end - tab), tab);
 			return why;
