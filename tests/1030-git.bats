@@ -140,3 +140,21 @@ none"
 	expect "$V1"
 	[ ! -e "$S/hooked" ]
 }
+
+@test "the stages' sandbox may write the task's work tree, though it lies in the state directory" {
+	skip_without_sandbox
+	repo=$(rl-task --git "$S/remote.git@v1" x | jq -r .repo)
+	run --separate-stderr rl-act exec -C "$repo" -- sh -c 'echo new > new.c'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$repo/new.c")" = new ]
+	# the rest of the state directory, the cache and .git stay read-only
+	run --separate-stderr rl-act exec -C "$repo" -- touch "$RL_HOME/planted"
+	[ "$status" -ne 0 ]
+	[ ! -e "$RL_HOME/planted" ]
+	run --separate-stderr rl-act exec -C "$repo" -- sh -c 'touch "$(git rev-parse --git-common-dir)/planted"'
+	[ "$status" -ne 0 ]
+	[ -z "$(ls "$RL_HOME"/git/*.git/planted 2> /dev/null)" ]
+	run --separate-stderr rl-act exec -C "$repo" -- sh -c 'echo x > .git'
+	[ "$status" -ne 0 ]
+	[[ "$(cat "$repo/.git")" == gitdir:* ]]
+}
