@@ -71,6 +71,33 @@ struct run {
 };
 
 /*
+ * What git's stderr says went wrong, into out: the first "fatal: x" or
+ * "error: x" line as x (later lines are advice), else the last line.
+ */
+static void
+what_went_wrong(const struct rl_buf *err, char *out, size_t size)
+{
+	const char *p = err->data, *end, *last = NULL, *last_end = NULL;
+
+	for (; p && *p; p = *end ? end + 1 : end) {
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		if (end - p > 7 && (strncmp(p, "fatal: ", 7) == 0 ||
+		    strncmp(p, "error: ", 7) == 0)) {
+			snprintf(out, size, "%.*s", (int)(end - p - 7), p + 7);
+			return;
+		}
+		if (end > p) {
+			last = p;
+			last_end = end;
+		}
+	}
+	if (last)
+		snprintf(out, size, "%.*s", (int)(last_end - last), last);
+}
+
+/*
  * Run git with the arguments after r (NULL-terminated).  Returns its exit
  * status (0 on success), or -1 when it could not run or was killed; r->err
  * then says why.
@@ -81,7 +108,8 @@ run(struct run *r, ...)
 	const char *argv[MAX_ARGS + sizeof fixed / sizeof *fixed + 4];
 	const char *env[sizeof base_env / sizeof *base_env + 12];
 	char index_env[4200];
-	const char *a, *p, *cmd = NULL;
+	const char *a, *cmd = NULL;
+	struct rl_buf err = {0};
 	size_t n = 0, k = 0, i;
 	va_list ap;
 	int st;
@@ -114,8 +142,11 @@ run(struct run *r, ...)
 	env[k] = NULL;
 	if (r->out)
 		rl_buf_reset(r->out);
+	r->err[0] = 0;
 	st = rl_proc_run_env((char *const *)argv, env, r->text,
-	    r->ms ? r->ms : LOCAL_MS, r->out, OUT_MAX, r->err, sizeof r->err);
+	    r->ms ? r->ms : LOCAL_MS, r->out, OUT_MAX, &err);
+	what_went_wrong(&err, r->err, sizeof r->err);
+	rl_buf_free(&err);
 	if (st == -1) {
 		snprintf(r->err, sizeof r->err, "cannot run git: %s%s",
 		    strerror(errno), errno == ENOENT ? " (install git)" : "");
@@ -130,11 +161,6 @@ run(struct run *r, ...)
 		rl_proc_status(st, r->err, sizeof r->err);
 		return -1;
 	}
-	/* "fatal: x" and "error: x" say x */
-	for (p = r->err; *p == ' '; p++)
-		;
-	if (strncmp(p, "fatal: ", 7) == 0 || strncmp(p, "error: ", 7) == 0)
-		memmove(r->err, p + 7, strlen(p + 7) + 1);
 	if (!r->err[0] && WEXITSTATUS(st))
 		snprintf(r->err, sizeof r->err, "git exited %d", WEXITSTATUS(st));
 	return WEXITSTATUS(st);
@@ -480,8 +506,8 @@ rl_git_checkout(const struct rl_config *cfg, const cJSON *baton,
 	if (!change)
 		change = "";
 	if (!id || !rl_fs_safe_name(id) || !url || !rev || !is_sha(rev)) {
-		rl_error_set(e, "validate.schema", "a git task's baton needs an id, "
-		    "git.url and git.rev (a full commit id)");
+		rl_error_set(e, "validate.schema", "a git task's baton needs an id "
+		    "(" RL_FS_NAME_RULE "), git.url and git.rev (a full commit id)");
 		return NULL;
 	}
 	if (check_url(url, e) < 0 || cache_open(cfg, url, &c, e) < 0)
@@ -604,7 +630,8 @@ refused(struct rl_buf *out, char *why, size_t size)
 		if (!end)
 			end = p + strlen(p);
 		if (*p == '!') {
-			tab = memchr(p + 2, '\t', (size_t)(end - p) - (end > p + 2 ? 2 : 0));
+			/* "!\tFROM:TO\tREASON" */
+			tab = end - p > 2 ? memchr(p + 2, '\t', (size_t)(end - p - 2)) : NULL;
 			tab = tab ? tab + 1 : p + 1;
 			snprintf(why, size, "%.*s", (int)(end - tab), tab);
 			return why;

@@ -226,24 +226,28 @@ int
 rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size)
 {
-	return rl_proc_run_env(argv, NULL, text, timeout_ms, out, max, err_line,
-	    size);
+	struct rl_buf err = {0};
+	int st;
+
+	if (err_line && size)
+		err_line[0] = 0;
+	st = rl_proc_run_env(argv, NULL, text, timeout_ms, out, max, &err);
+	if (err_line && size && err.len)
+		keep_last_line(&err, err_line, size);
+	rl_buf_free(&err);
+	return st;
 }
 
 int
 rl_proc_run_env(char *const argv[], const char *const env[], const char *text,
-	long long timeout_ms, struct rl_buf *out, size_t max, char *err_line,
-	size_t size)
+	long long timeout_ms, struct rl_buf *out, size_t max, struct rl_buf *err)
 {
 	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
 	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
 	int status = 0, e = 0, i, rc;
-	struct rl_buf err = {0};
 	struct rl_pump pump = {0};
 	pid_t pid;
 
-	if (err_line && size)
-		err_line[0] = 0;
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
 	    pipe2(perr, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
 	    (pid = fork()) < 0) {
@@ -274,15 +278,12 @@ rl_proc_run_env(char *const argv[], const char *const env[], const char *text,
 	pump = (struct rl_pump){.in = pin[1], .out = pout[0], .err = perr[0],
 	    .text = text, .len = text ? strlen(text) : 0,
 	    .end_ms = timeout_ms > 0 ? rl_proc_mono_ms() + timeout_ms : 0,
-	    .obuf = out, .ocap = max, .ebuf = &err, .ecap = ERR_KEEP};
+	    .obuf = out, .ocap = max, .ebuf = err, .ecap = ERR_KEEP};
 	rc = rl_proc_pump(&pump);
 	if (rc == RL_PROC_TIMEOUT)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (err_line && size && err.len)
-		keep_last_line(&err, err_line, size);
-	rl_buf_free(&err);
 	return rc == RL_PROC_TIMEOUT ? RL_PROC_TIMEOUT : status;
 }
 

@@ -247,6 +247,9 @@ main(void)
 	    "a fast-forward of main");
 	CHECK(rl_git_push(&A, dir, url, "main", "other", got, &e) == -1 &&
 	    strcmp(e.code, "git.push") == 0, "not a fast-forward: git.push");
+	CHECK(strstr(e.message, "refused branch main: [rejected] (") != NULL,
+	    "with the remote's reason");
+	printf("# %s\n", e.message);
 	CHECK(rl_git_push(&B, dir2, url, "bad..name", "x", got, &e) == -1 &&
 	    strcmp(e.code, "git.spec") == 0, "a bad branch name");
 	snprintf(got, sizeof got, "file://%s/nowhere.git", top);
