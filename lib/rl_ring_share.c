@@ -269,7 +269,8 @@ rl_ring_git_push(const struct rl_config *cfg, cJSON *baton,
 	if (!(dir = rl_git_checkout(cfg, baton, e)))
 		return -1;
 	branch_name(branch, id, &name);
-	rl_buf_printf(&msg, "%.72s\n\nredline task %s\n", task ? task : id, id);
+	rl_buf_printf(&msg, "%.72s\n\nTask %s, made with redline.\n", task ? task :
+	    id, id);
 	if (rl_git_push(cfg, dir, url, name.data, msg.data, sha, e) == 0) {
 		pushed = cJSON_CreateObject();
 		cJSON_AddStringToObject(pushed, "branch", name.data);
