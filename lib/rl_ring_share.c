@@ -338,8 +338,9 @@ rl_ring_git_end(struct rl_ring *S, struct flight *f, cJSON *baton)
 			cJSON_Delete(baton);
 			return -1;
 		}
+		/* it ends on the error: status ERROR, the error said */
 		rl_json_set(baton, "error", err);
-		rl_json_set(baton, "status", cJSON_CreateString("ERROR"));
+		cJSON_DeleteItemFromObjectCaseSensitive(baton, "status");
 	}
 	rl_git_release(S->cfg, f->id);
 	return 0;
