@@ -27,6 +27,10 @@ setup() {
 	# the built-in debt measures alone: the analyzers take the cores
 	export RL_REWARD_ANALYZERS=false
 	PIDS=
+	# the stages run in the sandbox, but under valgrind (which cannot
+	# run its syscalls)
+	NOSB=
+	[ -z "${RL_VALGRIND:-}" ] || NOSB=--no-sandbox
 }
 
 teardown() {
@@ -83,7 +87,7 @@ kill_machine() {
 	fixture_repo
 	# the reasoning agent never answers: the run is stopped with a signal
 	entry "reasoning agent" '{"latency_ms":3600000}' > slow
-	RL_HOME="$S/a" RL_RUN_STOP_SECONDS=0 redline run --no-sandbox -p script:slow "a task" > /dev/null 2>&1 &
+	RL_HOME="$S/a" RL_RUN_STOP_SECONDS=0 redline run $NOSB -p script:slow "a task" > /dev/null 2>&1 &
 	PIDS=$!
 	for _ in $(seq 200); do [ "$(leased)" -eq 1 ] && break; sleep 0.05; done
 	run rl-queue -q redline-ring ls --state leased
@@ -92,7 +96,7 @@ kill_machine() {
 	[[ "$output" =~ ^[A-Za-z0-9._-]+-[0-9a-f]{12}$ ]]
 	kill_machine "$PIDS"
 	first=$(cat "$S/a/machine")
-	RL_HOME="$S/a" RL_RUN_STOP_SECONDS=0 timeout 60 redline run --no-sandbox -p script:slow < /dev/null > /dev/null 2>&1 &
+	RL_HOME="$S/a" RL_RUN_STOP_SECONDS=0 timeout 60 redline run $NOSB -p script:slow < /dev/null > /dev/null 2>&1 &
 	PIDS=$!
 	sleep 0.5
 	kill_machine "$PIDS"
@@ -103,7 +107,7 @@ kill_machine() {
 	fixture_repo
 	# machine a takes the task, and dies while the reasoning agent thinks
 	entry "reasoning agent" '{"latency_ms":3600000}' > slow
-	RL_HOME="$S/a" redline run --no-sandbox -p script:slow "merge the duplicated loops in sum.c" > outa 2> erra &
+	RL_HOME="$S/a" redline run $NOSB -p script:slow "merge the duplicated loops in sum.c" > outa 2> erra &
 	PIDS=$!
 	for _ in $(seq 200); do [ "$(leased)" -eq 1 ] && break; sleep 0.05; done
 	[ "$(leased)" -eq 1 ]
@@ -111,7 +115,7 @@ kill_machine() {
 	a=$(cat "$S/a/machine")
 	# machine b waits for the lease to run out, takes the baton over and
 	# refuses it: the repository is a's
-	RL_HOME="$S/b" run --separate-stderr timeout 120 redline run --no-sandbox -p "script:$RING" < /dev/null
+	RL_HOME="$S/b" run --separate-stderr timeout 120 redline run $NOSB -p "script:$RING" < /dev/null
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	b=$(cat "$S/b/machine")
@@ -124,7 +128,7 @@ kill_machine() {
 	[ "$(left)" -eq 0 ]
 	# on its own machine, requeued, it finishes
 	RL_HOME="$S/a" rl-queue -q redline-ring requeue "$id"
-	RL_HOME="$S/a" run --separate-stderr timeout 120 redline run --no-sandbox -p "script:$RING" < /dev/null
+	RL_HOME="$S/a" run --separate-stderr timeout 120 redline run $NOSB -p "script:$RING" < /dev/null
 	[ "$status" -eq 0 ]
 	jqo -r .status
 	expect FINISH
@@ -157,7 +161,7 @@ git_tasks() {
 supervisor() {
 	local name=$1
 	shift
-	env RL_HOME="$S/$name" "$@" redline run --no-sandbox -j 3 -p script:c \
+	env RL_HOME="$S/$name" "$@" redline run $NOSB -j 3 -p script:c \
 	    --push 'fix/{id}' < /dev/null > "$S/out.$name" 2> "$S/err.$name" &
 	PIDS="$PIDS $!"
 	eval "PID_$name=$!"
