@@ -59,7 +59,7 @@ PAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 DEB_PKGS = gcc make libc6-dev libcjson-dev libcurl4-openssl-dev libseccomp-dev libpcre2-dev \
            pkg-config bats jq mandoc lcov valgrind bc curl git procps patch \
            pmccabe cppcheck shellcheck chromium attr universal-ctags clang tmux \
-           libclang-rt-14-dev libhiredis-dev redis-server redis-tools
+           libclang-rt-14-dev libhiredis-dev redis-server redis-tools iproute2
 
 all: $(PROGS)
 

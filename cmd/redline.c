@@ -4,8 +4,8 @@
  *   redline CMD [arg ...]   runs rl-CMD (as git runs git-CMD)
  *   redline help [CMD]      the commands, one line each; rl-CMD --help
  *   redline run [-C dir] [-j jobs] [-p provider] [-m model] [-v]
- *               [--journal name] [--no-sandbox] [--resume | --discard]
- *               [task ...]
+ *               [--journal name] [--no-sandbox] [--push branch]
+ *               [--resume | --discard] [task ...]
  *
  * `redline run` reads its options, makes batons of tasks given as words
  * (rl-task), and hands the rest to the ring (rl_ring.h): the stages, the
@@ -26,7 +26,8 @@
 
 static const char usage[] =
     "usage: redline run [-C dir] [-j jobs] [-p provider] [-m model] [-v] "
-    "[--journal name] [--no-sandbox] [--resume | --discard] [task ...]\n"
+    "[--journal name] [--no-sandbox] [--push branch] [--resume | --discard] "
+    "[task ...]\n"
     "       redline help [command]\n"
     "       redline command [arg ...]\n";
 
@@ -59,7 +60,8 @@ static const struct {
 	    "rewards"},
 };
 
-enum { OPT_JOURNAL = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_RESUME, OPT_DISCARD };
+enum { OPT_JOURNAL = RL_OPT_LONG, OPT_NO_SANDBOX, OPT_RESUME, OPT_DISCARD,
+	OPT_PUSH };
 
 static const struct option opts[] = {
 	{"directory", required_argument, NULL, 'C'},
@@ -71,6 +73,7 @@ static const struct option opts[] = {
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 	{"resume", no_argument, NULL, OPT_RESUME},
 	{"discard", no_argument, NULL, OPT_DISCARD},
+	{"push", required_argument, NULL, OPT_PUSH},
 	RL_OLD_OPT("tasks", required_argument, 'n'),
 	RL_CMD_OPTIONS
 };
@@ -216,6 +219,7 @@ option(int c)
 	case OPT_NO_SANDBOX: O.o.no_sandbox = 1; break;
 	case OPT_RESUME: O.o.resume = 1; break;
 	case OPT_DISCARD: O.o.discard = 1; break;
+	case OPT_PUSH: O.o.push = optarg; break;
 	case 'J':
 		rl_cmd_renamed(&A, OPT_JOURNAL, "-J NAME", "--journal NAME: -J is "
 		    "NDJSON output everywhere else");
@@ -240,7 +244,7 @@ option(int c)
 
 static const struct rl_cmd_sub subs[] = {
 	{"run", cmd_run, 0, -1, "directory jobs provider model verbose journal "
-	    "no-sandbox resume discard"},
+	    "no-sandbox resume discard push"},
 	{NULL, NULL, 0, 0, NULL}
 };
 

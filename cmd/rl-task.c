@@ -3,7 +3,7 @@
  * (rl-task(1)).
  *
  *   rl-task [-C dir] [-P priority] [--tokens n] [--steps n]
- *           [--seconds duration] [task ...]
+ *           [--seconds duration] [--git url[@rev]] [task ...]
  *
  * With words, one baton whose task is the words; without, one baton per
  * line of stdin: a line of text is a task, a line that is a JSON object
@@ -12,6 +12,12 @@
  * time it was created and its budget (flags, else the configuration's
  * agent.tokens, agent.steps and agent.seconds) written out, so that
  * nothing outside the line is needed to continue it.
+ *
+ * With --git (or a line's "git"), the task's repository is a git remote:
+ * the revision is resolved to its full commit id for the baton's git
+ * member, and the task's work tree (rl_git.h: STATE/work/ID, where any
+ * machine's rl_git_checkout finds it) is made here and kept, so that
+ * repo names a real directory and the debt is measured on it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,20 +32,28 @@
 #include "rl_cmd.h"
 #include "rl_dur.h"
 #include "rl_err.h"
+#include "rl_git.h"
 #include "rl_json.h"
 #include "rl_out.h"
 #include "rl_proc.h"
 
 static const char usage[] =
     "usage: rl-task [-C dir] [-P priority] [--tokens n] [--steps n] "
-    "[--seconds duration] [task ...]\n";
+    "[--seconds duration] [--git url[@rev]] [task ...]\n";
 
 static struct rl_config cfg;
 
 struct defaults {
 	char repo[PATH_MAX];
 	double priority, tokens, steps, seconds;
+	const char *git;    /* --git's URL[@REV]; NULL: none */
 };
+
+/* The last git remote resolved: lines of one repository fetch it once. */
+static struct {
+	char *spec, *url;
+	char sha[41];
+} last;
 
 static int
 number(const char *flag, const char *s, double lo, double hi, double *out)
@@ -82,21 +96,79 @@ debt_before(cJSON *baton, const char *repo)
 	cJSON_Delete(r);
 }
 
+/*
+ * The git member for spec ("URL[@REV]"), resolved to a full commit id: a
+ * path on this machine is made absolute, so the baton means the same
+ * from any directory.  NULL, reported, on failure; *status says how bad.
+ */
+static cJSON *
+git_of(const char *spec, const char *where, unsigned long line, int *status)
+{
+	struct rl_error e;
+	char *url, *rev, abs[PATH_MAX];
+	const char *colon;
+	cJSON *g;
+
+	if (!last.spec || strcmp(last.spec, spec) != 0) {
+		free(last.spec);
+		free(last.url);
+		last.spec = last.url = NULL;
+		if (rl_git_spec(spec, &url, &rev, &e) < 0) {
+			rl_diag(where, line, e.code, "%s", e.message);
+			*status = rl_err_status(e.code);
+			return NULL;
+		}
+		/* a path, not host:path nor scheme://: absolute */
+		colon = strchr(url, ':');
+		if (!strstr(url, "://") && (!colon || memchr(url, '/',
+		    (size_t)(colon - url))) && realpath(url, abs)) {
+			free(url);
+			url = rl_xstrdup(abs);
+		}
+		if (rl_git_resolve(&cfg, url, rev, last.sha, &e) < 0) {
+			rl_diag(where, line, e.code, "%s", e.message);
+			*status = rl_err_status(e.code);
+			free(url);
+			free(rev);
+			return NULL;
+		}
+		free(rev);
+		last.spec = rl_xstrdup(spec);
+		last.url = url;
+	}
+	g = cJSON_CreateObject();
+	cJSON_AddStringToObject(g, "url", last.url);
+	cJSON_AddStringToObject(g, "rev", last.sha);
+	return g;
+}
+
 /* One baton for task; from, when not NULL, is the line's object. */
 static int
 emit(const struct defaults *D, const char *task, const cJSON *from,
 	const char *where, unsigned long line)
 {
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(from, "budget");
-	const char *repo = rl_json_str(from, "repo");
-	char id[RL_BATON_ID_LEN + 1], at[32], abs[PATH_MAX];
-	cJSON *o, *budget, *u;
+	const char *repo = rl_json_str(from, "repo"), *spec = rl_json_str(from,
+	    "git");
+	char id[RL_BATON_ID_LEN + 1], at[32], abs[PATH_MAX], *tree = NULL;
+	cJSON *o, *budget, *u, *g = NULL;
+	struct rl_error e;
+	int status = RL_EXIT_OK;
 	double v;
 
 	if (!task || !*task) {
 		rl_diag(where, line, "validate.schema", "a task needs its text");
 		return RL_EXIT_FAIL;
 	}
+	if (!spec)
+		spec = D->git;
+	if (spec && repo) {
+		rl_diag(where, line, "validate.schema", "a task gives repo or git, "
+		    "not both");
+		return RL_EXIT_FAIL;
+	}
+	if (spec && !(g = git_of(spec, where, line, &status)))
+		return status;
 	if (repo && !realpath(repo, abs)) {
 		rl_diag(where, line, "tool.no_repo", "repository %s: %s", repo,
 		    strerror(errno));
@@ -108,7 +180,19 @@ emit(const struct defaults *D, const char *task, const cJSON *from,
 	cJSON_AddNumberToObject(o, "rl", RL_BATON_VERSION);
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(o, "task", task);
-	cJSON_AddStringToObject(o, "repo", repo ? abs : D->repo);
+	if (g) {
+		/* the work tree is made (and kept) by id and git alone */
+		cJSON_AddItemToObject(o, "git", g);
+		if (!(tree = rl_git_checkout(&cfg, o, &e))) {
+			rl_diag(where, line, e.code, "%s", e.message);
+			cJSON_Delete(o);
+			return rl_err_status(e.code);
+		}
+		cJSON_DetachItemViaPointer(o, g);
+	}
+	cJSON_AddStringToObject(o, "repo", tree ? tree : repo ? abs : D->repo);
+	if (g)
+		cJSON_AddItemToObject(o, "git", g);
 	cJSON_AddStringToObject(o, "next", "reason");
 	cJSON_AddNumberToObject(o, "iter", 1);
 	cJSON_AddNumberToObject(o, "priority", rl_json_num(from, "priority", D->priority));
@@ -126,9 +210,10 @@ emit(const struct defaults *D, const char *task, const cJSON *from,
 	cJSON_AddNumberToObject(u, "ms", 0);
 	cJSON_AddStringToObject(o, "created", at);
 	if (rl_config_bool(&cfg, "reward.measure", 1))
-		debt_before(o, repo ? abs : D->repo);
+		debt_before(o, tree ? tree : repo ? abs : D->repo);
 	rl_out_json(o);
 	cJSON_Delete(o);
+	free(tree);
 	return RL_EXIT_OK;
 }
 
@@ -174,13 +259,14 @@ from_stdin(const struct defaults *D)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_TOKENS = RL_OPT_LONG, OPT_STEPS, OPT_SECONDS };
+	enum { OPT_TOKENS = RL_OPT_LONG, OPT_STEPS, OPT_SECONDS, OPT_GIT };
 	static const struct option opts[] = {
 		{"directory", required_argument, NULL, 'C'},
 		{"priority", required_argument, NULL, 'P'},
 		{"tokens", required_argument, NULL, OPT_TOKENS},
 		{"steps", required_argument, NULL, OPT_STEPS},
 		{"seconds", required_argument, NULL, OPT_SECONDS},
+		{"git", required_argument, NULL, OPT_GIT},
 		RL_CMD_OPTIONS
 	};
 	struct rl_cmd_args A = {.usage = usage, .optstring = "hC:P:",
@@ -216,6 +302,7 @@ main(int argc, char **argv)
 				return rl_cmd_finish(&cfg, NULL, RL_EXIT_USAGE);
 			}
 			break;
+		case OPT_GIT: D.git = optarg; break;
 		}
 	}
 	if (A.status >= 0)
@@ -233,5 +320,7 @@ main(int argc, char **argv)
 	} else {
 		status = from_stdin(&D);
 	}
+	free(last.spec);
+	free(last.url);
 	return rl_cmd_finish(&cfg, NULL, status);
 }

@@ -68,6 +68,14 @@ static const struct code codes[] = {
 	{"redis.denied", "auth", 0, RL_EXIT_USAGE},
 	{"redis.busy", "server", 1, RL_EXIT_TEMP},
 	{"redis.reply", "storage", 0, RL_EXIT_FAIL},
+	/* git: a task's repository as a git remote (rl_git.h) */
+	{"git.spec", "input", 0, RL_EXIT_USAGE},
+	{"git.url", "config", 0, RL_EXIT_USAGE},
+	{"git.unreachable", "network", 1, RL_EXIT_TEMP},
+	{"git.rev", "input", 0, RL_EXIT_USAGE},
+	{"git.apply", "conflict", 0, RL_EXIT_FAIL},
+	{"git.push", "conflict", 0, RL_EXIT_FAIL},
+	{"git.failed", "storage", 0, RL_EXIT_FAIL},
 	/* io: the system said no; a full disk may clear up */
 	{"io.open", "io", 0, RL_EXIT_FAIL},
 	{"io.read", "io", 1, RL_EXIT_TEMP},
@@ -130,11 +138,14 @@ static const struct code codes[] = {
 	{"mem.*", "storage", 0, RL_EXIT_FAIL},
 	{"queue.*", "storage", 0, RL_EXIT_FAIL},
 	{"redis.*", "storage", 0, RL_EXIT_FAIL},
+	{"git.*", "storage", 0, RL_EXIT_FAIL},
 	{"config.*", "config", 0, RL_EXIT_USAGE},
 	{"io.*", "io", 1, RL_EXIT_TEMP},
 	{"internal.curl", "internal", 0, RL_EXIT_TEMP},
 	{"internal.stage_crash", "internal", 1, RL_EXIT_TEMP},
 	{"internal.stage_refused", "internal", 0, RL_EXIT_USAGE},
+	/* ring: redline run on a shared journal */
+	{"ring.elsewhere", "conflict", 0, RL_EXIT_FAIL},
 	{"internal.*", "internal", 0, RL_EXIT_TEMP},
 };
 

@@ -3,7 +3,7 @@
  *
  * Every error redline reports has a code "category.name", lowercase, e.g.
  * input.not_json or provider.http_429.  The part before the dot is the
- * family (input, validate, config, io, mem, queue, redis, provider, tool,
+ * family (input, validate, config, io, mem, queue, redis, git, provider, tool,
  * sandbox, budget, internal); the taxonomy below also gives each code a category used for
  * decisions (ratelimit, timeout, network, ... ) and whether retrying the
  * same work may succeed.  Codes not in the table take their family's

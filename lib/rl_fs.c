@@ -1,6 +1,7 @@
 /* rl_fs.c - crash-safe files and flock; see rl_fs.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -199,6 +200,29 @@ rl_fs_mkdirs(const char *path, mode_t mode)
 		p[i] = i < n ? '/' : 0;
 	}
 	return 0;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	(void)type;
+	if (remove(path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int
+rl_fs_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return remove(path);
+	return nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 int

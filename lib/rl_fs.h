@@ -65,6 +65,10 @@ int rl_fs_write_all(int fd, const void *data, size_t n);
 /* mkdir -p: make path and its missing parents with mode. */
 int rl_fs_mkdirs(const char *path, mode_t mode);
 
+/* rm -rf: remove path and, when it is a directory, everything under it,
+ * never following a symbolic link.  A path that is not there is fine. */
+int rl_fs_remove_tree(const char *path);
+
 /*
  * Open (creating it if needed) the lock file path and take an exclusive
  * (excl != 0) or shared flock on it, waiting for it.  Returns the

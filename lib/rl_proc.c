@@ -95,14 +95,38 @@ rl_proc_scrub_env(const char *extra)
 	}
 }
 
+/* env's changes: "NAME=VALUE" sets, a bare "NAME" removes. */
 static void
-child(char *const argv[], int in, int out, int err, int report)
+change_env(const char *const env[])
+{
+	char name[256];
+	const char *eq;
+	size_t n;
+
+	for (; env && *env; env++) {
+		if (!(eq = strchr(*env, '='))) {
+			unsetenv(*env);
+			continue;
+		}
+		n = (size_t)(eq - *env);
+		if (n == 0 || n >= sizeof name)
+			continue;
+		memcpy(name, *env, n);
+		name[n] = 0;
+		setenv(name, eq + 1, 1);
+	}
+}
+
+static void
+child(char *const argv[], const char *const env[], int in, int out, int err,
+	int report)
 {
 	int e;
 
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	rl_proc_scrub_env(NULL);
+	change_env(env);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);
@@ -203,15 +227,28 @@ int
 rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size)
 {
-	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
-	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
-	int status = 0, e = 0, i, rc;
 	struct rl_buf err = {0};
-	struct rl_pump pump = {0};
-	pid_t pid;
+	int st;
 
 	if (err_line && size)
 		err_line[0] = 0;
+	st = rl_proc_run_env(argv, NULL, text, timeout_ms, out, max, &err);
+	if (err_line && size && err.len)
+		keep_last_line(&err, err_line, size);
+	rl_buf_free(&err);
+	return st;
+}
+
+int
+rl_proc_run_env(char *const argv[], const char *const env[], const char *text,
+	long long timeout_ms, struct rl_buf *out, size_t max, struct rl_buf *err)
+{
+	int fd[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+	int *pin = fd[0], *pout = fd[1], *perr = fd[2], *rep = fd[3];
+	int status = 0, e = 0, i, rc;
+	struct rl_pump pump = {0};
+	pid_t pid;
+
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
 	    pipe2(perr, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
 	    (pid = fork()) < 0) {
@@ -223,7 +260,7 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 		return -1;
 	}
 	if (pid == 0)
-		child(argv, pin[0], pout[1], perr[1], rep[1]);
+		child(argv, env, pin[0], pout[1], perr[1], rep[1]);
 	setpgid(pid, pid);
 	close(pin[0]);
 	close(pout[1]);
@@ -242,15 +279,12 @@ rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	pump = (struct rl_pump){.in = pin[1], .out = pout[0], .err = perr[0],
 	    .text = text, .len = text ? strlen(text) : 0,
 	    .end_ms = timeout_ms > 0 ? rl_proc_mono_ms() + timeout_ms : 0,
-	    .obuf = out, .ocap = max, .ebuf = &err, .ecap = ERR_KEEP};
+	    .obuf = out, .ocap = max, .ebuf = err, .ecap = ERR_KEEP};
 	rc = rl_proc_pump(&pump);
 	if (rc == RL_PROC_TIMEOUT)
 		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (err_line && size && err.len)
-		keep_last_line(&err, err_line, size);
-	rl_buf_free(&err);
 	return rc == RL_PROC_TIMEOUT ? RL_PROC_TIMEOUT : status;
 }
 

@@ -31,6 +31,16 @@ int rl_proc_run(char *const argv[], const char *text, long long timeout_ms,
 	struct rl_buf *out, size_t max, char *err_line, size_t size);
 
 /*
+ * rl_proc_run with the child's environment changed after it is scrubbed
+ * (env, NULL-terminated, may be NULL: "NAME=VALUE" sets, a bare "NAME"
+ * removes, in order; never put a secret in it) and the first 64 KiB of
+ * its stderr appended to err (may be NULL) instead of a last line.
+ */
+int rl_proc_run_env(char *const argv[], const char *const env[],
+	const char *text, long long timeout_ms, struct rl_buf *out, size_t max,
+	struct rl_buf *err);
+
+/*
  * Start argv in the background and do not wait for it: it runs in its own
  * session, its stdin, stdout and stderr on /dev/null (so it never holds a
  * pipe the caller's reader waits on), as a grandchild that init reaps.

@@ -140,6 +140,44 @@ rl_queue_push(struct rl_queue *q, cJSON **records, size_t n, int priority,
 }
 
 int
+rl_queue_move(struct rl_queue *q, const char *lease, struct rl_queue *to,
+	cJSON **record, int priority, int *found)
+{
+	struct rl_qmsg m = {0};
+	int rc;
+
+	*found = 0;
+	if (to->be != q->be)
+		return rl_error_set(&q->err, "queue.bad_name", "'%s' and '%s' are "
+		    "on different backends: a message moves within one", q->name,
+		    to->name);
+	if (!q->be->move) {
+		if (rl_queue_push(to, record, 1, priority, 0, NULL) < 0) {
+			q->err = to->err;
+			return -1;
+		}
+		return rl_queue_ack(q, &lease, 1, found);
+	}
+	snprintf(m.id, sizeof m.id, "q-%016llx", random64());
+	m.priority = priority;
+	m.pushed = rl_now_ms();
+	m.errors = cJSON_CreateArray();
+	m.body = *record;
+	*record = NULL;
+	q->ops++;
+	to->ops++;
+	rc = q->be->move(q, lease, to, &m, found);
+	rl_qmsg_free(&m);
+	return rc;
+}
+
+int
+rl_queue_shared(const struct rl_queue *q)
+{
+	return q->be->shared;
+}
+
+int
 rl_queue_pop(struct rl_queue *q, size_t max, long long lease_ms,
 	struct rl_qmsg *out, size_t *n)
 {

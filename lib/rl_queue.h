@@ -98,6 +98,14 @@ struct rl_queue_backend {
 	 * to risks for each way an acked message could be lost; how many */
 	int (*check)(struct rl_queue *q, cJSON *report, struct rl_buf *risks);
 	void (*close)(struct rl_queue *q);
+	/* 1: the store is a server that every machine naming it shares (so
+	 * a lease may be taken over by another machine's pop) */
+	int shared;
+	/* ack lease in q and push m into to (a queue of the same store), as
+	 * one step: *found 0 (and nothing pushed) when the lease no longer
+	 * holds its message; NULL: the front pushes, then acks */
+	int (*move)(struct rl_queue *q, const char *lease, struct rl_queue *to,
+	    struct rl_qmsg *m, int *found);
 };
 
 struct rl_queue {
@@ -142,6 +150,24 @@ int rl_queue_ack(struct rl_queue *q, const char **leases, size_t n,
  * not 0.  Returns 1 when the lease no longer holds its message. */
 int rl_queue_nack(struct rl_queue *q, const char *lease, const cJSON *error,
 	int dead);
+
+/*
+ * Hand a message on: ack lease in q and push record (consumed) into to,
+ * a queue of the same backend (q itself, or another), with priority.
+ * Where the backend moves atomically (Redis: one script), both happen or
+ * neither: *found is 0 and nothing is pushed when the lease no longer
+ * holds its message (it expired and another worker took it over).  The
+ * spool pushes, then acks (one machine: a crash between the two leaves
+ * both states, which the caller must tell apart, as redline run's resume
+ * does); there *found is the ack's and the record is pushed either way.
+ * Returns 0, or -1 with the failing queue's err set (q's, or to's).
+ */
+int rl_queue_move(struct rl_queue *q, const char *lease, struct rl_queue *to,
+	cJSON **record, int priority, int *found);
+
+/* 1 when q's store is shared by every machine that names it (a server):
+ * another machine's pop may take over a lease that is not renewed. */
+int rl_queue_shared(const struct rl_queue *q);
 
 /* Keep lease's message for lease_ms more from now (a worker still at
  * it).  Returns 1 when the lease no longer holds its message. */

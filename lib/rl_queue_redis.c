@@ -366,6 +366,37 @@ static struct rl_redis_script lua_ack = {"queue ack", LUA_COMMON
 	"return r\n", ""
 };
 
+static struct rl_redis_script lua_move = {"queue move", LUA_COMMON
+	"-- move: KEYS this queue, the queue pushed to; ARGV skew, nonce, ttl,\n"
+	"-- done_keep ms, lease, priority, id, record: the lease acked and the\n"
+	"-- record pushed, or (the lease gone) neither\n"
+	"local key = once(ARGV[2])\n"
+	"local prior = redis.call('GET', key)\n"
+	"if prior then return tonumber(prior) end\n"
+	"local now = clock(tonumber(ARGV[1]))\n"
+	"local p, sid = parse_lease(ARGV[5])\n"
+	"local id = p and settle(p, sid)\n"
+	"tidy()\n"
+	"if id then\n"
+	"  redis.call('ZADD', K .. 'done', now, id)\n"
+	"  local old = redis.call('ZRANGEBYSCORE', K .. 'done', '-inf',\n"
+	"    now - tonumber(ARGV[4]), 'LIMIT', 0, 200)\n"
+	"  if #old > 0 then\n"
+	"    each_call('HDEL', K .. 'm', old)\n"
+	"    each_call('ZREM', K .. 'done', old)\n"
+	"  end\n"
+	"  -- the rest is the other queue's (the helpers read K)\n"
+	"  K = KEYS[2]\n"
+	"  readied, touched = {}, {}\n"
+	"  if redis.call('HSETNX', K .. 'm', ARGV[7], ARGV[6] .. ' 0 ' .. fmt(now) ..\n"
+	"      ' 0\\n[]\\n' .. ARGV[8]) == 1 then\n"
+	"    to_ready(ARGV[6], ARGV[7])\n"
+	"  end\n"
+	"end\n"
+	"redis.call('SET', key, id and '1' or '0', 'PX', ARGV[3])\n"
+	"return id and 1 or 0\n", ""
+};
+
 static struct rl_redis_script lua_nack = {"queue nack", LUA_COMMON
 	"-- nack: ARGV skew, nonce, ttl, lease, error JSON ('' none), 1 if it\n"
 	"-- needs \"at\", its code, 1 if dead, max attempts, backoff delays\n"
@@ -822,6 +853,41 @@ rq_ack(struct rl_queue *q, const char **leases, size_t n, int *found)
 	return 0;
 }
 
+static int
+rq_move(struct rl_queue *q, const char *lease, struct rl_queue *to,
+	struct rl_qmsg *m, int *found)
+{
+	struct rq *rq = q->impl, *rt = to->impl;
+	struct rl_redis_args a = {0};
+	struct rl_buf body = {0};
+	redisReply *rep;
+	long long rc = 0;
+
+	*found = 0;
+	if (!valid_lease(lease))
+		return 0;
+	rl_redis_args_reset(&a);
+	rl_redis_arg(&a, rq->key);
+	rl_redis_arg(&a, rt->key);
+	rl_redis_argf(&a, "%lld", rl_clock_skew_ms());
+	rl_redis_argf(&a, "%016llx", random64());
+	rl_redis_argf(&a, "%lld", rq->once_ms);
+	rl_redis_argf(&a, "%lld", q->done_keep);
+	rl_redis_arg(&a, lease);
+	rl_redis_argf(&a, "%d", m->priority);
+	rl_redis_arg(&a, m->id);
+	rl_json_print(m->body, &body);
+	rl_redis_argn(&a, body.data, body.len);
+	rl_buf_free(&body);
+	/* one server: the queues of one URL share a connection's server */
+	rep = rl_redis_eval(rq->r, &lua_move, 2, &a, RL_REDIS_RESEND, &q->err);
+	rl_redis_args_free(&a);
+	if (integer(q, rep, "move", &rc) < 0)
+		return -1;
+	*found = rc == 1;
+	return 0;
+}
+
 /* The backoff before each attempt, in ms, "d1,d2,...": as many as
  * max_attempts, or up to the first that reaches the cap. */
 static void
@@ -1046,4 +1112,5 @@ static const char *const schemes[] = {"redis://", "rediss://", "unix://", NULL};
 const struct rl_queue_backend rl_queue_redis = {
 	"redis", schemes, rq_open, rq_push, rq_pop, rq_ack, rq_nack, rq_renew,
 	rq_list, rq_stats, rq_requeue, rq_purge, rq_bury, rq_check, rq_close,
+	1, rq_move,
 };

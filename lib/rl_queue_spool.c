@@ -1311,4 +1311,5 @@ sp_check(struct rl_queue *q, cJSON *report, struct rl_buf *risks)
 const struct rl_queue_backend rl_queue_spool = {
 	"spool", NULL, sp_open, sp_push, sp_pop, sp_ack, sp_nack, sp_renew,
 	sp_list, sp_stats, sp_requeue, sp_purge, sp_bury, sp_check, sp_close,
+	0, NULL,
 };

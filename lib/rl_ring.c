@@ -25,6 +25,7 @@
 #include "rl_budget.h"
 #include "rl_dur.h"
 #include "rl_fs.h"
+#include "rl_git.h"
 #include "rl_json.h"
 #include "rl_lines.h"
 #include "rl_mem.h"
@@ -35,58 +36,15 @@
 #include "rl_queue.h"
 #include "rl_reward.h"
 #include "rl_ring.h"
+#include "rl_ring_impl.h"
+#include "rl_ring_share.h"
 #include "rl_stats.h"
 #include "rl_tty.h"
 
 #define LEASE_MS (30LL * 86400 * 1000)   /* the ring's own: never expires */
 #define POP_MAX 64
-#define ID_MAX 128
-
 static const char *const names[RL_RING_NSTAGES] = {
 	"reason", "plan", "act", "feedback", "complete"
-};
-
-struct stage {
-	pid_t pid;                 /* 0: not running */
-	int in, out;               /* our ends: batons to in, from out */
-	int err;                   /* its stderr, on a terminal; else -1 */
-	struct rl_buf w;           /* to write */
-	size_t woff;
-	struct rl_lines r;         /* read, not yet a whole line */
-	struct rl_lines e;         /* the same of err */
-	int crashes;               /* in a row */
-	long long not_before;      /* mono ms before which it is not restarted */
-};
-
-struct flight {                /* a baton the ring holds */
-	char id[ID_MAX + 1];
-	char lease[64];
-	int stage;                 /* where it is; -1 nowhere yet */
-	int attempts;
-	long long t0;              /* mono ms it entered this run */
-	unsigned long seq;         /* when it was sent to its stage */
-	double iter, tokens;
-};
-
-struct rl_ring {
-	struct rl_config *cfg;
-	struct rl_queue *todo, *ring;
-	struct rl_mem *mem;
-	struct stage st[RL_RING_NSTAGES];
-	struct flight *f;
-	size_t nf, capf;
-	long tasks;                /* distinct tasks in the ring */
-	unsigned long waiting;     /* tasks in todo, not yet let in */
-	int max_tasks, restarts;
-	const char *pname, *model;
-	int no_sandbox, tty, verbose;
-	struct rl_board *board;    /* the status lines; NULL: no terminal */
-	char halt[512];            /* why the run stops, when not a signal */
-	int lockfd;
-	long long stop_ms, stop_at;  /* the stages' time after a signal; when */
-	int status;
-	unsigned long finished, dead;
-	unsigned long seq;         /* batons sent to stages so far */
 };
 
 static volatile sig_atomic_t stop_sig, signals;
@@ -113,11 +71,8 @@ stopping(const struct rl_ring *S)
 }
 
 /* A line of the ring's own on stderr, clear of the status lines. */
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
+void
+rl_ring_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -185,8 +140,8 @@ spawn(const char *cmd, char **argv, int *in, int *out, int *err)
 
 /* --- the ring's bookkeeping --------------------------------------------- */
 
-static struct flight *
-find(struct rl_ring *S, const char *id)
+struct flight *
+rl_ring_find(struct rl_ring *S, const char *id)
 {
 	size_t i;
 
@@ -196,8 +151,22 @@ find(struct rl_ring *S, const char *id)
 	return NULL;
 }
 
+/* The flight of id that stage s was given first, or NULL. */
 static struct flight *
-add_flight(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
+find_at(struct rl_ring *S, const char *id, int s)
+{
+	struct flight *o = NULL;
+	size_t i;
+
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].stage == s && strcmp(S->f[i].id, id) == 0 &&
+		    (!o || S->f[i].seq < o->seq))
+			o = &S->f[i];
+	return o;
+}
+
+struct flight *
+rl_ring_add(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
 {
 	struct flight *f;
 
@@ -215,14 +184,14 @@ add_flight(struct rl_ring *S, const struct rl_qmsg *m, const char *id)
 	return f;
 }
 
-static void
-drop_flight(struct rl_ring *S, struct flight *f)
+void
+rl_ring_drop(struct rl_ring *S, struct flight *f)
 {
 	*f = S->f[--S->nf];
 }
 
-static void
-queue_fail(struct rl_queue *q)
+void
+rl_ring_fail(struct rl_queue *q)
 {
 	rl_die(RL_EXIT_TEMP, q->err.code ? q->err.code : "queue.corrupt",
 	    "journal %s: %s", q->name, q->err.message);
@@ -235,7 +204,7 @@ ack(struct rl_ring *S, struct flight *f)
 	int found;
 
 	if (rl_queue_ack(S->ring, &l, 1, &found) < 0)
-		queue_fail(S->ring);
+		rl_ring_fail(S->ring);
 }
 
 /* The ring's depth, for the dashboard: one "ring" event per change. */
@@ -257,16 +226,20 @@ clamp(int prio)
 	return prio < -1000 ? -1000 : prio > 1000 ? 1000 : prio;
 }
 
-/* The task's state as handed off: durable before the old one goes. */
+/* The task's state as handed off: durable before the old one goes (one
+ * step on a shared journal, where a lease that ran out pushes nothing). */
 static void
 journal(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
-	int prio = (int)rl_json_num(baton, "priority", 0);
+	int prio = (int)rl_json_num(baton, "priority", 0), found;
 
-	if (rl_queue_push(S->ring, &baton, 1, clamp(prio), 0, NULL) < 0)
-		queue_fail(S->ring);
-	ack(S, f);
-	drop_flight(S, f);
+	if (rl_queue_move(S->ring, f->lease, S->ring, &baton, clamp(prio),
+	    &found) < 0)
+		rl_ring_fail(S->ring);
+	if (S->shared && !found)
+		rl_ring_taken_over(S, f);
+	else
+		rl_ring_drop(S, f);
 }
 
 /* --- runs that end here, for rl-stats ---------------------------------- */
@@ -327,14 +300,26 @@ log_discarded(const struct rl_qmsg *m, void *err)
 }
 
 /* The end of a task: out on stdout, then gone from the journal. */
-static void
-finish(struct rl_ring *S, struct flight *f, cJSON *baton)
+void
+rl_ring_finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	const char *st = rl_json_str(baton, "status");
 	const cJSON *err = NULL;
+	int rc;
 
+	/* shared: written out only while this supervisor holds the task */
+	if (S->shared && (rc = rl_queue_renew(S->ring, f->lease, S->lease_ms))) {
+		if (rc < 0)
+			rl_ring_fail(S->ring);
+		cJSON_Delete(baton);
+		rl_ring_taken_over(S, f);
+		return;
+	}
+	if (rl_ring_is_git(baton) && rl_ring_git_end(S, f, baton) < 0)
+		return;
+	st = rl_json_str(baton, "status");
 	if (S->verbose)
-		say("%s: %s", f->id, st ? st : "ended with an error");
+		rl_ring_say("%s: %s", f->id, st ? st : "ended with an error");
 	/* a scored run teaches the arms of the models it used */
 	if (st && !cJSON_GetObjectItemCaseSensitive(baton, "error") &&
 	    rl_reward_score(baton) == 0)
@@ -357,25 +342,31 @@ finish(struct rl_ring *S, struct flight *f, cJSON *baton)
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
 	cJSON_Delete(baton);
 	ack(S, f);
-	drop_flight(S, f);
+	rl_ring_drop(S, f);
 	S->tasks--;
 	S->finished++;
 	log_depth(S);
 }
 
 /* Back to the journal to be tried again later (or dead letters). */
-static void
-retry(struct rl_ring *S, struct flight *f, const cJSON *err)
+void
+rl_ring_retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 {
+	int rc;
+
 	if (f->attempts + 1 >= S->ring->max_attempts)
 		log_run_end(S, f->id, NULL, err);
-	if (rl_queue_nack(S->ring, f->lease, err, 0) < 0)
-		queue_fail(S->ring);
-	if (f->attempts + 1 >= S->ring->max_attempts) {
+	if ((rc = rl_queue_nack(S->ring, f->lease, err, 0)) < 0)
+		rl_ring_fail(S->ring);
+	if (rc == 1 && S->shared) {
+		rl_ring_taken_over(S, f);
+		return;
+	} else if (f->attempts + 1 >= S->ring->max_attempts) {
 		rl_diag(f->id, 0, rl_json_str(err, "code"), "%s; after %d attempts "
 		    "the baton is in the dead letters (rl-queue -q %s dead)",
 		    rl_json_str(err, "message"), f->attempts + 1, S->ring->name);
 		rl_board_drop(S->board, f->id);
+		rl_git_release(S->cfg, f->id);
 		S->tasks--;
 		S->dead++;
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
@@ -383,7 +374,7 @@ retry(struct rl_ring *S, struct flight *f, const cJSON *err)
 		rl_board_retry(S->board, f->id, err, f->attempts + 1,
 		    S->ring->max_attempts);
 	}
-	drop_flight(S, f);
+	rl_ring_drop(S, f);
 }
 
 /* --- bias requests ------------------------------------------------------ */
@@ -440,7 +431,7 @@ bias_request(struct rl_ring *S, cJSON *baton)
 		rl_json_set(baton, "bias_log", log = cJSON_CreateArray());
 	cJSON_AddItemToArray(log, d);
 	if (S->tty || why)
-		say("%s: bias for %s %s%s", rl_json_str(baton, "id"),
+		rl_ring_say("%s: bias for %s %s%s", rl_json_str(baton, "id"),
 		    agent ? agent : "?", why ? "refused: " : "granted", why ? why : "");
 	rl_buf_free(&text);
 	cJSON_Delete(req);
@@ -466,6 +457,7 @@ start_stage(struct rl_ring *S, int s)
 	 * keep time meanwhile */
 	while (wait > 0) {
 		draw(S);
+		rl_ring_renew(S);
 		usleep((useconds_t)((wait < 250 ? wait : 250) * 1000));
 		wait = S->st[s].not_before - rl_proc_mono_ms();
 	}
@@ -479,7 +471,7 @@ start_stage(struct rl_ring *S, int s)
 	/* no model given: the bandit's, when variants are configured */
 	if (!model && s != RL_RING_COMPLETE &&
 	    (model = rl_reward_pick(S->cfg, S->mem, names[s], &why)) && S->tty)
-		say("%s: %s", names[s], why.data);
+		rl_ring_say("%s: %s", names[s], why.data);
 	rl_buf_free(&why);
 	if (model && s != RL_RING_COMPLETE) {
 		argv[n++] = "-m";
@@ -511,7 +503,7 @@ send_to(struct rl_ring *S, struct flight *f, int s, cJSON *baton)
 	f->tokens = rl_budget_tokens(cJSON_GetObjectItemCaseSensitive(baton,
 	    "usage"));
 	if (S->verbose)
-		say("%s: %s, iteration %.0f, %.0f tokens so far", f->id, names[s],
+		rl_ring_say("%s: %s, iteration %.0f, %.0f tokens so far", f->id, names[s],
 		    f->iter, f->tokens);
 	rl_board_stage(S->board, baton, names[s]);
 	cJSON_Delete(baton);
@@ -544,11 +536,13 @@ rl_ring_next(const struct rl_config *cfg, cJSON *baton, long long now)
 	return (enum rl_ring_stage)s;
 }
 
-/* Decide where a journaled baton goes, and send it. */
-static void
-route(struct rl_ring *S, struct flight *f, cJSON *baton)
+/* Decide where a journaled baton goes, and send it (a git task's work
+ * tree made ready first). */
+void
+rl_ring_route(struct rl_ring *S, struct flight *f, cJSON *baton)
 {
 	int had_error = cJSON_GetObjectItemCaseSensitive(baton, "error") != NULL;
+	struct rl_error e = {0};
 	const char *next;
 	enum rl_ring_stage s;
 
@@ -561,8 +555,16 @@ route(struct rl_ring *S, struct flight *f, cJSON *baton)
 		rl_diag(f->id, 0, "input.unknown_stage", "next is %s%s%s: no stage "
 		    "of the ring", next ? "\"" : "", next ? next : "missing",
 		    next ? "\"" : "");
+	rl_ring_renew(S);
+	if (s != RL_RING_DONE && rl_ring_is_git(baton)) {
+		if (rl_ring_git_enter(S->cfg, baton, &e) < 0) {
+			rl_ring_git_failed(S, f, baton, &e);
+			return;
+		}
+		rl_ring_tree_made(S, f->id);
+	}
 	if (s == RL_RING_DONE)
-		finish(S, f, baton);
+		rl_ring_finish(S, f, baton);
 	else
 		send_to(S, f, (int)s, baton);
 }
@@ -603,7 +605,7 @@ stranger(struct rl_ring *S, int s, const char *line, size_t n, int ours)
 		return;
 	err = rl_err_object("internal.stage_crash", "the stage answered with "
 	    "a line that is not this baton", names[s]);
-	retry(S, f, err);
+	rl_ring_retry(S, f, err);
 	cJSON_Delete(err);
 }
 
@@ -627,15 +629,17 @@ static void
 from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 {
 	struct rl_json_err je;
+	struct rl_error e = {0};
 	struct flight *f = NULL;
 	const char *id = NULL;
 	const cJSON *err;
 	cJSON *b = NULL;
 
+	rl_ring_renew(S);
 	if (rl_json_parse(line, n, RL_LOOP_MAX_DEPTH, &b, &je) < 0 ||
 	    !cJSON_IsObject(b) || !(id = rl_json_str(b, "id")) ||
-	    !(f = find(S, id)) || f->stage != s) {
-		stranger(S, s, line, n, f != NULL);
+	    !(f = find_at(S, id, s))) {
+		stranger(S, s, line, n, id && rl_ring_find(S, id) != NULL);
 		cJSON_Delete(b);
 		return;
 	}
@@ -647,7 +651,17 @@ from_stage(struct rl_ring *S, int s, const char *line, size_t n)
 		if (strcmp(rl_json_str(err, "code") ? rl_json_str(err, "code") : "",
 		    "provider.unreachable") == 0 && !S->halt[0])
 			halt(S, s, rl_json_str(err, "message"));
-		retry(S, f, err);
+		rl_ring_retry(S, f, err);
+		cJSON_Delete(b);
+		return;
+	}
+	/* a git task's change so far travels in the baton */
+	if (rl_ring_git_leave(b, &e) < 0) {
+		cJSON_Delete(b);
+		b = rl_ring_git_error(&e);
+		rl_diag(f->id, 0, rl_json_str(b, "code"), "%s", rl_json_str(b,
+		    "message"));
+		rl_ring_retry(S, f, b);
 		cJSON_Delete(b);
 		return;
 	}
@@ -703,9 +717,15 @@ stage_ended(struct rl_ring *S, int s)
 	cJSON_AddStringToObject(err, "message", msg.data);
 	rl_diag(names[s], 0, "internal.stage_crash", "%s", msg.data);
 	rl_buf_free(&msg);
-	for (i = S->nf; i-- > 0;)
-		if (S->f[i].stage == s)
-			retry(S, &S->f[i], err);
+	/* marked first: a retry moves flights, and may route another */
+	for (i = 0; i < S->nf; i++)
+		S->f[i].crashed = S->f[i].stage == s;
+	for (i = 0; i < S->nf; i++)
+		if (S->f[i].crashed) {
+			S->f[i].crashed = 0;
+			rl_ring_retry(S, &S->f[i], err);
+			i = (size_t)-1;
+		}
 	cJSON_Delete(err);
 	st->crashes++;
 	st->not_before = rl_proc_mono_ms() + (st->crashes > 4 ? 8000 :
@@ -723,22 +743,25 @@ static int
 admit(struct rl_ring *S)
 {
 	struct rl_qmsg m;
-	const char *l;
 	size_t n;
 	int found, let = 0;
 
-	while (!stopping(S) && S->tasks < S->max_tasks) {
-		if (rl_queue_pop(S->todo, 1, LEASE_MS, &m, &n) < 0)
-			queue_fail(S->todo);
+	/* shared: the ring is every machine's; this one lets in what it has
+	 * room for among the batons it holds */
+	while (!stopping(S) && (S->shared ? (long)S->nf + let < S->max_tasks :
+	    S->tasks < S->max_tasks)) {
+		if (rl_queue_pop(S->todo, 1, S->lease_ms, &m, &n) < 0)
+			rl_ring_fail(S->todo);
 		if (!n)
 			break;
-		if (rl_queue_push(S->ring, &m.body, 1, m.priority, 0, NULL) < 0)
-			queue_fail(S->ring);
-		m.body = NULL;
-		l = m.lease;
-		if (rl_queue_ack(S->todo, &l, 1, &found) < 0)
-			queue_fail(S->todo);
+		if (S->shared)
+			rl_ring_stamp(m.body, S->machine);
+		if (rl_queue_move(S->todo, m.lease, S->ring, &m.body, m.priority,
+		    &found) < 0)
+			rl_ring_fail(S->todo);
 		rl_qmsg_free(&m);
+		if (S->shared && !found)
+			continue;   /* its lease ran out: another let it in */
 		S->tasks++;
 		let++;
 		if (S->waiting)
@@ -756,7 +779,10 @@ take(struct rl_ring *S, struct rl_qmsg *m)
 	const char *id = rl_json_str(m->body, "id");
 	struct flight *f;
 
-	if (!id || find(S, id)) {
+	rl_ring_renew(S);
+	if (id && S->shared && rl_ring_take_again(S, m, id))
+		return;
+	if (!id || rl_ring_find(S, id)) {
 		/* never routed twice: it stays leased in the journal */
 		rl_diag(S->ring->name, 0, "queue.corrupt", "a journaled baton %s%s; "
 		    "left in the journal", id ? "is in flight already: " : "has no id",
@@ -764,8 +790,14 @@ take(struct rl_ring *S, struct rl_qmsg *m)
 		S->status = rl_exit_merge(S->status, RL_EXIT_FAIL);
 		return;
 	}
-	f = add_flight(S, m, id);
-	route(S, f, m->body);
+	if (S->shared && rl_ring_share_elsewhere(m->body, S->machine)) {
+		rl_ring_elsewhere(S, m, id);
+		return;
+	}
+	if (S->shared)
+		rl_ring_stamp(m->body, S->machine);
+	f = rl_ring_add(S, m, id);
+	rl_ring_route(S, f, m->body);
 	m->body = NULL;
 }
 
@@ -773,16 +805,27 @@ static void
 collect(struct rl_ring *S)
 {
 	struct rl_qmsg m[POP_MAX];
-	size_t n, i;
+	size_t n, i, max;
 
 	do {
-		if (rl_queue_pop(S->ring, POP_MAX, LEASE_MS, m, &n) < 0)
-			queue_fail(S->ring);
+		/* shared: no more than this supervisor has room for */
+		max = POP_MAX;
+		if (S->shared)
+			max = S->nf >= (size_t)S->max_tasks ? 0 :
+			    (size_t)S->max_tasks - S->nf;
+		if (max > POP_MAX)
+			max = POP_MAX;
+		if (!max)
+			break;
+		if (rl_queue_pop(S->ring, max, S->lease_ms, m, &n) < 0)
+			rl_ring_fail(S->ring);
 		for (i = 0; i < n; i++) {
 			take(S, &m[i]);
 			rl_qmsg_free(&m[i]);
 		}
-	} while (n == POP_MAX);
+	} while (n == max);
+	if (S->shared)
+		S->tasks = (long)S->nf;
 }
 
 /* --- resuming ------------------------------------------------------------ */
@@ -824,7 +867,7 @@ static void
 list(struct rl_queue *q, const char *state, struct seen *v)
 {
 	if (rl_queue_list(q, state, seen_one, v) < 0)
-		queue_fail(q);
+		rl_ring_fail(q);
 }
 
 /* 1 if id is among ids[0..n) other than at skip. */
@@ -903,9 +946,9 @@ resume(struct rl_ring *S)
 		if (rf[i] == RL_RING_ACK) {
 			l = ring.m[i].lease;
 			if (rl_queue_ack(S->ring, &l, 1, &found) < 0)
-				queue_fail(S->ring);
+				rl_ring_fail(S->ring);
 		} else if (rf[i] == RL_RING_ROUTE) {
-			route(S, add_flight(S, &ring.m[i], rid[i]), ring.m[i].body);
+			rl_ring_route(S, rl_ring_add(S, &ring.m[i], rid[i]), ring.m[i].body);
 			ring.m[i].body = NULL;
 		}
 	}
@@ -913,12 +956,12 @@ resume(struct rl_ring *S)
 		if (tf[i] == RL_RING_PUSH) {
 			if (rl_queue_push(S->ring, &todo.m[i].body, 1,
 			    todo.m[i].priority, 0, NULL) < 0)
-				queue_fail(S->ring);
+				rl_ring_fail(S->ring);
 			todo.m[i].body = NULL;
 		}
 		l = todo.m[i].lease;
 		if (rl_queue_ack(S->todo, &l, 1, &found) < 0)
-			queue_fail(S->todo);
+			rl_ring_fail(S->todo);
 	}
 	free(rid);
 	free(leased);
@@ -968,7 +1011,7 @@ pending(struct rl_queue *q)
 	unsigned long n;
 
 	if (rl_queue_stats(q, &st) < 0)
-		queue_fail(q);
+		rl_ring_fail(q);
 	n = st.count[0] + st.count[1] + st.count[2];   /* ready delayed leased */
 	cJSON_Delete(st.by_priority);
 	cJSON_Delete(st.dead_by_code);
@@ -1102,6 +1145,7 @@ turn(struct rl_ring *S, int fd)
 			if (S->st[s].pid)
 				kill(-S->st[s].pid, SIGKILL);
 	}
+	rl_ring_renew(S);
 	if (!stopping(S)) {
 		/* a task that ends in collect makes room at once */
 		do
@@ -1109,8 +1153,7 @@ turn(struct rl_ring *S, int fd)
 		while (admit(S) > 0);
 	}
 	draw(S);
-	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 :
-	    S->tasks == 0 && S->waiting == 0))
+	if (fd < 0 && (stopping(S) ? in_stages(S) == 0 : rl_ring_all_done(S)))
 		return -1;
 	if (fd >= 0) {
 		p[np] = (struct pollfd){fd, POLLIN, 0};
@@ -1181,9 +1224,11 @@ input(struct rl_rec *r, void *arg)
 		return rl_loop_reject(L, r, "validate.schema", "a baton needs a "
 		    "string id of at most 128 bytes", NULL);
 	b = cJSON_Duplicate(r->json, 1);
+	if (S->shared)
+		rl_ring_stamp(b, S->machine);
 	if (rl_queue_push(S->todo, &b, 1, clamp((int)rl_json_num(b, "priority",
 	    0)), 0, NULL) < 0)
-		queue_fail(S->todo);
+		rl_ring_fail(S->todo);
 	cJSON_Delete(b);
 	S->waiting++;
 	return RL_EXIT_OK;
@@ -1216,6 +1261,11 @@ rl_ring_run(struct rl_ring *S)
 		while (S->st[s].pid)
 			read_stage(S, s);
 	}
+	/* the work trees of tasks that ended here are gone; of those that
+	 * went on elsewhere, once the run is over */
+	for (s = 0; s < (int)S->ntrees; s++)
+		if (!stop_sig && !S->halt[0])
+			rl_git_release(S->cfg, S->trees[s]);
 	/* the status lines go, once, before the summaries */
 	rl_board_close(S->board);
 	S->board = NULL;
@@ -1257,6 +1307,7 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	S->stop_ms = o->stop_ms;
 	S->pname = o->provider;
 	S->model = o->model;
+	S->push = o->push;
 	S->no_sandbox = o->no_sandbox;
 	S->verbose = o->verbose;
 	S->lockfd = -1;
@@ -1298,12 +1349,29 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	}
 	if (!(S->mem = rl_mem_open(cfg, e)))
 		goto fail;
+	/* on a server, every machine's supervisor shares the journal */
+	S->shared = rl_queue_shared(S->ring);
+	S->lease_ms = LEASE_MS;
+	if (S->shared) {
+		S->lease_ms = (long long)(rl_config_num(cfg, "run.lease_seconds",
+		    30) * 1000);
+		if (rl_ring_machine(cfg, S->machine, e) < 0)
+			goto fail;
+		if (o->discard) {
+			rl_error_set(e, "config.invalid", "journal %s is shared: "
+			    "--discard would take the batons other machines work on "
+			    "(a baton no machine renews is taken over by the next "
+			    "run after run.lease_seconds)", o->journal);
+			goto fail;
+		}
+	}
 	if (o->discard && discard(S) < 0) {
 		rl_error_set(e, "io.write", "journal %s: %s", o->journal,
 		    S->ring->err.code ? S->ring->err.message : S->todo->err.message);
 		goto fail;
 	}
-	if (!o->resume && (left = pending(S->ring) + pending(S->todo)) > 0) {
+	if (!S->shared && !o->resume &&
+	    (left = pending(S->ring) + pending(S->todo)) > 0) {
 		rl_error_set(e, "queue.unfinished", "journal %s holds %lu baton%s of "
 		    "a run that did not finish (fix: redline run --resume finishes "
 		    "them; redline run --discard moves them to the dead letters, "
@@ -1317,7 +1385,9 @@ rl_ring_open(struct rl_config *cfg, const struct rl_ring_opts *o,
 	signal(SIGPIPE, SIG_IGN);
 	S->board = rl_board_open();
 	S->tty = S->board != NULL;
-	if (o->resume) {
+	/* shared: what a dead run left is taken over by the pops, when its
+	 * leases run out */
+	if (o->resume && !S->shared) {
 		resume(S);
 		S->waiting = pending(S->todo);
 	}
@@ -1345,6 +1415,11 @@ rl_ring_close(struct rl_ring *S, int status)
 		rl_lines_free(&S->st[i].e);
 	}
 	rl_board_close(S->board);
+	for (i = 0; i < (int)S->nf; i++)
+		cJSON_Delete(S->f[i].wait);
+	for (i = 0; i < (int)S->ntrees; i++)
+		free(S->trees[i]);
+	free(S->trees);
 	free(S->f);
 	if (S->todo)
 		rl_queue_close(S->todo);

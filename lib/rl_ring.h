@@ -80,6 +80,9 @@ struct rl_ring_opts {
 	int verbose;              /* a line on stderr per handoff */
 	int resume;               /* take over what a dead run left */
 	int discard;              /* or move it to the dead letters */
+	const char *push;         /* git tasks that finish: their change
+	                             committed and pushed as this branch
+	                             ("{id}" in it: the task's id); NULL */
 };
 
 struct rl_ring;

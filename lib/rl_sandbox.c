@@ -637,6 +637,19 @@ await(pid_t pid, long long end, int *status)
  * read-only within them; a /proc of the namespace.  Returns whether that
  * /proc was mounted; on any other failure reports and dies.
  */
+/* 1 when the directory outer holds inner, a real path below it. */
+static int
+holds(const char *outer, const char *inner)
+{
+	char real[PATH_MAX];
+	size_t n;
+
+	if (!realpath(outer, real))
+		return 0;
+	n = strlen(real);
+	return n > 1 && strncmp(real, inner, n) == 0 && inner[n] == '/';
+}
+
 static int
 mounts(const struct plan *pl)
 {
@@ -663,6 +676,13 @@ mounts(const struct plan *pl)
 	 * knows of them */
 	if (set_attr("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0)
 		fail(pl->rep, REP_SETUP, "making the file system read-only");
+	/* a read-only path around the repository first (the state directory
+	 * holds a git task's work tree): its recursive bind copies the
+	 * repository's mount, which is then made writable; the paths inside
+	 * the repository (.git, .redline) are made read-only after it */
+	for (ro = pl->sb->ro; ro && *ro; ro++)
+		if (holds(*ro, pl->dir) && read_only(*ro) < 0)
+			fail(pl->rep, REP_SETUP, "mounting a path read-only");
 	if (writable(pl->dir, dir_ro) < 0 || writable(pl->tmp, tmp_ro) < 0)
 		fail(pl->rep, REP_SETUP, "making the repository writable");
 #ifdef RL_COVERAGE_DIR
@@ -670,7 +690,7 @@ mounts(const struct plan *pl)
 		fail(pl->rep, REP_SETUP, "making the coverage directory writable");
 #endif
 	for (ro = pl->sb->ro; ro && *ro; ro++)
-		if (read_only(*ro) < 0)
+		if (!holds(*ro, pl->dir) && read_only(*ro) < 0)
 			fail(pl->rep, REP_SETUP, "mounting a path read-only");
 	/* a /proc of the namespace's processes only, read-only like the
 	 * rest; a kernel may refuse it (an overmounted /proc), and the

@@ -101,6 +101,15 @@ main(void)
 	}
 	CHECK(ok, "no record interleaved with another");
 	rl_buf_free(&b);
+	snprintf(deep, sizeof deep, "%s/t/a/b", dir);
+	snprintf(path, sizeof path, "%s/t", dir);
+	CHECK(rl_fs_mkdirs(deep, 0700) == 0, "a tree to remove");
+	snprintf(lock, sizeof lock, "%s/t/a/link", dir);
+	CHECK(symlink(dir, lock) == 0, "with a link out of it");
+	CHECK(rl_fs_remove_tree(path) == 0 && access(path, F_OK) < 0,
+	    "remove_tree removes it all");
+	CHECK(access(dir, F_OK) == 0, "never what a link names");
+	CHECK(rl_fs_remove_tree(path) == 0, "a tree not there is fine");
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	CHECK(system(path) == 0, "scratch removed");
 	return unit_done();
