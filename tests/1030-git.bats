@@ -86,10 +86,13 @@ setup() {
 $V1
 none"
 	run --separate-stderr rl-task --git "$S/remote.git" <<-EOF
-	{"task": "both", "repo": "$S/src"}
+	{"task": "here", "repo": "$S/src"}
+	{"task": "both", "repo": "$S/src", "git": "$S/remote.git"}
 	EOF
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"repo or git, not both"* ]]
+	jqo -r '.repo + " " + (.git.rev // "none")'
+	expect "$S/src none"
+	[[ "$stderr" == *"stdin:2: validate.schema: a task gives repo or git, not both"* ]]
 }
 
 @test "a revision the remote lacks: git.rev naming it, exit 2, no baton" {
