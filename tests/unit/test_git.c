@@ -170,6 +170,7 @@ main(void)
 		pid_t kid[2];
 		int i, st, ok = 1;
 
+		fflush(stdout);    /* the children's copy must not be printed */
 		for (i = 0; i < 2; i++)
 			if ((kid[i] = fork()) == 0)
 				_exit(rl_git_resolve(&C, url, "main", sha, &e) == 0 &&
