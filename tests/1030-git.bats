@@ -161,3 +161,17 @@ none"
 	[ "$status" -ne 0 ]
 	[[ "$(cat "$repo/.git")" == gitdir:* ]]
 }
+
+@test "git runs without API keys, prompts or other transports in its environment" {
+	# an ssh that only writes down the environment git gave it
+	printf '#!/bin/sh\nenv > "%s/ssh-env"\nexit 1\n' "$S" > "$S/fake-ssh"
+	chmod +x "$S/fake-ssh"
+	OPENAI_API_KEY=sk-test-secret GIT_SSH_COMMAND="$S/fake-ssh" \
+	    run --separate-stderr rl-task --git "ssh://git@example.invalid/r.git" x
+	[ "$status" -eq 111 ]
+	[[ "$stderr" == *"git.unreachable"* ]]
+	run grep -c sk-test-secret "$S/ssh-env"
+	[ "$output" = 0 ]
+	grep -qx 'GIT_TERMINAL_PROMPT=0' "$S/ssh-env"
+	grep -qx 'GIT_ALLOW_PROTOCOL=file:git:http:https:ssh' "$S/ssh-env"
+}
