@@ -160,13 +160,13 @@ emit(const struct defaults *D, const char *task, const cJSON *from,
 		rl_diag(where, line, "validate.schema", "a task needs its text");
 		return RL_EXIT_FAIL;
 	}
-	if (!spec)
-		spec = D->git;
 	if (spec && repo) {
 		rl_diag(where, line, "validate.schema", "a task gives repo or git, "
 		    "not both");
 		return RL_EXIT_FAIL;
 	}
+	if (!spec && !repo)
+		spec = D->git;
 	if (spec && !(g = git_of(spec, where, line, &status)))
 		return status;
 	if (repo && !realpath(repo, abs)) {

@@ -86,10 +86,13 @@ setup() {
 $V1
 none"
 	run --separate-stderr rl-task --git "$S/remote.git" <<-EOF
-	{"task": "both", "repo": "$S/src"}
+	{"task": "here", "repo": "$S/src"}
+	{"task": "both", "repo": "$S/src", "git": "$S/remote.git"}
 	EOF
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"repo or git, not both"* ]]
+	jqo -r '.repo + " " + (.git.rev // "none")'
+	expect "$S/src none"
+	[[ "$stderr" == *"stdin:2: validate.schema: a task gives repo or git, not both"* ]]
 }
 
 @test "a revision the remote lacks: git.rev naming it, exit 2, no baton" {
@@ -157,4 +160,18 @@ none"
 	run --separate-stderr rl-act exec -C "$repo" -- sh -c 'echo x > .git'
 	[ "$status" -ne 0 ]
 	[[ "$(cat "$repo/.git")" == gitdir:* ]]
+}
+
+@test "git runs without API keys, prompts or other transports in its environment" {
+	# an ssh that only writes down the environment git gave it
+	printf '#!/bin/sh\nenv > "%s/ssh-env"\nexit 1\n' "$S" > "$S/fake-ssh"
+	chmod +x "$S/fake-ssh"
+	OPENAI_API_KEY=sk-test-secret GIT_SSH_COMMAND="$S/fake-ssh" \
+	    run --separate-stderr rl-task --git "ssh://git@example.invalid/r.git" x
+	[ "$status" -eq 111 ]
+	[[ "$stderr" == *"git.unreachable"* ]]
+	run grep -c sk-test-secret "$S/ssh-env"
+	[ "$output" = 0 ]
+	grep -qx 'GIT_TERMINAL_PROMPT=0' "$S/ssh-env"
+	grep -qx 'GIT_ALLOW_PROTOCOL=file:git:http:https:ssh' "$S/ssh-env"
 }

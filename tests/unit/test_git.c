@@ -163,6 +163,25 @@ main(void)
 	CHECK(rl_git_resolve(&A, "ext::sh -c id", NULL, sha, &e) == -1 &&
 	    strcmp(e.code, "git.url") == 0, "ext:: is refused");
 
+	/* two supervisors on one fresh state directory: one makes the cache,
+	 * the other waits for it and fetches into it */
+	{
+		struct rl_config C = state("c");
+		pid_t kid[2];
+		int i, st, ok = 1;
+
+		fflush(stdout);    /* the children's copy must not be printed */
+		for (i = 0; i < 2; i++)
+			if ((kid[i] = fork()) == 0)
+				_exit(rl_git_resolve(&C, url, "main", sha, &e) == 0 &&
+				    strcmp(sha, want) == 0 ? 0 : 1);
+		for (i = 0; i < 2; i++)
+			ok &= kid[i] > 0 && waitpid(kid[i], &st, 0) == kid[i] &&
+			    WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		CHECK(ok, "two resolves at once on one state directory");
+		cJSON_Delete(C.tree);
+	}
+
 	/* machine A works on the task */
 	b = baton(url, want, NULL);
 	dir = rl_git_checkout(&A, b, &e);
