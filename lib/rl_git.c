@@ -646,7 +646,9 @@ rl_git_push(const struct rl_config *cfg, const char *dir, const char *url,
 {
 	struct rl_buf ref = {0}, out = {0};
 	struct run r = {.dir = dir};
-	char why[200];
+	char why[200], adate[64], cdate[64];
+	const char *env[] = {identity[0], identity[1], identity[2], identity[3],
+	    adate, cdate, NULL};
 	int rc = -1, st;
 
 	(void)cfg;
@@ -665,7 +667,20 @@ rl_git_push(const struct rl_config *cfg, const char *dir, const char *url,
 		goto out;
 	}
 	st = run(&r, "diff", "--cached", "--quiet", "--no-ext-diff", NULL);
-	r.env = identity;
+	/* dated as the commit it is made on: the same change of the same
+	 * task is the same commit on any machine, so a task finished twice
+	 * (a machine died between its push and its ack) pushes it again as
+	 * a no-op, not as a second commit the remote refuses */
+	r.out = &out;
+	if (st == 1 && run(&r, "log", "-1", "--format=%ct", "HEAD", NULL) != 0) {
+		rl_error_set(e, "git.failed", "%s has no commit: %s", dir, r.err);
+		goto out;
+	}
+	chomp(&out);
+	snprintf(adate, sizeof adate, "GIT_AUTHOR_DATE=@%s +0000", out.data);
+	snprintf(cdate, sizeof cdate, "GIT_COMMITTER_DATE=@%s +0000", out.data);
+	r.out = NULL;
+	r.env = env;
 	r.text = message && *message ? message : "redline";
 	if (st == 1 && run(&r, "commit", "-q", "--no-verify", "-F", "-", NULL)) {
 		rl_error_set(e, "git.failed", "cannot commit in %s: %s", dir, r.err);

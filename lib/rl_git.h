@@ -104,8 +104,10 @@ char *rl_git_change(const char *dir, const char *rev, struct rl_error *e);
  * Commit what dir holds on top of its HEAD (author and committer
  * "redline <redline@localhost>", hooks off, not signed; nothing is
  * committed when it holds no change) and push that commit to url as
- * refs/heads/BRANCH; sha gets the commit pushed.  Pushing again after a
- * crash pushes the same commit.  Returns 0, or -1 with e set (git.url,
+ * refs/heads/BRANCH; sha gets the commit pushed.  The commit is dated as
+ * the one it is made on, so the same change with the same message is the
+ * same commit on every machine: a task finished twice pushes it twice
+ * as a no-op.  Returns 0, or -1 with e set (git.url,
  * git.spec for a bad branch name, git.push when the remote refuses,
  * git.unreachable when it cannot be reached, git.failed).
  */

@@ -631,12 +631,6 @@ await(pid_t pid, long long end, int *status)
 	}
 }
 
-/*
- * The keeper's mount namespace: everything read-only but the repository
- * and the private directory, which are nosuid and nodev; the ro paths
- * read-only within them; a /proc of the namespace.  Returns whether that
- * /proc was mounted; on any other failure reports and dies.
- */
 /* 1 when the directory outer holds inner, a real path below it. */
 static int
 holds(const char *outer, const char *inner)
@@ -650,6 +644,12 @@ holds(const char *outer, const char *inner)
 	return n > 1 && strncmp(real, inner, n) == 0 && inner[n] == '/';
 }
 
+/*
+ * The keeper's mount namespace: everything read-only but the repository
+ * and the private directory, which are nosuid and nodev; the ro paths
+ * read-only within them; a /proc of the namespace.  Returns whether that
+ * /proc was mounted; on any other failure reports and dies.
+ */
 static int
 mounts(const struct plan *pl)
 {

@@ -131,9 +131,10 @@ baton(const char *url, const char *rev, const char *change)
 int
 main(void)
 {
-	struct rl_config A, B;
+	struct rl_config A, B, C;
 	struct rl_error e = {0};
-	char sha[41], url[128], want[64], got[256], *dir, *dir2, *change, *again;
+	char sha[41], url[128], want[64], got[256], *dir, *dir2, *dir3, *change,
+	    *again;
 	struct stat before, after;
 	cJSON *b;
 
@@ -262,6 +263,16 @@ main(void)
 	    "a/work/t1/new/bin.dat") == 0, "with the binary file");
 	CHECK(rl_git_push(&B, dir2, url, "redline/t1", "fix: two\n", got, &e) == 0 &&
 	    strncmp(got, sha, 40) == 0, "pushed again: the same commit");
+	/* the same task finished on a third machine too (one died between
+	 * its push and its ack): the same commit, a push that changes nothing */
+	C = state("c");
+	dir3 = rl_git_checkout(&C, b, &e);
+	CHECK(dir3 && rl_git_push(&C, dir3, url, "redline/t1", "fix: two\n", got,
+	    &e) == 0 && strncmp(got, sha, 40) == 0,
+	    "another machine's push of the same change: the same commit");
+	rl_git_release(&C, "t1");
+	free(dir3);
+	cJSON_Delete(C.tree);
 	CHECK(rl_git_push(&B, dir2, url, "main", "x", got, &e) == 0,
 	    "a fast-forward of main");
 	CHECK(rl_git_push(&A, dir, url, "main", "other", got, &e) == -1 &&
