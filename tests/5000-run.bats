@@ -3,39 +3,14 @@
 # ring with its journal.
 
 load helpers/common
+load helpers/ring
 load helpers/flow
 
-RING="$FIX/agents/ring.cassette"
 
 # ring_repo: the fixture project, for a test whose ring runs the sandbox
 ring_repo() {
 	skip_without_sandbox
 	fixture_repo
-}
-
-# entry STAGE JSON: the ring cassette's reply for that stage's agent,
-# with JSON's members added (a later matcher, a latency, times)
-entry() {
-	jq -c --arg s "$1" --argjson more "${2:-{\}}" \
-	    'select(.match.system == $s) + $more' "$RING"
-}
-
-# ring_with JSON: every entry of the ring cassette, with JSON's members
-# added (a latency, times)
-ring_with() {
-	local e
-	for e in reasoning planning acting feedback; do entry "$e agent" "$1"; done
-}
-
-# journal_left: batons the run's journal still holds (ready, delayed, leased)
-journal_left() {
-	local n=0 q s
-	for q in redline-ring redline-todo; do
-		for s in ready delayed leased; do
-			n=$((n + $(rl-queue -q "$q" ls --state "$s" | wc -l)))
-		done
-	done
-	echo "$n"
 }
 
 # patched_once: sum.c holds the patch exactly once, and its tests pass

@@ -4,8 +4,8 @@
 # file's own (lib/rl_ring_share.c).
 
 load helpers/common
+load helpers/ring
 
-RING="$FIX/agents/ring.cassette"
 
 setup_file() {
 	redis_installed || return 0     # each test skips, saying why
@@ -43,34 +43,9 @@ teardown() {
 	mock_stop
 }
 
-# entry STAGE JSON: the ring cassette's reply for that stage's agent,
-# with JSON's members added (a latency, times)
-entry() {
-	jq -c --arg s "$1" --argjson more "${2:-{\}}" \
-	    'select(.match.system == $s) + $more' "$RING"
-}
-
-# ring_with JSON: every entry of the ring cassette, with JSON's members
-# added
-ring_with() {
-	local e
-	for e in reasoning planning acting feedback; do entry "$e agent" "$1"; done
-}
-
 # leased: how many batons of the ring are leased, by any machine
 leased() {
 	rl-queue -q redline-ring ls --state leased | wc -l
-}
-
-# left: batons the shared journal holds ready, delayed or leased
-left() {
-	local n=0 q s
-	for q in redline-ring redline-todo; do
-		for s in ready delayed leased; do
-			n=$((n + $(rl-queue -q "$q" ls --state "$s" | wc -l)))
-		done
-	done
-	echo "$n"
 }
 
 # kill_machine PID: kill -9 a supervisor, then its stages (first: it
@@ -125,7 +100,7 @@ kill_machine() {
 	run rl-queue -q redline-ring dead
 	jqo '[.body.task, .body.machine == $a, (.errors | map(.code))]' --arg a "$a"
 	expect '["merge the duplicated loops in sum.c",true,["queue.lease_expired","ring.elsewhere"]]'
-	[ "$(left)" -eq 0 ]
+	[ "$(journal_left)" -eq 0 ]
 	# on its own machine, requeued, it finishes
 	RL_HOME="$S/a" rl-queue -q redline-ring requeue "$id"
 	RL_HOME="$S/a" run --separate-stderr timeout 120 redline run $NOSB -p "script:$RING" < /dev/null
@@ -220,7 +195,7 @@ each_once() {
 	wait "$PID_m1" || { cat "$S/err.m1"; cat "$S"/out.* | jq -c 'select(.error) | [.id, .error.code, .error.message]'; false; }
 	wait "$PID_m3" || { cat "$S/err.m3"; false; }
 	each_once "$n"
-	[ "$(left)" -eq 0 ]
+	[ "$(journal_left)" -eq 0 ]
 	# m2's batons were taken over after their leases
 	cat "$S"/out.* | jq -e -s 'map(.trail | length) | min > 0' > /dev/null
 	[ "$(rl-queue -q redline-ring dead | wc -l)" -eq 0 ]
@@ -293,5 +268,5 @@ netns_clean() {
 	grep -q 'redis' "$S/err.m2"
 	netns_clean
 	each_once "$n"
-	[ "$(left)" -eq 0 ]
+	[ "$(journal_left)" -eq 0 ]
 }
