@@ -13,8 +13,7 @@ setup_file() {
 	case "$BATS_TEST_FILENAME" in
 	*-redis.bats)
 		export BATS_TEST_NAME_PREFIX="redis: "
-		redis_installed || return 0     # each test skips, saying why
-		redis_start
+		redis_file_start
 		export RL_MEM_BACKEND=$REDIS_URL FILE_REDIS_PID=$REDIS_PID ;;
 	esac
 }
@@ -24,10 +23,10 @@ teardown_file() {
 }
 
 setup() {
-	rl_setup
 	if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
-		skip_without_redis
-		redis_cli flushall > /dev/null
+		redis_test_setup
+	else
+		rl_setup
 	fi
 }
 

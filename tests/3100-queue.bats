@@ -10,8 +10,7 @@ load helpers/common
 if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
 	setup_file() {
 		export BATS_TEST_NAME_PREFIX="redis: "
-		redis_installed || return 0     # each test skips, saying why
-		redis_start
+		redis_file_start
 		export RL_QUEUE_BACKEND="$REDIS_URL"
 		# the drain's cost is mostly a command started per message,
 		# which the spool's run pays in full already
@@ -21,9 +20,7 @@ if [[ "$BATS_TEST_FILENAME" == *-redis.bats ]]; then
 		redis_stop
 	}
 	setup() {
-		rl_setup
-		skip_without_redis
-		redis_cli FLUSHALL > /dev/null
+		redis_test_setup
 	}
 fi
 

@@ -6,8 +6,7 @@
 load helpers/common
 
 setup_file() {
-	redis_installed || return 0     # each test skips, saying why
-	redis_start
+	redis_file_start
 }
 
 teardown_file() {
@@ -15,9 +14,7 @@ teardown_file() {
 }
 
 setup() {
-	rl_setup
-	skip_without_redis
-	redis_cli flushall > /dev/null
+	redis_test_setup
 }
 
 # machines N [env...]: run rl-provider ask on N machines at once, each

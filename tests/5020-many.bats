@@ -8,8 +8,7 @@ load helpers/ring
 
 
 setup_file() {
-	redis_installed || return 0     # each test skips, saying why
-	redis_start
+	redis_file_start
 }
 
 teardown_file() {
@@ -17,9 +16,7 @@ teardown_file() {
 }
 
 setup() {
-	rl_setup
-	skip_without_redis
-	redis_cli FLUSHALL > /dev/null
+	redis_test_setup
 	# a short lease, so that a takeover comes soon; not so short that a
 	# supervisor starved of the two cores by nine stages at work misses
 	# its renewals

@@ -13,6 +13,10 @@
 #       directory and options (an AOF there is loaded)
 #   redis_stop                           stop it by its PID
 #   redis_cli ARGS...                    redis-cli on it
+#   redis_file_start [options]           a file's one server, from its
+#       setup_file (nothing where redis-server is not installed)
+#   redis_test_setup                     a test of such a file: rl_setup,
+#       a skip without redis-server, the server emptied
 #
 # A test that needs Redis skips, saying why, where redis-server is not
 # installed (`make deps` installs it).
@@ -20,6 +24,21 @@
 # redis_installed: 0 if redis-server and redis-cli are there
 redis_installed() {
 	command -v redis-server > /dev/null && command -v redis-cli > /dev/null
+}
+
+# redis_file_start [options]: start the server a file's tests share, in
+# its setup_file; where redis-server is not installed each test skips in
+# redis_test_setup instead (bats 1.8 cannot skip in setup_file)
+redis_file_start() {
+	redis_installed || return 0
+	redis_start "$@"
+}
+
+# redis_test_setup: the setup of a test on the file's server
+redis_test_setup() {
+	rl_setup
+	skip_without_redis
+	redis_cli FLUSHALL > /dev/null
 }
 
 # skip_without_redis: skip the test, saying why (bats 1.8 cannot skip in
